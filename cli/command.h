@@ -1,0 +1,34 @@
+// Subcommand registry: each cli/<name>_command.cpp registers one subcommand with HFB_REGISTER_COMMAND.
+// A command fills an options struct from CLI11, makes one library call and returns an exit code:
+// 0 ok, 1 check failed (parity, --check), 2 bad input or usage.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace hfb::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitCheckFailed = 1;
+constexpr int kExitBadInput = 2;
+
+/// Adds the subcommand to `app`; sets *run to the function main calls if the subcommand was chosen.
+using CommandSetup = std::function<void(CLI::App& app, std::function<int()>* run)>;
+
+struct CommandRegistration {
+  CommandRegistration(const char* name, CommandSetup setup);
+};
+
+std::vector<std::pair<std::string, CommandSetup>>& command_registry();
+
+/// Prints `hfbundle: <error>` on stderr and returns kExitBadInput (kInternal: also 2, plus a bug hint).
+int report_error(const Error& error);
+
+}  // namespace hfb::cli
+
+#define HFB_REGISTER_COMMAND(name, setup) \
+  static ::hfb::cli::CommandRegistration hfb_command_registration_##name(#name, setup)
