@@ -1,0 +1,28 @@
+// core::Model: what readers produce and everything downstream consumes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/model_config.h"
+#include "core/tensor.h"
+
+namespace hfb {
+
+/// A non-fatal finding while loading (e.g. clip bounds missing for a tower whose flag is true).
+struct Diagnostic {
+  enum class Severity : uint8_t { kInfo, kWarning };
+  Severity severity = Severity::kWarning;
+  std::string message;
+  std::string tensor;  ///< tensor concerned, if any
+};
+
+struct Model {
+  std::string source;      ///< checkpoint directory (or bundle path) it was read from
+  ModelConfig config;      ///< resolved, format-independent
+  TensorTable tensors;     ///< every tensor in the source, with role/tower/layer/used assigned
+  std::vector<Diagnostic> diagnostics;
+  // The op graph built from config + tensors is added by the runtime issue (core/graph.h).
+};
+
+}  // namespace hfb
