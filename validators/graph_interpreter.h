@@ -1,0 +1,79 @@
+// The reference interpreter: executes any op graph in float32 (weights from a WeightStore, KV caches as
+// graph state), one run per prompt chunk or generated token.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/graph.h"
+#include "validators/buffer_plan.h"
+#include "validators/kernels.h"
+#include "validators/kv_cache.h"
+#include "validators/session.h"
+#include "validators/weight_store.h"
+
+namespace hfb {
+
+class GraphInterpreter {
+ public:
+  /// Prepares `graph` (inputs "input_ids" and "positions", I64 [L]) with weights from `weights`.
+  /// Fails with kNotFound / kInvalidArgument if an initializer has no weights or they have other dims,
+  /// kUnsupported if the graph has inputs other than those two.
+  static Result<std::unique_ptr<GraphInterpreter>> create(Graph graph, std::shared_ptr<const WeightStore> weights);
+
+  /// Clears every KV cache; positions restart at 0.
+  void reset();
+  /// Positions consumed so far.
+  int64_t position() const { return position_; }
+  /// Runs `ids` at positions position() .. position()+size-1 and appends them to the caches. On failure
+  /// (kInvalidArgument: a token id outside a table) the caches and position are unchanged.
+  Status run(const std::vector<int64_t>& ids);
+  /// A value of the last run as [first dim, rest]. Fails with kNotFound if unknown or not live at the end
+  /// of the run (only outputs and taps are guaranteed).
+  Result<Matrix> read(const std::string& name) const;
+  const Graph& graph() const { return graph_; }
+  /// The cache behind a state (for tests and diagnostics); null if unknown.
+  const KvCache* cache(const std::string& state) const;
+
+ private:
+  struct CompiledNode {
+    const Node* node = nullptr;
+    std::vector<int> inputs;  ///< value indices, -1 = absent
+    int output = -1;
+    std::vector<float> inverse_frequencies;  ///< rope
+    AttentionParams attention;               ///< attention
+    int cache = -1;                          ///< attention: index into caches_
+    bool writes_state = false;
+  };
+
+  GraphInterpreter() = default;
+  Status compile();
+  void prepare(int64_t length);
+  float* buffer(int value);
+  const int64_t* int_buffer(int value) const;
+  Status execute(const CompiledNode& node);
+  Status execute_gather(const CompiledNode& node);
+  void execute_attention(const CompiledNode& node);
+  void execute_elementwise(const CompiledNode& node);
+  void execute_slice_concat(const CompiledNode& node);
+
+  Graph graph_;
+  std::shared_ptr<const WeightStore> weights_;
+  std::vector<CompiledNode> nodes_;
+  std::vector<int> node_outputs_;
+  ValueLifetimes lifetimes_;
+  std::vector<const float*> weight_data_;  ///< per value: initializer data
+  std::vector<KvCache> caches_;
+  BufferPlan plan_;
+  std::vector<float> arena_;
+  std::vector<int64_t> ids_;
+  std::vector<int64_t> positions_;
+  int ids_value_ = -1;
+  int positions_value_ = -1;
+  int64_t position_ = 0;
+  std::vector<float> scratch_;
+};
+
+}  // namespace hfb

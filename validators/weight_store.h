@@ -1,0 +1,48 @@
+// WeightStore: the only way the runtime sees weights, so a checkpoint, a float bundle and a quantized
+// bundle run through the same interpreter.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/graph.h"
+#include "core/tensor.h"
+
+namespace hfb {
+
+/// Float32 data of one initializer, valid while the store lives.
+struct WeightView {
+  const float* data = nullptr;
+  std::vector<int64_t> dims;
+};
+
+class WeightStore {
+ public:
+  virtual ~WeightStore() = default;
+  /// The weights behind `initializer` (a graph value of kind kInitializer).
+  /// Fails with kNotFound naming the tensor if the store does not hold it.
+  virtual Result<WeightView> weight(const ValueInfo& initializer) const = 0;
+};
+
+/// Holds every initializer's tensor widened to float32 once (F32/F16/BF16 sources).
+class F32WeightStore final : public WeightStore {
+ public:
+  /// Reads and widens every tensor the graph's initializers reference. Fails with kNotFound if one is not
+  /// in `tensors`, kUnsupported for a non-float dtype, kInvalidArgument if its shape differs from the graph's.
+  static Result<std::unique_ptr<F32WeightStore>> create(const Graph& graph, const TensorTable& tensors);
+  /// Adds (or replaces) one tensor's float data, e.g. for synthetic models and tests.
+  void put(const std::string& tensor, std::vector<int64_t> dims, std::vector<float> data);
+  Result<WeightView> weight(const ValueInfo& initializer) const override;
+
+ private:
+  struct Entry {
+    std::vector<int64_t> dims;
+    std::vector<float> data;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace hfb
