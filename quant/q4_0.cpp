@@ -1,0 +1,145 @@
+// Scheme q4_0: ggml's 18-byte blocks, bit-exact with quantize_row_q4_0_ref as ggml builds it on x86-64.
+// Compiled with -ffp-contract=off (quant/CMakeLists.txt): x*id + 8.5f must round twice, never fuse.
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "quant/ggml_blocks.h"
+#include "quant/quant_internal.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace hfb {
+namespace {
+
+using quant_internal::x86_truncate_i8;
+
+void quantize_block_reference(const float* x, BlockQ4_0* y) {
+  float amax = 0.0f;
+  float max = 0.0f;
+  for (int j = 0; j < 32; ++j) {
+    const float v = x[j];
+    if (amax < std::fabs(v)) {  // strict <: the first element with the largest |v| wins
+      amax = std::fabs(v);
+      max = v;
+    }
+  }
+  const float d = max / -8;
+  const float id = (d != 0.0f) ? 1.0f / d : 0.0f;  // C's `d ?` is true for NaN
+  y->d = f32_to_f16(d);
+  for (int j = 0; j < 16; ++j) {
+    const float x0 = x[j] * id;
+    const float x1 = x[16 + j] * id;
+    const int8_t t0 = x86_truncate_i8(x0 + 8.5f);
+    const int8_t t1 = x86_truncate_i8(x1 + 8.5f);
+    const uint8_t xi0 = static_cast<uint8_t>(15 < t0 ? 15 : t0);
+    const uint8_t xi1 = static_cast<uint8_t>(15 < t1 ? 15 : t1);
+    y->qs[j] = static_cast<uint8_t>(xi0 | (xi1 << 4));
+  }
+}
+
+#if defined(__SSE2__)
+// cvttps2dq is x86's conversion (INT32_MIN for NaN / out of range), so every input matches the
+// reference; the low byte is sign-extended and clamped with MIN(15, .) as ggml's (int8_t) cast does.
+inline __m128i codes4(__m128 x, __m128 id) {
+  const __m128 v = _mm_add_ps(_mm_mul_ps(x, id), _mm_set1_ps(8.5f));
+  __m128i t = _mm_cvttps_epi32(v);
+  t = _mm_srai_epi32(_mm_slli_epi32(t, 24), 24);
+  const __m128i k15 = _mm_set1_epi32(15);
+  const __m128i gt = _mm_cmpgt_epi32(t, k15);
+  t = _mm_or_si128(_mm_and_si128(gt, k15), _mm_andnot_si128(gt, t));
+  return _mm_and_si128(t, _mm_set1_epi32(0xFF));
+}
+
+void quantize_block_fast(const float* x, BlockQ4_0* y) {
+  const __m128 sign = _mm_set1_ps(-0.0f);
+  __m128 a[8];
+  __m128 m = _mm_setzero_ps();
+  for (int k = 0; k < 8; ++k) {
+    a[k] = _mm_andnot_ps(sign, _mm_loadu_ps(x + 4 * k));
+    m = _mm_max_ps(a[k], m);  // a NaN lane in a[k] yields m: NaN never wins, as in the reference
+  }
+  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+  const float amax = _mm_cvtss_f32(m);
+  float max = 0.0f;
+  if (amax > 0.0f) {
+    const __m128 am = _mm_set1_ps(amax);
+    uint32_t mask = 0;
+    for (int k = 0; k < 8; ++k) mask |= static_cast<uint32_t>(_mm_movemask_ps(_mm_cmpeq_ps(a[k], am))) << (4 * k);
+    max = x[__builtin_ctz(mask)];
+  }
+  const float d = max / -8;
+  const float id = (d != 0.0f) ? 1.0f / d : 0.0f;
+  y->d = f32_to_f16(d);
+  const __m128 vid = _mm_set1_ps(id);
+  __m128i lo[4], hi[4];
+  for (int k = 0; k < 4; ++k) {
+    lo[k] = codes4(_mm_loadu_ps(x + 4 * k), vid);
+    hi[k] = _mm_and_si128(_mm_slli_epi32(codes4(_mm_loadu_ps(x + 16 + 4 * k), vid), 4), _mm_set1_epi32(0xFF));
+    lo[k] = _mm_or_si128(lo[k], hi[k]);
+  }
+  const __m128i w = _mm_packus_epi16(_mm_packs_epi32(lo[0], lo[1]), _mm_packs_epi32(lo[2], lo[3]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(y->qs), w);
+}
+#else
+void quantize_block_fast(const float* x, BlockQ4_0* y) { quantize_block_reference(x, y); }
+#endif
+
+}  // namespace
+
+void quantize_row_q4_0_reference(const float* x, BlockQ4_0* y, int64_t k) {
+  HFB_CHECK(k % kGgmlBlock == 0);
+  for (int64_t i = 0; i < k / kGgmlBlock; ++i) quantize_block_reference(x + i * kGgmlBlock, y + i);
+}
+
+void quantize_row_q4_0_fast(const float* x, BlockQ4_0* y, int64_t k) {
+  HFB_CHECK(k % kGgmlBlock == 0);
+  for (int64_t i = 0; i < k / kGgmlBlock; ++i) quantize_block_fast(x + i * kGgmlBlock, y + i);
+}
+
+void dequantize_row_q4_0(const BlockQ4_0* x, float* y, int64_t k) {
+  for (int64_t i = 0; i < k / kGgmlBlock; ++i) {
+    const float d = f16_to_f32(x[i].d);
+    for (int j = 0; j < 16; ++j) {
+      y[i * 32 + j] = static_cast<float>((x[i].qs[j] & 15) - 8) * d;
+      y[i * 32 + j + 16] = static_cast<float>((x[i].qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+namespace quant_internal {
+
+Status encode_q4_0(const SourceMatrix& src, bool reference, EncodedTensor* out) {
+  const int64_t stride = out->row_stride();
+  out->codes.assign(static_cast<size_t>(src.rows * stride), 0);
+  parallel_for(src.rows, reference ? 1 : out->params.num_threads, [&](int64_t b, int64_t e) {
+    std::vector<float> x(static_cast<size_t>(src.cols));
+    std::vector<BlockQ4_0> blocks(static_cast<size_t>(src.cols / kGgmlBlock));
+    for (int64_t r = b; r < e; ++r) {
+      load_row(src, r, x.data());
+      if (reference) {
+        quantize_row_q4_0_reference(x.data(), blocks.data(), src.cols);
+      } else {
+        quantize_row_q4_0_fast(x.data(), blocks.data(), src.cols);
+      }
+      std::memcpy(out->codes.data() + r * stride, blocks.data(), static_cast<size_t>(stride));
+    }
+  });
+  return ok_status();
+}
+
+void decode_row_q4_0(const EncodedTensor& enc, int64_t row, float* out) {
+  const int64_t nb = enc.cols / kGgmlBlock;
+  const uint8_t* p = enc.codes.data() + row * enc.row_stride();
+  for (int64_t i = 0; i < nb; ++i) {
+    BlockQ4_0 blk;
+    std::memcpy(&blk, p + i * 18, 18);
+    dequantize_row_q4_0(&blk, out + i * 32, 32);
+  }
+}
+
+}  // namespace quant_internal
+}  // namespace hfb
