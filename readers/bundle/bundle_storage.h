@@ -1,0 +1,28 @@
+// Where a bundle's entries come from (a directory or a zip) and zstd decompression of data files.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/byte_source.h"
+#include "core/error.h"
+
+namespace hfb {
+
+/// The stored entries of a bundle, by name.
+class BundleStore {
+ public:
+  virtual ~BundleStore() = default;
+  /// Stored bytes of `name` (a directory file is mmapped; a zip entry is read into memory).
+  /// Fails with kNotFound if absent, kLimit if larger than `max_bytes`, kIo / kInvalidFile otherwise.
+  virtual Result<std::shared_ptr<const ByteSource>> open_entry(const std::string& name, uint64_t max_bytes) const = 0;
+};
+
+/// A directory bundle, or a zip file. Fails with kNotFound / kIo / kInvalidFile naming `path`.
+Result<std::unique_ptr<BundleStore>> open_bundle_store(const std::string& path, bool* is_zip);
+
+/// Decompresses one zstd frame of exactly `raw_size` bytes. Fails with kInvalidFile naming the source
+/// when the data is corrupt, is not one frame, or decodes to a different size.
+Result<std::shared_ptr<const ByteSource>> decompress_zstd_source(const ByteSource& stored, uint64_t raw_size);
+
+}  // namespace hfb

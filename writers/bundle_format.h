@@ -1,0 +1,20 @@
+// Constants of the bundle format shared by the writer (writers/) and the reader (readers/bundle/).
+#pragma once
+
+#include <cstdint>
+
+namespace hfb {
+
+/// "hfbundle" in Manifest.magic.
+inline constexpr const char* kBundleMagic = "hfbundle";
+/// Format version written by this build. Readers accept any minor of kBundleFormatMajor.
+inline constexpr uint32_t kBundleFormatMajor = 1;
+inline constexpr uint32_t kBundleFormatMinor = 0;
+/// Every tensor segment starts at a multiple of this many bytes of its (raw) file.
+inline constexpr uint64_t kBundleAlignment = 64;
+/// Entry name of the manifest inside a bundle directory or zip.
+inline constexpr const char* kBundleManifestName = "manifest.pb";
+/// Suffix of zstd-compressed data files ("chunk_00.bin.zst").
+inline constexpr const char* kBundleZstdSuffix = ".zst";
+
+}  // namespace hfb
