@@ -1,0 +1,175 @@
+// partition_graph: node placement by initializer ownership + dataflow (earliest feasible chunk),
+// then per-chunk values, states and boundary lists.
+#include "passes/chunk_partition.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace hfb {
+namespace {
+
+Error partition_error(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, "chunk partition: " + std::move(message));
+}
+
+/// tensor name -> index of the chunk that owns it.
+std::map<std::string, int> tensor_owners(const ChunkPlan& plan) {
+  std::map<std::string, int> owners;
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    for (const std::string& t : plan.chunks[c].tensors) owners[t] = static_cast<int>(c);
+  }
+  return owners;
+}
+
+/// The chunk of every node (by index), or an error for an initializer with no owner.
+Result<std::vector<int>> place_nodes(const Graph& graph, const ChunkPlan& plan) {
+  const std::map<std::string, int> owners = tensor_owners(plan);
+  std::map<std::string, int> producer_chunk;
+  std::vector<int> placement;
+  int first = 0;  // nodes reading only graph inputs start in the embeddings piece
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    if (plan.chunks[c].kind == ChunkKind::kEmbeddings) {
+      first = static_cast<int>(c);
+      break;
+    }
+  }
+  for (const Node& node : graph.nodes()) {
+    int chunk = first;
+    for (const std::string& in : node.inputs) {
+      if (in.empty()) continue;
+      const ValueInfo* value = graph.find_value(in);
+      if (value != nullptr && value->kind == ValueKind::kInitializer) {
+        auto owner = owners.find(value->tensor);
+        if (owner == owners.end()) {
+          return partition_error("no chunk of the plan owns tensor '" + value->tensor +
+                                 "' read by node '" + node.name + "'")
+              .with_tensor(value->tensor);
+        }
+        chunk = std::max(chunk, owner->second);
+      } else if (auto it = producer_chunk.find(in); it != producer_chunk.end()) {
+        chunk = std::max(chunk, it->second);
+      }
+    }
+    for (const std::string& out : node.outputs) producer_chunk[out] = chunk;
+    placement.push_back(chunk);
+  }
+  return placement;
+}
+
+void add_unique(std::vector<std::string>* list, const std::string& name) {
+  if (std::find(list->begin(), list->end(), name) == list->end()) list->push_back(name);
+}
+
+/// Fills values, states and boundary lists of every chunk from the node placement.
+Status fill_chunks(const Graph& graph, const std::vector<int>& placement,
+                   std::vector<ChunkGraph>* chunks) {
+  const GraphData& whole = graph.data();
+  std::map<std::string, int> produced_in, state_writer;
+  std::set<std::string> needed_outside(whole.outputs.begin(), whole.outputs.end());
+  needed_outside.insert(whole.taps.begin(), whole.taps.end());
+  for (size_t i = 0; i < whole.nodes.size(); ++i) {
+    const Node& node = whole.nodes[i];
+    ChunkGraph& chunk = (*chunks)[placement[i]];
+    for (const std::string& in : node.inputs) {
+      if (in.empty()) continue;
+      const ValueInfo* value = graph.find_value(in);
+      auto it = produced_in.find(in);
+      const bool local = it != produced_in.end() && it->second == placement[i];
+      if (value != nullptr && value->kind == ValueKind::kInitializer) {
+        if (std::none_of(chunk.data.values.begin(), chunk.data.values.end(),
+                         [&](const ValueInfo& v) { return v.name == in; })) {
+          chunk.data.values.push_back(*value);
+        }
+      } else if (!local && value != nullptr) {
+        if (std::find(chunk.inputs.begin(), chunk.inputs.end(), in) == chunk.inputs.end()) {
+          chunk.inputs.push_back(in);
+          ValueInfo boundary = *value;
+          boundary.kind = ValueKind::kInput;
+          chunk.data.values.push_back(std::move(boundary));
+        }
+        if (it != produced_in.end()) needed_outside.insert(in);
+      }
+    }
+    const std::string state = node.attr_string("state", "");
+    if (node.op == OpType::kAttention && !state.empty()) {
+      const bool writes = node.attr_int("writes_state", 0) != 0;
+      auto writer = state_writer.find(state);
+      if (!writes && writer == state_writer.end()) {
+        return partition_error("node '" + node.name + "' reads state '" + state +
+                               "' before any node writes it");
+      }
+      if (writes) state_writer[state] = placement[i];
+      const StateInfo* info = graph.find_state(state);
+      if (info != nullptr && std::none_of(chunk.data.states.begin(), chunk.data.states.end(),
+                                          [&](const StateInfo& s) { return s.name == state; })) {
+        chunk.data.states.push_back(*info);
+      }
+      if (!writes && writer->second != placement[i]) add_unique(&chunk.imported_states, state);
+    }
+    for (const std::string& out : node.outputs) {
+      produced_in[out] = placement[i];
+      if (const ValueInfo* value = graph.find_value(out)) chunk.data.values.push_back(*value);
+    }
+    chunk.data.nodes.push_back(node);
+  }
+  for (size_t i = 0; i < whole.nodes.size(); ++i) {
+    for (const std::string& out : whole.nodes[i].outputs) {
+      if (needed_outside.count(out)) add_unique(&(*chunks)[placement[i]].outputs, out);
+    }
+  }
+  for (ChunkGraph& chunk : *chunks) {
+    chunk.data.inputs = chunk.inputs;
+    chunk.data.outputs = chunk.outputs;
+  }
+  return ok_status();
+}
+
+Error partition_bug(const ChunkGraph& chunk, const std::string& what) {
+  return Error(ErrorCode::kInternal, "chunk partition: chunk " + chunk.chunk + ": " + what);
+}
+
+}  // namespace
+
+Result<std::vector<ChunkGraph>> partition_graph(const Graph& graph, const ChunkPlan& plan) {
+  if (plan.chunks.empty()) return partition_error("the plan has no chunks");
+  HFB_TRY(std::vector<int> placement, place_nodes(graph, plan));
+  std::vector<ChunkGraph> chunks(plan.chunks.size());
+  for (size_t c = 0; c < plan.chunks.size(); ++c) chunks[c].chunk = plan.chunks[c].name;
+  HFB_TRY(fill_chunks(graph, placement, &chunks));
+  return chunks;
+}
+
+Status check_partition(const Graph& graph, const std::vector<ChunkGraph>& chunks) {
+  const std::vector<Node>& nodes = graph.nodes();
+  std::map<std::string, size_t> order;
+  for (size_t i = 0; i < nodes.size(); ++i) order[nodes[i].name] = i;
+  std::set<std::string> available(graph.data().inputs.begin(), graph.data().inputs.end());
+  std::set<std::string> written_states, seen;
+  for (const ChunkGraph& chunk : chunks) {
+    for (const std::string& in : chunk.inputs) {
+      if (!available.count(in)) return partition_bug(chunk, "input '" + in + "' not produced earlier");
+    }
+    for (const std::string& s : chunk.imported_states) {
+      if (!written_states.count(s)) return partition_bug(chunk, "state '" + s + "' not written earlier");
+    }
+    size_t previous = 0;
+    for (const Node& node : chunk.data.nodes) {
+      auto it = order.find(node.name);
+      if (it == order.end() || !seen.insert(node.name).second || (previous > it->second)) {
+        return partition_bug(chunk, "node '" + node.name + "' unknown, repeated or out of order");
+      }
+      previous = it->second;
+      if (node.attr_int("writes_state", 0) != 0) written_states.insert(node.attr_string("state", ""));
+    }
+    for (const std::string& out : chunk.outputs) available.insert(out);
+  }
+  if (seen.size() != nodes.size()) {
+    return Error(ErrorCode::kInternal, "chunk partition: " + std::to_string(seen.size()) +
+                                           " nodes in chunks, " + std::to_string(nodes.size()) +
+                                           " in the graph");
+  }
+  return ok_status();
+}
+
+}  // namespace hfb
