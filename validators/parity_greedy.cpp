@@ -1,0 +1,77 @@
+// The greedy decoding loop shared by `hfbundle run` and `hfbundle verify`.
+#include "validators/parity_greedy.h"
+
+#include <algorithm>
+#include <string>
+
+namespace hfb {
+
+Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= vocab_size) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "token id " + std::to_string(ids[i]) + " at prompt position " + std::to_string(i) +
+                       " is outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
+    }
+  }
+  return ok_status();
+}
+
+namespace {
+
+Status check_logits_shape(const Matrix& m, int64_t rows, int64_t vocab, const char* what) {
+  if (m.rows != rows || m.cols != vocab || static_cast<int64_t>(m.data.size()) != rows * vocab) {
+    return Error(ErrorCode::kInternal, std::string("session ") + what + " returned logits [" +
+                                           std::to_string(m.rows) + "," + std::to_string(m.cols) +
+                                           "], expected [" + std::to_string(rows) + "," +
+                                           std::to_string(vocab) + "]");
+  }
+  return ok_status();
+}
+
+// Records the step whose logits are `row`; returns true when generation must stop after it.
+bool record_step(const float* row, int64_t vocab, const GreedyOptions& options, GreedyRun* run) {
+  GreedyStep step;
+  step.top = top_two(row, vocab);
+  step.token = step.top.top1;
+  run->steps.push_back(step);
+  run->generated.push_back(step.token);
+  if (options.keep_logits) {
+    run->step_logits.data.insert(run->step_logits.data.end(), row, row + vocab);
+    run->step_logits.rows += 1;
+  }
+  const auto& eos = options.eos_ids;
+  return std::find(eos.begin(), eos.end(), step.token) != eos.end();
+}
+
+}  // namespace
+
+Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& prompt, const MediaInputs* media,
+                             Taps* taps, const GreedyOptions& options) {
+  const int64_t vocab = session.vocab_size();
+  if (prompt.empty()) return Error(ErrorCode::kInvalidArgument, "the prompt is empty");
+  if (options.max_new_tokens < 0) {
+    return Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 0");
+  }
+  HFB_TRY(validate_token_ids(prompt, vocab));
+  GreedyRun run;
+  run.prompt = prompt;
+  run.step_logits.cols = vocab;
+  session.reset();
+  HFB_TRY(Matrix prefill, session.prefill(prompt, media, taps));
+  HFB_TRY(check_logits_shape(prefill, static_cast<int64_t>(prompt.size()), vocab, "prefill"));
+  if (options.max_new_tokens == 0) {
+    if (options.keep_logits) run.prefill_logits = std::move(prefill);
+    return run;
+  }
+  bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &run);
+  if (options.keep_logits) run.prefill_logits = std::move(prefill);
+  while (!stop && static_cast<int>(run.steps.size()) < options.max_new_tokens) {
+    HFB_TRY(Matrix logits, session.decode(run.generated.back()));
+    HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
+    stop = record_step(logits.row(0), vocab, options, &run);
+  }
+  return run;
+}
+
+}  // namespace hfb

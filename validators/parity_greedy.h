@@ -1,0 +1,43 @@
+// The greedy decoding loop shared by `hfbundle run` and `hfbundle verify`.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/error.h"
+#include "validators/parity_metrics.h"
+#include "validators/session.h"
+
+namespace hfb {
+
+struct GreedyOptions {
+  int max_new_tokens = 16;
+  std::vector<int64_t> eos_ids;  ///< stop right after emitting one of these (empty: never stop early)
+  bool keep_logits = false;      ///< keep the prefill [L,V] and per-step [steps,V] logits
+};
+
+/// One generated token: step 0 is the last prefill position.
+struct GreedyStep {
+  int64_t token = -1;  ///< == top.top1
+  TopTwo top;
+};
+
+struct GreedyRun {
+  std::vector<int64_t> prompt;
+  std::vector<int64_t> generated;
+  std::vector<GreedyStep> steps;
+  Matrix prefill_logits;  ///< [L,V] when keep_logits
+  Matrix step_logits;     ///< [steps,V] when keep_logits (row 0 == last prefill row)
+};
+
+/// Checks every id is in [0, vocab_size). Fails with kInvalidArgument naming the position and id.
+Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size);
+
+/// Resets the session, prefills `prompt` (with optional media and taps), then picks argmax tokens
+/// for up to max_new_tokens steps, decoding each one. Fails with kInvalidArgument on an empty prompt,
+/// ids out of range or max_new_tokens < 0; passes on the session's errors (kUnsupported for inputs the
+/// runtime cannot run) and fails with kInternal if the session returns logits of the wrong shape.
+Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& prompt, const MediaInputs* media,
+                             Taps* taps, const GreedyOptions& options);
+
+}  // namespace hfb
