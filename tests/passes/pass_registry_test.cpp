@@ -2,6 +2,8 @@
 // that strips, scopes and plans chunks from the tensor table.
 #include "passes/pass_registry.h"
 
+#include "passes/pass_pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include "tests/passes/synthetic_models.h"
@@ -102,6 +104,34 @@ TEST(PassRegistryTest, FailingPassNamesItself) {
   ASSERT_FALSE(reports.ok());
   EXPECT_NE(reports.error().to_string().find("while running pass chunk-plan"), std::string::npos)
       << reports.error().to_string();
+}
+
+TEST(PassPipelineTest, RunsDefaultsAndSummarises) {
+  Model model = testing::mm_clipscope_like();
+  uint64_t used_before = 0;
+  for (const TensorInfo& t : model.tensors.tensors()) used_before += t.used ? t.num_bytes : 0;
+  PassOptions options;
+  options.chunks = "0-1,2-3";
+  auto result = run_pass_pipeline(model, nullptr, options);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(result->reports.size(), 3u);
+  EXPECT_EQ(result->bytes_saved, result->reports[0].bytes_saved() + 56u * 2);
+  EXPECT_EQ(result->projected_bytes, used_before);  // only unused tensors were removed
+  ASSERT_TRUE(result->chunk_plan.has_value());
+  EXPECT_EQ(result->chunk_plan->decoder_ranges(), (std::vector<LayerRange>{{0, 2}, {2, 4}}));
+  EXPECT_NE(result->to_string().find("projected output size"), std::string::npos);
+}
+
+TEST(PassPipelineTest, BadOptionsChangeNothing) {
+  Model model = testing::sample_release_like();
+  const size_t before = model.tensors.size();
+  PassOptions bad_chunks;
+  bad_chunks.chunks = "0-1,,2-3";
+  EXPECT_FALSE(run_pass_pipeline(model, nullptr, bad_chunks).ok());
+  PassOptions bad_pass;
+  bad_pass.disable = {"no-such-pass"};
+  EXPECT_FALSE(run_pass_pipeline(model, nullptr, bad_pass).ok());
+  EXPECT_EQ(model.tensors.size(), before);
 }
 
 }  // namespace
