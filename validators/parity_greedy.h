@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -29,6 +30,10 @@ struct GreedyRun {
   Matrix prefill_logits;  ///< [L,V] when keep_logits
   Matrix step_logits;     ///< [steps,V] when keep_logits (row 0 == last prefill row)
 };
+
+/// Parses comma-separated token ids ("2,17,5"; spaces around ids allowed). Fails with kInvalidArgument
+/// naming the item for an empty list or item, a non-number, a negative id or one beyond int64.
+Result<std::vector<int64_t>> parse_token_ids(const std::string& text);
 
 /// Checks every id is in [0, vocab_size). Fails with kInvalidArgument naming the position and id.
 Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size);

@@ -15,7 +15,7 @@ namespace hfb {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the documented field order
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -109,6 +109,20 @@ std::string report_summary(const ParityReport& report) {
   out << "tokens matched " << report.tokens_matched << "/" << report.tokens_total << "\n";
   out << "verdict: " << (report.pass ? "PASS" : "FAIL") << "\n";
   return out.str();
+}
+
+std::string greedy_run_to_json(const GreedyRun& run) {
+  json steps = json::array();
+  for (const GreedyStep& s : run.steps) {
+    steps.push_back({{"token", s.token},
+                     {"top1", s.top.top1},
+                     {"top2", s.top.top2},
+                     {"top1_logit", number_or_null(s.top.top1_value)},
+                     {"top2_logit", number_or_null(s.top.top2_value)},
+                     {"margin", number_or_null(s.top.margin())}});
+  }
+  json j = {{"prompt", run.prompt}, {"generated", run.generated}, {"steps", std::move(steps)}};
+  return j.dump() + "\n";
 }
 
 Status write_text_file_atomic(const std::string& path, const std::string& text) {

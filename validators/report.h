@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "validators/parity.h"
+#include "validators/parity_greedy.h"
 
 namespace hfb {
 
@@ -13,6 +14,10 @@ std::string report_to_json(const ParityReport& report);
 
 /// A few lines per case and a final "verdict: PASS|FAIL" line. Never fails.
 std::string report_summary(const ParityReport& report);
+
+/// A greedy run as `{"prompt": [...], "generated": [...], "steps": [{"token", "top1", "top2",
+/// "top1_logit", "top2_logit", "margin"}]}` (the `hfbundle run --json` output). Never fails.
+std::string greedy_run_to_json(const GreedyRun& run);
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over `path` once
 /// complete (no half-written file on failure). Fails with kIo naming the path (the temp file is removed).

@@ -1,0 +1,60 @@
+// `hfbundle verify MODEL --golden DIR [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]`.
+#include <cstdio>
+#include <string>
+
+#include "cli/command.h"
+#include "validators/parity_session.h"
+#include "validators/report.h"
+
+namespace hfb::cli {
+namespace {
+
+struct VerifyCommandOptions {
+  std::string model;
+  std::string golden;
+  std::string report;
+  double margin = kDefaultMarginThreshold;
+  std::string logit_tolerance = "2e-3";
+  std::string cases;
+};
+
+int run_verify(const VerifyCommandOptions& options) {
+  VerifyOptions verify;
+  verify.margin_threshold = options.margin;
+  auto tolerance = parse_logit_tolerance(options.logit_tolerance);
+  if (!tolerance.ok()) return report_error(tolerance.error());
+  verify.logit_tolerance = *tolerance;
+  if (!options.cases.empty()) {
+    auto cases = parse_name_list(options.cases);
+    if (!cases.ok()) return report_error(cases.error());
+    verify.cases = *cases;
+  }
+  auto report = verify_model(options.model, options.golden, verify);
+  if (!report.ok()) return report_error(report.error());
+  std::fputs(report_summary(*report).c_str(), stdout);
+  if (!options.report.empty()) {
+    Status written = write_text_file_atomic(options.report, report_to_json(*report));
+    if (!written.ok()) return report_error(written.error());
+  }
+  return report->pass ? kExitOk : kExitCheckFailed;
+}
+
+void setup_verify(CLI::App& app, std::function<int()>* run) {
+  auto options = std::make_shared<VerifyCommandOptions>();
+  CLI::App* sub = app.add_subcommand("verify", "Greedy parity of a model against Hugging Face goldens");
+  sub->add_option("model", options->model, "Checkpoint directory")->required();
+  sub->add_option("--golden", options->golden, "Directory with golden.json + golden_tensors.safetensors")
+      ->required();
+  sub->add_option("--report", options->report, "Write the JSON report here (atomically)");
+  sub->add_option("--margin", options->margin, "A divergence passes where the golden top1-top2 margin is below this")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
+  sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
+}
+
+}  // namespace
+
+HFB_REGISTER_COMMAND(verify, setup_verify);
+
+}  // namespace hfb::cli
