@@ -55,6 +55,15 @@ struct TextConfig {
   std::string hidden_activation;         ///< "gelu_pytorch_tanh"
   int pad_token_id = 0;
   std::vector<TextLayerSpec> layers;
+  friend bool operator==(const TextConfig& a, const TextConfig& b) {
+    return a.num_hidden_layers == b.num_hidden_layers && a.hidden_size == b.hidden_size &&
+           a.vocab_size == b.vocab_size && a.vocab_size_per_layer_input == b.vocab_size_per_layer_input &&
+           a.hidden_size_per_layer_input == b.hidden_size_per_layer_input &&
+           a.num_attention_heads == b.num_attention_heads && a.num_kv_shared_layers == b.num_kv_shared_layers &&
+           a.sliding_window == b.sliding_window && a.rms_norm_eps == b.rms_norm_eps &&
+           a.final_logit_softcapping == b.final_logit_softcapping && a.tie_word_embeddings == b.tie_word_embeddings &&
+           a.hidden_activation == b.hidden_activation && a.pad_token_id == b.pad_token_id && a.layers == b.layers;
+  }
 };
 
 /// Audio conformer tower (Gemma4AudioConfig).
@@ -75,6 +84,18 @@ struct AudioConfig {
   double gradient_clipping = 1e10;
   int output_proj_dims = 0;
   std::string hidden_act;
+  friend bool operator==(const AudioConfig& a, const AudioConfig& b) {
+    return a.hidden_size == b.hidden_size && a.num_hidden_layers == b.num_hidden_layers &&
+           a.num_attention_heads == b.num_attention_heads &&
+           a.subsampling_conv_channels == b.subsampling_conv_channels && a.conv_kernel_size == b.conv_kernel_size &&
+           a.residual_weight == b.residual_weight && a.attention_chunk_size == b.attention_chunk_size &&
+           a.attention_context_left == b.attention_context_left &&
+           a.attention_context_right == b.attention_context_right && a.attention_logit_cap == b.attention_logit_cap &&
+           a.attention_invalid_logits_value == b.attention_invalid_logits_value &&
+           a.use_clipped_linears == b.use_clipped_linears && a.rms_norm_eps == b.rms_norm_eps &&
+           a.gradient_clipping == b.gradient_clipping && a.output_proj_dims == b.output_proj_dims &&
+           a.hidden_act == b.hidden_act;
+  }
 };
 
 /// Vision encoder tower (Gemma4VisionConfig).
@@ -93,12 +114,24 @@ struct VisionConfig {
   int position_embedding_size = 0;
   bool use_clipped_linears = false;
   bool standardize = false;
+  friend bool operator==(const VisionConfig& a, const VisionConfig& b) {
+    return a.hidden_size == b.hidden_size && a.intermediate_size == b.intermediate_size &&
+           a.num_hidden_layers == b.num_hidden_layers && a.num_attention_heads == b.num_attention_heads &&
+           a.num_key_value_heads == b.num_key_value_heads && a.head_dim == b.head_dim &&
+           a.hidden_activation == b.hidden_activation && a.rms_norm_eps == b.rms_norm_eps &&
+           a.rope_theta == b.rope_theta && a.pooling_kernel_size == b.pooling_kernel_size &&
+           a.patch_size == b.patch_size && a.position_embedding_size == b.position_embedding_size &&
+           a.use_clipped_linears == b.use_clipped_linears && a.standardize == b.standardize;
+  }
 };
 
 struct GenerationConfig {
   int bos_token_id = 2;
   std::vector<int> eos_token_ids{1};
   int pad_token_id = 0;
+  friend bool operator==(const GenerationConfig& a, const GenerationConfig& b) {
+    return a.bos_token_id == b.bos_token_id && a.eos_token_ids == b.eos_token_ids && a.pad_token_id == b.pad_token_id;
+  }
 };
 
 /// Everything the builder and runtime need to know about a model, whatever file it came from.
@@ -113,6 +146,12 @@ struct ModelConfig {
   int image_token_id = -1;
   int video_token_id = -1;
   int audio_token_id = -1;
+  friend bool operator==(const ModelConfig& a, const ModelConfig& b) {
+    return a.architecture == b.architecture && a.model_type == b.model_type && a.text == b.text &&
+           a.audio == b.audio && a.vision == b.vision && a.generation == b.generation &&
+           a.image_token_id == b.image_token_id && a.video_token_id == b.video_token_id &&
+           a.audio_token_id == b.audio_token_id;
+  }
 };
 
 }  // namespace hfb
