@@ -158,6 +158,18 @@ TEST(SafetensorsReader, EmptyHeaderAndEscapedDuplicate) {
   EXPECT_EQ(dup.error().offset, 8 + h.find("\"\\u0061\""));
 }
 
+// The fuzz seeds must stay valid, or the fuzzer starts from nothing.
+TEST(SafetensorsReader, FuzzSeedCorpusParses) {
+  int seeds = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(HFB_FIXTURES_DIR) + "/fuzz/safetensors")) {
+    auto table = read_safetensors_checkpoint(entry.path().string());
+    ASSERT_TRUE(table.ok()) << table.error().to_string();
+    expect_well_formed(*table);
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 4);
+}
+
 TEST(SafetensorsReader, MissingCheckpointNamesDirectoryAndFiles) {
   test::TempDir dir;
   auto r = read_safetensors_checkpoint(dir.path());
