@@ -1,0 +1,98 @@
+// Recording a golden from a reference Session (verify --against), prompt files and random prompts.
+#include "validators/golden_record.h"
+
+#include <algorithm>
+#include <random>
+
+#include "validators/parity_greedy.h"
+
+namespace hfb {
+
+namespace {
+
+std::string hidden_name(int index) { return "hidden_states." + std::to_string(index); }
+
+Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& prompt, size_t index,
+                               const GoldenRecordOptions& options) {
+  GreedyOptions greedy;
+  greedy.max_new_tokens = options.steps;
+  greedy.eos_ids = options.eos_ids;
+  greedy.keep_logits = true;
+  Taps taps;
+  HFB_TRY(GreedyRun run, run_greedy(reference, prompt, nullptr, options.hidden_states ? &taps : nullptr, greedy));
+  GoldenCase c;
+  c.name = "prompt" + std::to_string(index);
+  c.prompt = prompt;
+  c.greedy = run.generated;
+  for (const GreedyStep& s : run.steps) {
+    c.steps.push_back({s.token, s.top.top1, s.top.top2, s.top.top1_value, s.top.top2_value, s.top.margin()});
+  }
+  c.stopped_at_eos = !run.generated.empty() && std::find(options.eos_ids.begin(), options.eos_ids.end(),
+                                                         run.generated.back()) != options.eos_ids.end();
+  c.prefill_logits = std::move(run.prefill_logits);
+  c.step_logits = std::move(run.step_logits);
+  for (int i = 0; i <= reference.num_layers(); ++i) {
+    auto it = taps.find(hidden_name(i));
+    if (it != taps.end()) c.hidden_states[i] = std::move(it->second);
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<Golden> record_golden(Session& reference, const std::vector<std::vector<int64_t>>& prompts,
+                             const GoldenRecordOptions& options) {
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no prompts to record");
+  if (options.steps < 1) return Error(ErrorCode::kInvalidArgument, "--steps must be >= 1");
+  Golden golden;
+  golden.dir = options.label;
+  golden.format = "hf-gemma4-golden/1";
+  golden.preset = "recorded";
+  golden.vocab_size = reference.vocab_size();
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    auto c = record_case(reference, prompts[i], i, options);
+    if (!c.ok()) return std::move(c).error().with_context("while recording prompt " + std::to_string(i));
+    golden.cases.push_back(std::move(c).value());
+  }
+  return golden;
+}
+
+Result<std::vector<std::vector<int64_t>>> parse_prompt_lines(const std::string& text) {
+  std::vector<std::vector<int64_t>> prompts;
+  size_t start = 0, line_number = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    ++line_number;
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    auto ids = parse_token_ids(line);
+    if (!ids.ok()) return std::move(ids).error().with_context("in prompt line " + std::to_string(line_number));
+    prompts.push_back(std::move(ids).value());
+  }
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "the prompt file has no prompts");
+  return prompts;
+}
+
+std::vector<std::vector<int64_t>> random_prompts(int count, uint64_t seed, int64_t vocab_size, int64_t bos_id,
+                                                 const std::vector<int64_t>& excluded_ids) {
+  std::vector<int64_t> allowed;
+  for (int64_t id = 0; id < vocab_size; ++id) {
+    if (std::find(excluded_ids.begin(), excluded_ids.end(), id) == excluded_ids.end()) allowed.push_back(id);
+  }
+  std::vector<std::vector<int64_t>> prompts;
+  if (allowed.empty()) return prompts;
+  std::mt19937_64 rng(seed);  // fully specified by the standard: same prompts on every platform
+  for (int i = 0; i < count; ++i) {
+    const int length = 2 + static_cast<int>(rng() % 31);  // [2, 32]
+    std::vector<int64_t> prompt{bos_id};
+    while (static_cast<int>(prompt.size()) < length) prompt.push_back(allowed[rng() % allowed.size()]);
+    prompts.push_back(std::move(prompt));
+  }
+  return prompts;
+}
+
+}  // namespace hfb

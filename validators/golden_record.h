@@ -1,0 +1,37 @@
+// Recording a golden from a reference Session (for `verify --against CHECKPOINT`, issue 8): the same
+// in-memory form as a Hugging Face golden, so one verifier and one verdict rule serve both.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "validators/golden.h"
+#include "validators/session.h"
+
+namespace hfb {
+
+struct GoldenRecordOptions {
+  int steps = 16;                ///< greedy steps per prompt (HF: max_new_tokens)
+  std::vector<int64_t> eos_ids;  ///< stop right after one of these, as HF generate does
+  bool hidden_states = true;     ///< capture hidden_states.<i> for every case
+  std::string label;             ///< stored as Golden::dir (the reference's path, for the report)
+};
+
+/// Greedy-runs every prompt through `reference` and records prompt, tokens, top-2 per step, prefill
+/// and step logits (cases "prompt0", "prompt1", ...). Fails with kInvalidArgument for no prompts,
+/// steps < 1 or ids outside the vocabulary; passes on the session's errors.
+Result<Golden> record_golden(Session& reference, const std::vector<std::vector<int64_t>>& prompts,
+                             const GoldenRecordOptions& options);
+
+/// Prompts from text: one prompt a line, ids comma-separated; blank lines and lines starting with '#'
+/// are ignored. Fails with kInvalidArgument naming the line.
+Result<std::vector<std::vector<int64_t>>> parse_prompt_lines(const std::string& text);
+
+/// `count` deterministic random prompts: bos first, then ids drawn uniformly from [0, vocab_size)
+/// minus `excluded_ids` (placeholders, bos/eos/pad), lengths uniform in [2, 32]. Same seed, same prompts.
+std::vector<std::vector<int64_t>> random_prompts(int count, uint64_t seed, int64_t vocab_size, int64_t bos_id,
+                                                 const std::vector<int64_t>& excluded_ids);
+
+}  // namespace hfb
