@@ -1,0 +1,160 @@
+// `hfbundle inspect`: exit codes, the --json object on the fixtures, and one clear stderr line on bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace hfb {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kGemma4 = std::string(HFB_FIXTURES_DIR) + "/gemma4/";
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `hfbundle <args>` capturing stdout and stderr.
+Outcome inspect(const std::string& args) {
+  const fs::path err_path = fs::temp_directory_path() / ("hfb_inspect_cli_" + std::to_string(::getpid()) + ".err");
+  const std::string command = std::string(HFB_CLI_PATH) + " " + args + " 2>" + err_path.string();
+  Outcome o;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return o;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) o.out.append(buffer, n);
+  const int status = pclose(pipe);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_path);
+  std::ostringstream text;
+  text << err.rdbuf();
+  o.err = text.str();
+  std::error_code ec;
+  fs::remove(err_path, ec);
+  return o;
+}
+
+json inspect_json(const std::string& fixture) {
+  Outcome o = inspect("inspect " + kGemma4 + fixture + " --json");
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(o.err.empty()) << o.err;
+  return json::parse(o.out);
+}
+
+TEST(InspectCli, SampleJson) {
+  const json j = inspect_json("sample");
+  EXPECT_EQ(j["format"], "hf-safetensors");
+  EXPECT_EQ(j["architecture"], "Gemma4ForCausalLM");
+  EXPECT_EQ(j["num_tensors"], 67);
+  EXPECT_EQ(j["tensors"].size(), 67u);
+  uint64_t sum = 0;
+  for (const json& t : j["tensors"]) {
+    sum += t["num_bytes"].get<uint64_t>();
+    EXPECT_EQ(t["dtype"], "BF16");
+    EXPECT_TRUE(t["used"].get<bool>());
+    EXPECT_TRUE(t.contains("role") && t.contains("tower") && t.contains("layer") && t.contains("shape"));
+  }
+  EXPECT_EQ(j["total_bytes"].get<uint64_t>(), sum);
+  EXPECT_EQ(j["text"]["num_hidden_layers"], 4);
+  EXPECT_EQ(j["text"]["hidden_size"], 64);
+  EXPECT_EQ(j["text"]["vocab_size"], 512);
+  const json& layers = j["text"]["layers"];
+  ASSERT_EQ(layers.size(), 4u);
+  EXPECT_EQ(layers[1]["attention"], "full");
+  EXPECT_EQ(layers[1]["head_dim"], 64);
+  EXPECT_EQ(layers[0]["attention"], "sliding");
+  EXPECT_TRUE(layers[0]["kv_shared_from"].is_null());
+  EXPECT_EQ(layers[3]["kv_shared_from"], 1);
+  EXPECT_EQ(layers[2]["num_kv_heads"], 1);
+  EXPECT_EQ(layers[2]["intermediate_size"], 192);
+  EXPECT_TRUE(j["audio"].is_null());
+  EXPECT_TRUE(j["vision"].is_null());
+  EXPECT_TRUE(j["diagnostics"].empty());
+}
+
+TEST(InspectCli, RolesAndUnusedInJson) {
+  const json release = inspect_json("sample-release");
+  int unused = 0;
+  for (const json& t : release["tensors"]) {
+    if (t["name"] == "model.layers.0.self_attn.q_proj.weight") {
+      EXPECT_EQ(t["role"], "attn_q");
+      EXPECT_EQ(t["tower"], "text");
+      EXPECT_EQ(t["layer"], 0);
+      EXPECT_EQ(t["shape"], json::array({64, 64}));
+    }
+    if (t["name"] == "model.embed_tokens.weight") {
+      EXPECT_TRUE(t["layer"].is_null());
+    }
+    if (!t["used"].get<bool>()) {
+      ++unused;
+      EXPECT_FALSE(t["unused_reason"].get<std::string>().empty());
+    }
+  }
+  EXPECT_EQ(unused, 6);
+  EXPECT_EQ(release["num_unused"], 6);
+
+  const json mm = inspect_json("mm-clipscope");
+  EXPECT_EQ(mm["architecture"], "Gemma4ForConditionalGeneration");
+  EXPECT_EQ(mm["num_unused"], 56);
+  ASSERT_TRUE(mm["audio"].is_object());
+  EXPECT_EQ(mm["audio"]["use_clipped_linears"], true);
+  ASSERT_TRUE(mm["vision"].is_object());
+  EXPECT_EQ(mm["vision"]["use_clipped_linears"], false);
+  EXPECT_EQ(mm["bytes_by_role"]["clip_bound"]["count"], 136);  // 80 audio + 56 vision
+}
+
+TEST(InspectCli, HumanReport) {
+  Outcome o = inspect("inspect " + kGemma4 + "sample-release");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("architecture: Gemma4ForCausalLM"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("tensors: 73"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("by dtype:"), std::string::npos);
+  EXPECT_NE(o.out.find("attn_q "), std::string::npos);
+  EXPECT_NE(o.out.find("unused tensors: 6"), std::string::npos);
+  EXPECT_NE(o.out.find("model.layers.3.self_attn.k_proj.weight: kv-shared layer 3 reads layer 1's K/V"),
+            std::string::npos);
+}
+
+TEST(InspectCli, ExplicitConfigFile) {
+  Outcome o = inspect("inspect " + kGemma4 + "text-kveqv --json --config " + kGemma4 +
+                      "text-kveqv/config.release_format.json");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const json j = json::parse(o.out);
+  EXPECT_EQ(j["text"]["layers"][4]["intermediate_size"], 224);
+  EXPECT_EQ(j["text"]["layers"][4]["k_eq_v"], true);
+}
+
+TEST(InspectCli, BadInputExitsTwoWithOneLine) {
+  Outcome missing = inspect("inspect " + kGemma4 + "no-such-checkpoint");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(missing.out.empty());
+  EXPECT_EQ(missing.err, "hfbundle: " + kGemma4 + "no-such-checkpoint: checkpoint directory not found\n");
+
+  Outcome wrong_config = inspect("inspect " + kGemma4 + "sample --config " + kGemma4 + "mm/config.json");
+  EXPECT_EQ(wrong_config.exit_code, 2);
+  EXPECT_EQ(std::count(wrong_config.err.begin(), wrong_config.err.end(), '\n'), 1) << wrong_config.err;
+  EXPECT_NE(wrong_config.err.find("model.safetensors: tensor 'model."), std::string::npos) << wrong_config.err;
+  EXPECT_NE(wrong_config.err.find("not a tensor of Gemma4ForConditionalGeneration with this config.json"),
+            std::string::npos)
+      << wrong_config.err;
+
+  Outcome usage = inspect("inspect");
+  EXPECT_EQ(usage.exit_code, 2);
+  Outcome bad_flag = inspect("inspect " + kGemma4 + "sample --no-such-flag");
+  EXPECT_EQ(bad_flag.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hfb
