@@ -1,4 +1,5 @@
-// `hfbundle verify MODEL --golden DIR [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]`.
+// `hfbundle verify MODEL (--golden DIR | --against CHECKPOINT [--prompt-ids-file F | --random-prompts N --seed S]
+//  [--steps K]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]`.
 #include <cstdio>
 #include <string>
 
@@ -16,6 +17,7 @@ struct VerifyCommandOptions {
   double margin = kDefaultMarginThreshold;
   std::string logit_tolerance = "2e-3";
   std::string cases;
+  AgainstOptions against;
 };
 
 int run_verify(const VerifyCommandOptions& options) {
@@ -29,7 +31,12 @@ int run_verify(const VerifyCommandOptions& options) {
     if (!cases.ok()) return report_error(cases.error());
     verify.cases = *cases;
   }
-  auto report = verify_model(options.model, options.golden, verify);
+  if (options.golden.empty() == options.against.reference_path.empty()) {
+    return report_error(
+        Error(ErrorCode::kInvalidArgument, "give exactly one of --golden DIR and --against CHECKPOINT"));
+  }
+  auto report = options.golden.empty() ? verify_model_against(options.model, options.against, verify)
+                                        : verify_model(options.model, options.golden, verify);
   if (!report.ok()) return report_error(report.error());
   std::fputs(report_summary(*report).c_str(), stdout);
   if (!options.report.empty()) {
@@ -43,8 +50,19 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<VerifyCommandOptions>();
   CLI::App* sub = app.add_subcommand("verify", "Greedy parity of a model against Hugging Face goldens");
   sub->add_option("model", options->model, "Checkpoint directory")->required();
-  sub->add_option("--golden", options->golden, "Directory with golden.json + golden_tensors.safetensors")
-      ->required();
+  auto* golden = sub->add_option("--golden", options->golden, "Directory with golden.json + golden_tensors.safetensors");
+  auto* against = sub->add_option("--against", options->against.reference_path,
+                                  "Reference checkpoint run in float32 instead of a golden");
+  golden->excludes(against);
+  auto* file = sub->add_option("--prompt-ids-file", options->against.prompt_ids_file,
+                               "With --against: prompts, one a line, ids comma-separated");
+  auto* random = sub->add_option("--random-prompts", options->against.random_prompts,
+                                 "With --against: this many seeded random prompts (default 8)")
+                     ->check(CLI::PositiveNumber);
+  file->excludes(random);
+  sub->add_option("--seed", options->against.seed, "With --random-prompts: the seed (default 0)");
+  sub->add_option("--steps", options->against.steps, "With --against: greedy steps per prompt (default 16)")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--report", options->report, "Write the JSON report here (atomically)");
   sub->add_option("--margin", options->margin, "A divergence passes where the golden top1-top2 margin is below this")
       ->check(CLI::NonNegativeNumber);

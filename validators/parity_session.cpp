@@ -3,6 +3,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "validators/golden_record.h"
 
 #include "validators/runtime.h"
 #if __has_include("readers/model_reader.h")
@@ -15,7 +19,14 @@ namespace hfb {
 Result<ModelSession> open_model_session(const Model& model) {
   ModelSession out;
   HFB_TRY(out.session, make_session(model));
-  for (int id : model.config.generation.eos_token_ids) out.eos_ids.push_back(id);
+  const ModelConfig& config = model.config;
+  for (int id : config.generation.eos_token_ids) out.eos_ids.push_back(id);
+  out.bos_id = config.generation.bos_token_id;
+  out.reserved_ids = out.eos_ids;
+  for (int id : {config.generation.bos_token_id, config.generation.pad_token_id, config.image_token_id,
+                 config.audio_token_id, config.video_token_id}) {
+    if (id >= 0) out.reserved_ids.push_back(id);
+  }
   out.source = model.source;
   return out;
 }
@@ -36,6 +47,44 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   HFB_TRY(Golden golden, load_golden(golden_dir));
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();  // already applied
+  if (options.model.empty()) options.model = model_path;
+  HFB_TRY(ModelSession model, open_model_session(model_path));
+  return verify_against_golden(*model.session, selected, options);
+}
+
+namespace {
+
+Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
+  if (!against.prompt_ids_file.empty()) {
+    std::ifstream in(against.prompt_ids_file, std::ios::binary);
+    if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto prompts = parse_prompt_lines(text.str());
+    if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
+    return prompts;
+  }
+  if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
+  auto prompts = random_prompts(against.random_prompts, against.seed, ref.session->vocab_size(), ref.bos_id,
+                                ref.reserved_ids);
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no token ids left to draw prompts from");
+  return prompts;
+}
+
+}  // namespace
+
+Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
+                                          VerifyOptions options) {
+  HFB_TRY(ModelSession reference, open_model_session(against.reference_path));
+  HFB_TRY(auto prompts, against_prompts(against, reference));
+  GoldenRecordOptions record;
+  record.steps = against.steps;
+  record.eos_ids = reference.eos_ids;
+  record.label = against.reference_path;
+  HFB_TRY(Golden golden, record_golden(*reference.session, prompts, record));
+  reference.session.reset();  // free the reference's weights before loading the model
+  HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
+  options.cases.clear();
   if (options.model.empty()) options.model = model_path;
   HFB_TRY(ModelSession model, open_model_session(model_path));
   return verify_against_golden(*model.session, selected, options);

@@ -16,6 +16,8 @@ namespace hfb {
 struct ModelSession {
   std::unique_ptr<Session> session;
   std::vector<int64_t> eos_ids;  ///< from the generation config
+  int64_t bos_id = 2;
+  std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
 };
 
@@ -31,6 +33,21 @@ Result<ModelSession> open_model_session(const Model& model);
 /// open_model_session and verify_against_golden.
 Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
                                   VerifyOptions options);
+
+/// `verify MODEL --against REFERENCE`: the reference checkpoint, run in float32, plays the golden.
+struct AgainstOptions {
+  std::string reference_path;
+  std::string prompt_ids_file;  ///< one prompt a line, ids comma-separated; or, when empty:
+  int random_prompts = 8;       ///< this many seeded random prompts (bos first, lengths 2-32)
+  uint64_t seed = 0;
+  int steps = 16;               ///< greedy steps per prompt (stops after eos, as HF generate does)
+};
+
+/// Records a golden from the reference (record_golden) and verifies MODEL against it with the same
+/// rules and report as a Hugging Face golden. Fails like open_model_session, parse_prompt_lines
+/// (naming the prompt file) and verify_against_golden; kInvalidArgument for random_prompts < 1.
+Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
+                                          VerifyOptions options);
 
 /// Parses "--logit-tolerance": a finite number >= 0, or "off" (nullopt). Fails with kInvalidArgument.
 Result<std::optional<double>> parse_logit_tolerance(const std::string& text);

@@ -100,5 +100,30 @@ TEST(VerifyCli, BadInputExitsTwo) {
   EXPECT_EQ(tmp.entries(), 0u);  // no report, no debris
 }
 
+TEST(VerifyCli, AgainstAReferenceCheckpoint) {
+  TempDir tmp;
+  {
+    std::ofstream prompts(tmp.file("prompts.txt"));
+    prompts << "2,17,5\n# a comment\n2,100,200,300\n";
+  }
+  auto r = run_cli("verify " + kSample + " --against " + kGemma + "sample-sharded --prompt-ids-file " +
+                   tmp.file("prompts.txt") + " --steps 4 --report " + tmp.file("r.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream in(tmp.file("r.json"));
+  nlohmann::json j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["tokens_total"], 8);
+  EXPECT_EQ(j["tokens_matched"], 8);
+  EXPECT_EQ(run_cli("verify " + kSample + " --against " + kSample + " --random-prompts 2 --seed 3").exit_code, 0);
+  {
+    std::ofstream bad(tmp.file("bad.txt"));
+    bad << "2,17\n2,abc\n";
+  }
+  const std::string against = "verify " + kSample + " --against " + kSample;
+  EXPECT_EQ(run_cli(against + " --prompt-ids-file " + tmp.file("bad.txt") + " 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli(against + " --prompt-ids-file " + tmp.file("none.txt") + " 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli(against + " --golden " + kSample + " 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli(against + " --random-prompts 0 2>/dev/null").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace hfb

@@ -129,5 +129,26 @@ TEST(ParityLocalisation, LastLayerDriftIsReportedAtTheFinalNorm) {
   EXPECT_EQ(*report->cases[0].first_drifting_layer, 4);  // num_layers: hidden_states.4 is the final norm
 }
 
+TEST(ParityAgainst, ReferenceCheckpointPlaysTheGolden) {
+  const std::string sample = kFixtures + "sample";
+  AgainstOptions against;
+  against.reference_path = kFixtures + "sample-release";
+  against.random_prompts = 3;
+  against.seed = 11;
+  against.steps = 5;
+  auto same = verify_model_against(sample, against, VerifyOptions{});
+  ASSERT_TRUE(same.ok()) << same.error().to_string();
+  EXPECT_TRUE(same->pass);
+  EXPECT_EQ(same->tokens_matched, 15);
+  EXPECT_EQ(same->golden, against.reference_path);
+
+  CheckpointCopy copy(sample);
+  copy.negate_first_quarter("model.layers.2.mlp.down_proj.weight");
+  auto perturbed = verify_model_against(copy.dir(), against, VerifyOptions{});
+  ASSERT_TRUE(perturbed.ok()) << perturbed.error().to_string();
+  EXPECT_FALSE(perturbed->pass);
+  for (const CaseReport& c : perturbed->cases) EXPECT_EQ(c.first_drifting_layer.value_or(-9), 2) << c.name;
+}
+
 }  // namespace
 }  // namespace hfb
