@@ -13,10 +13,14 @@
 
 namespace hfb {
 
-/// Float32 data of one initializer, valid while the store lives.
+struct EncodedTensor;
+
+/// Float32 data of one initializer, valid while the store lives. A quantized store sets `encoded` (and
+/// leaves `data` null): the interpreter's linear/gather ops compute on the encoded weights directly.
 struct WeightView {
   const float* data = nullptr;
   std::vector<int64_t> dims;
+  const EncodedTensor* encoded = nullptr;  ///< quant/scheme.h; null for float weights
 };
 
 class WeightStore {
