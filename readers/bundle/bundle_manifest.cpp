@@ -18,6 +18,10 @@ Error invalid(const std::string& path, const std::string& message) {
   return Error(ErrorCode::kInvalidFile, message).with_path(path);
 }
 
+Error unsupported(const std::string& path, const std::string& tensor, const std::string& message) {
+  return Error(ErrorCode::kUnsupported, message).with_path(path).with_tensor(tensor);
+}
+
 bool valid_entry_name(const std::string& name) {
   if (name.empty() || name.size() > 255 || name[0] == '.' || name == kBundleManifestName) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -116,7 +120,9 @@ Status check_encoding(const bundle::Tensor& t, const std::string& path, const Bu
   if (scheme.empty()) {
     const auto dtype = DType::from_name(t.dtype());
     const auto bytes = shape.num_bytes(*dtype);
-    if (!bytes) return invalid(path, "shape " + shape.to_string() + " is not whole " + t.dtype() + " blocks").with_tensor(t.name());
+    if (!bytes) {
+      return invalid(path, "shape " + shape.to_string() + " is not whole " + t.dtype() + " blocks").with_tensor(t.name());
+    }
     if (t.segments_size() != 1 || t.segments(0).part() != "data") {
       return invalid(path, "plain tensor needs exactly one 'data' segment").with_tensor(t.name());
     }
@@ -127,14 +133,16 @@ Status check_encoding(const bundle::Tensor& t, const std::string& path, const Bu
     }
     return ok_status();
   }
-  if (std::find(options.known_schemes.begin(), options.known_schemes.end(), scheme) == options.known_schemes.end()) {
-    return Error(ErrorCode::kUnsupported, "unknown quantization scheme '" + scheme.substr(0, 64) +
-                                              "' (newer hfbundle? known: see docs/formats/quant-schemes.md)")
-        .with_path(path).with_tensor(t.name());
+  const auto& known = options.known_schemes;
+  if (std::find(known.begin(), known.end(), scheme) == known.end()) {
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : " ") + k;
+    return unsupported(path, t.name(), "unknown quantization scheme '" + scheme.substr(0, 64) + "' (known: " + list +
+                                           "; written by a newer hfbundle?)");
   }
   const std::string& sd = t.encoding().scale_dtype();
   if (!sd.empty() && sd != "F16" && sd != "F32") {
-    return Error(ErrorCode::kUnsupported, "unknown scale dtype '" + sd.substr(0, 32) + "'").with_path(path).with_tensor(t.name());
+    return unsupported(path, t.name(), "unknown scale dtype '" + sd.substr(0, 32) + "'");
   }
   return ok_status();
 }
@@ -143,35 +151,43 @@ Status check_tensor(const bundle::Manifest& m, const bundle::Tensor& t, const st
                     const BundleReadOptions& options) {
   const std::string& name = t.name();
   if (name.empty()) return invalid(path, "tensor with an empty name");
-  if (!role_from_name(t.role())) return Error(ErrorCode::kUnsupported, "unknown role '" + t.role().substr(0, 64) + "'").with_path(path).with_tensor(name);
-  if (!tower_known(t.tower())) return Error(ErrorCode::kUnsupported, "unknown tower '" + t.tower().substr(0, 64) + "'").with_path(path).with_tensor(name);
-  if (!DType::from_name(t.dtype())) {
-    return Error(ErrorCode::kUnsupported, "unknown dtype '" + t.dtype().substr(0, 32) + "'").with_path(path).with_tensor(name);
-  }
+  if (!role_from_name(t.role())) return unsupported(path, name, "unknown role '" + t.role().substr(0, 64) + "'");
+  if (!tower_known(t.tower())) return unsupported(path, name, "unknown tower '" + t.tower().substr(0, 64) + "'");
+  if (!DType::from_name(t.dtype())) return unsupported(path, name, "unknown dtype '" + t.dtype().substr(0, 32) + "'");
   if (static_cast<uint32_t>(t.shape_size()) > options.limits.max_rank) {
-    return Error(ErrorCode::kLimit, "rank " + std::to_string(t.shape_size()) + " beyond the limit").with_path(path).with_tensor(name);
+    return Error(ErrorCode::kLimit, "rank " + std::to_string(t.shape_size()) + " beyond the limit of " +
+                                        std::to_string(options.limits.max_rank))
+        .with_path(path)
+        .with_tensor(name);
   }
   const Shape shape(std::vector<int64_t>(t.shape().begin(), t.shape().end()));
-  if (!shape.num_elements()) return invalid(path, "shape " + shape.to_string() + " is negative or overflows").with_tensor(name);
+  if (!shape.num_elements()) {
+    return invalid(path, "shape " + shape.to_string() + " is negative or overflows").with_tensor(name);
+  }
   if (t.segments_size() == 0 || static_cast<uint32_t>(t.segments_size()) > options.limits.max_segments) {
     return invalid(path, std::to_string(t.segments_size()) + " segments (want 1.." +
                              std::to_string(options.limits.max_segments) + ")").with_tensor(name);
   }
   std::set<std::string> parts;
   for (const bundle::Segment& s : t.segments()) {
-    if (s.part().empty() || !parts.insert(s.part()).second) return invalid(path, "empty or duplicate segment part").with_tensor(name);
+    if (s.part().empty() || !parts.insert(s.part()).second) {
+      return invalid(path, "empty or duplicate segment part").with_tensor(name);
+    }
     HFB_TRY(check_segment(m, s, path, name));
   }
   return check_encoding(t, path, options, shape);
 }
 
-Status check_tensors_and_chunks(const bundle::Manifest& m, const std::string& path, const BundleReadOptions& options) {
+Status check_tensors_and_chunks(const bundle::Manifest& m, const std::string& path,
+                                const BundleReadOptions& options) {
   if (static_cast<uint64_t>(m.tensors_size()) > options.limits.max_tensors) {
     return Error(ErrorCode::kLimit, std::to_string(m.tensors_size()) + " tensors exceed the limit").with_path(path);
   }
   std::set<std::string> chunks;
   for (const bundle::Chunk& c : m.chunks()) {
-    if (c.name().empty() || !chunks.insert(c.name()).second) return invalid(path, "empty or duplicate chunk name '" + c.name().substr(0, 64) + "'");
+    if (c.name().empty() || !chunks.insert(c.name()).second) {
+      return invalid(path, "empty or duplicate chunk name '" + c.name().substr(0, 64) + "'");
+    }
     if (!c.file().empty() && find_file(m, c.file()) == nullptr) {
       return invalid(path, "chunk '" + c.name() + "' refers to unknown file '" + c.file().substr(0, 64) + "'");
     }
