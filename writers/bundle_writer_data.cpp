@@ -237,7 +237,9 @@ Status BundleWriter::copy_file(const std::string& src_path, const std::string& n
   HFB_TRY(add_data_file(name, bundle::FILE_CONFIG));
   DataFile& file = *files_.back();
   const int fd = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(Error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno)).with_path(src_path));
+  if (fd < 0) {
+    return fail(Error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno)).with_path(src_path));
+  }
   std::vector<uint8_t> buf(kCopyBlock);
   Status status = ok_status();
   for (;;) {

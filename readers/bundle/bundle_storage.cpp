@@ -22,7 +22,9 @@ class DirStore final : public BundleStore {
       return Error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                    std::string("bundle file missing: ") + std::strerror(errno)).with_path(path);
     }
-    if (!S_ISREG(st.st_mode)) return Error(ErrorCode::kInvalidFile, "not a regular file (symlinks are refused)").with_path(path);
+    if (!S_ISREG(st.st_mode)) {
+      return Error(ErrorCode::kInvalidFile, "not a regular file (symlinks are refused)").with_path(path);
+    }
     if (static_cast<uint64_t>(st.st_size) > max_bytes) {
       return Error(ErrorCode::kLimit, std::to_string(st.st_size) + " bytes exceed the limit of " +
                                           std::to_string(max_bytes)).with_path(path);
@@ -59,16 +61,21 @@ class ZipStore final : public BundleStore {
   }
 
  private:
-  Result<std::shared_ptr<const ByteSource>> read_entry(zip_uint64_t index, uint64_t size, const std::string& where) const {
+  Result<std::shared_ptr<const ByteSource>> read_entry(zip_uint64_t index, uint64_t size,
+                                                       const std::string& where) const {
     zip_file_t* zf = zip_fopen_index(za_, index, 0);
-    if (zf == nullptr) return Error(ErrorCode::kInvalidFile, std::string("cannot open entry: ") + zip_strerror(za_)).with_path(where);
+    if (zf == nullptr) {
+      return Error(ErrorCode::kInvalidFile, std::string("cannot open entry: ") + zip_strerror(za_)).with_path(where);
+    }
     std::vector<uint8_t> bytes(size);
     uint64_t done = 0;
     while (done < size) {
       const zip_int64_t n = zip_fread(zf, bytes.data() + done, size - done);
       if (n <= 0) {
-        Error e = Error(ErrorCode::kInvalidFile, std::string("entry truncated or corrupt: ") +
-                                                     zip_error_strerror(zip_file_get_error(zf))).with_path(where).with_offset(done);
+        Error e = Error(ErrorCode::kInvalidFile,
+                        std::string("entry truncated or corrupt: ") + zip_error_strerror(zip_file_get_error(zf)))
+                      .with_path(where)
+                      .with_offset(done);
         zip_fclose(zf);
         return e;
       }
@@ -108,7 +115,8 @@ Result<std::unique_ptr<BundleStore>> open_bundle_store(const std::string& path, 
 Result<std::shared_ptr<const ByteSource>> decompress_zstd_source(const ByteSource& stored, uint64_t raw_size) {
   HFB_TRY(ByteSpan in_span, stored.read(0, stored.size()));
   const auto bad = [&](const std::string& why) {
-    return Error(ErrorCode::kInvalidFile, "zstd data " + why + " (corrupt or truncated file?)").with_path(stored.path());
+    return Error(ErrorCode::kInvalidFile, "zstd data " + why + " (corrupt or truncated file?)")
+        .with_path(stored.path());
   };
   const unsigned long long declared = ZSTD_getFrameContentSize(in_span.data, in_span.size);
   if (declared == ZSTD_CONTENTSIZE_ERROR) return bad("has no valid frame header");
@@ -120,7 +128,8 @@ Result<std::shared_ptr<const ByteSource>> decompress_zstd_source(const ByteSourc
   const size_t got = ZSTD_decompress(raw.data(), raw.size(), in_span.data, in_span.size);
   if (ZSTD_isError(got)) return bad(std::string("failed to decode: ") + ZSTD_getErrorName(got));
   if (got != raw_size) return bad("decodes to " + std::to_string(got) + " bytes, expected " + std::to_string(raw_size));
-  return std::shared_ptr<const ByteSource>(std::make_shared<MemorySource>(std::move(raw), stored.path() + " (decompressed)"));
+  auto source = std::make_shared<MemorySource>(std::move(raw), stored.path() + " (decompressed)");
+  return std::shared_ptr<const ByteSource>(std::move(source));
 }
 
 }  // namespace hfb
