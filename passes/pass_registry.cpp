@@ -7,13 +7,14 @@
 
 #include "passes/chunk_plan_pass.h"
 #include "passes/clip_linear_scoping.h"
+#include "passes/conv_norm_swap.h"
 #include "passes/kv_shared_tail_strip.h"
 
 namespace hfb {
 namespace {
 
 /// Passes the issue specifies whose implementation needs graph support not built yet.
-constexpr std::array<std::string_view, 2> kPlannedPasses = {"embed-proj-fusion", "conv-norm-swap"};
+constexpr std::array<std::string_view, 1> kPlannedPasses = {"embed-proj-fusion"};
 
 bool contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -25,7 +26,7 @@ Status check_known(const std::string& name, const char* flag) {
     if (planned == name) {
       return Error(ErrorCode::kUnsupported,
                    std::string(flag) + " " + name +
-                       ": this pass needs the audio/vision tower graphs and is not available yet");
+                       ": this pass needs the audio/vision tower graphs and is not built yet");
     }
   }
   std::string known;
@@ -39,9 +40,10 @@ Status check_known(const std::string& name, const char* flag) {
 const std::vector<const Pass*>& registered_passes() {
   static const KvSharedTailStripPass kv_shared_tail_strip;
   static const ClipLinearScopingPass clip_linear_scoping;
+  static const ConvNormSwapPass conv_norm_swap;
   static const ChunkPlanPass chunk_plan;
-  static const std::vector<const Pass*> passes{&kv_shared_tail_strip, &clip_linear_scoping,
-                                               &chunk_plan};
+  static const std::vector<const Pass*> passes{&conv_norm_swap, &kv_shared_tail_strip,
+                                               &clip_linear_scoping, &chunk_plan};
   return passes;
 }
 

@@ -37,7 +37,7 @@ TEST(PassRegistryTest, RejectsUnknownConflictingAndUnavailablePasses) {
   auto unknown = resolve_passes({"kv-strip"}, {});
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(unknown.error().message.find("--pass kv-strip: unknown pass (known: kv-shared-tail-strip"),
+  EXPECT_NE(unknown.error().message.find("--pass kv-strip: unknown pass (known: conv-norm-swap, kv-shared-tail-strip"),
             std::string::npos) << unknown.error().message;
   auto bad_disable = resolve_passes({}, {"nope"});
   ASSERT_FALSE(bad_disable.ok());
@@ -45,7 +45,7 @@ TEST(PassRegistryTest, RejectsUnknownConflictingAndUnavailablePasses) {
   auto both = resolve_passes({"chunk-plan"}, {"chunk-plan"});
   ASSERT_FALSE(both.ok());
   EXPECT_NE(both.error().message.find("both enabled"), std::string::npos);
-  auto planned = resolve_passes({"conv-norm-swap"}, {});
+  auto planned = resolve_passes({"embed-proj-fusion"}, {});
   ASSERT_FALSE(planned.ok());
   EXPECT_EQ(planned.error().code, ErrorCode::kUnsupported);
 }
