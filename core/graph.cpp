@@ -10,6 +10,9 @@ namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(OpType::kCount)> kOpNames = {
     "gather", "linear", "add",   "mul",   "mul_scalar", "rms_norm", "rope",   "attention",
     "gelu_tanh", "silu", "softcap", "clamp", "reshape", "slice", "concat",
+    "conv2d", "layer_norm", "relu", "glu", "mask_rows", "stride_rows", "depthwise_conv1d", "per_dim_scale",
+    "sinusoid_positions", "local_attention", "bias_add", "clip", "affine", "patch_mask", "position_embedding_2d",
+    "rope_2d", "masked_attention", "position_pool", "standardize", "scatter_tokens",
 };
 
 Error graph_error(const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); }

@@ -40,6 +40,28 @@ namespace hfb {
 ///   reshape    (x)                                   attrs shape (ints; kSeqDim keeps the symbolic dim) -> shape
 ///   slice      (x)                                   attrs axis, start, end (static axis) -> x with axis end-start
 ///   concat     (a, b, ...)                           attrs axis                 -> sum along axis
+/// Multimodal ops (docs/multimodal.md; shapes in core/graph_shapes_media.cpp, kernels in validators/kernels_{audio,vision}.h):
+///   conv2d     (x [H,W,Cin], w [Cout,Cin,kh,kw])     attrs stride, padding (zero) -> [H',W',Cout]
+///   layer_norm (x [...,D], w [D] | "")               attrs eps (mean-subtracting, no bias) -> x
+///   relu (x), glu (x [...,2D]) -> [...,D] (first half * sigmoid(second half))
+///   mask_rows  (x [N,...], mask [N])                 x * mask[row]          -> x
+///   stride_rows (x [N,...])                          attrs stride (rows 0, s, 2s, ...) -> [ceil(N/s),...]
+///   depthwise_conv1d (x [T,C], w [C,1,K])            causal (left pad K-1)  -> x
+///   per_dim_scale (x [...,D], w [D])                 attrs scale: x*scale*softplus(w) -> x
+///   sinusoid_positions ()                            attrs count, dim: rows count-1..0, [sin|cos] -> [count,dim]
+///   local_attention (q [T,H,D], k, v, rel_k [F,H,D], mask [T]) attrs chunk_size, context_left, context_right,
+///              logit_cap, invalid_logit (chunked local attention with relative positions) -> q
+///   bias_add   (x [...,D], b [D]) -> x;  clip (x, min [] | "", max [] | "") -> x
+///   affine     (x)                                   attrs shift, scale: (x+shift)*scale -> x
+///   patch_mask (positions [P,2] I64)                 1 unless both are -1   -> [P]
+///   position_embedding_2d (table [2,S,D], positions [P,2] I64)  x row + y row, 0 for padding -> [P,D]
+///   rope_2d    (x [P,H,D], positions [P,2] I64)      attrs theta            -> x
+///   masked_attention (q [N,Hq,D], k [N,Hkv,D], v, mask [N]) attrs num_heads, num_kv_heads, head_dim, scaling
+///              (bidirectional, keys with mask 0 excluded) -> q
+///   position_pool (x [P,D], positions [P,2] I64)    attrs kernel, length   -> [length,D]
+///   standardize (x [...,D], bias [D], scale [D])     (x-bias)*scale         -> x
+///   scatter_tokens (embeds [L,D], ids [L] I64, soft [N,D], mask [N] | "") attrs token_id: the k-th position
+///              holding token_id gets the k-th soft row with mask 1 -> embeds
 enum class OpType : uint8_t {
   kGather,
   kLinear,
@@ -56,6 +78,26 @@ enum class OpType : uint8_t {
   kReshape,
   kSlice,
   kConcat,
+  kConv2d,
+  kLayerNorm,
+  kRelu,
+  kGlu,
+  kMaskRows,
+  kStrideRows,
+  kDepthwiseConv1d,
+  kPerDimScale,
+  kSinusoidPositions,
+  kLocalAttention,
+  kBiasAdd,
+  kClip,
+  kAffine,
+  kPatchMask,
+  kPositionEmbedding2d,
+  kRope2d,
+  kMaskedAttention,
+  kPositionPool,
+  kStandardize,
+  kScatterTokens,
   kCount,
 };
 

@@ -185,6 +185,9 @@ Result<Dims> infer_concat(const Node& node, const std::vector<const ValueInfo*>&
 
 }  // namespace
 
+// Multimodal ops (core/graph_shapes_media.cpp).
+Result<std::vector<int64_t>> infer_media_node_dims(const Node& node, const std::vector<const ValueInfo*>& inputs);
+
 Result<std::vector<int64_t>> infer_node_dims(const Node& node, const std::vector<const ValueInfo*>& inputs) {
   switch (node.op) {
     case OpType::kGather: return infer_gather(node, inputs);
@@ -205,6 +208,7 @@ Result<std::vector<int64_t>> infer_node_dims(const Node& node, const std::vector
     case OpType::kSlice: return infer_slice(node, inputs);
     case OpType::kConcat: return infer_concat(node, inputs);
     case OpType::kCount: break;
+    default: return infer_media_node_dims(node, inputs);
   }
   return shape_error(node, "unknown op");
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "validators/kernels_audio.h"
+
 namespace hfb {
 namespace {
 
@@ -29,12 +31,14 @@ Result<std::unique_ptr<GraphInterpreter>> GraphInterpreter::create(Graph graph,
 Status GraphInterpreter::compile() {
   const auto& values = graph_.data().values;
   for (const std::string& input : graph_.data().inputs) {
-    if (input != "input_ids" && input != "positions") {
+    if (input != "input_ids" && input != "positions" && input != "input_features" && input != "input_features_mask" &&
+        input != "pixel_values" && input != "image_position_ids") {
       return Error(ErrorCode::kUnsupported, "runtime: graph input '" + input + "' is not supported yet");
     }
   }
   ids_value_ = value_index(graph_, "input_ids");
   positions_value_ = value_index(graph_, "positions");
+  image_positions_value_ = value_index(graph_, "image_position_ids");
   weight_data_.assign(values.size(), nullptr);
   for (size_t v = 0; v < values.size(); ++v) {
     if (values[v].kind != ValueKind::kInitializer) continue;
@@ -98,10 +102,15 @@ void GraphInterpreter::prepare(int64_t length) {
 
 float* GraphInterpreter::buffer(int value) {
   if (weight_data_[value]) return const_cast<float*>(weight_data_[value]);  // read-only by construction
+  if (!media_floats_.empty()) {
+    auto media = media_floats_.find(value);
+    if (media != media_floats_.end()) return media->second.data();
+  }
   return arena_.data() + plan_.offsets[value];
 }
 
 const int64_t* GraphInterpreter::int_buffer(int value) const {
+  if (value == image_positions_value_) return image_positions_.data();
   return value == ids_value_ ? ids_.data() : positions_.data();
 }
 
@@ -274,8 +283,55 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
       return ok_status();
     case OpType::kSlice:
     case OpType::kConcat: execute_slice_concat(c); return ok_status();
-    default: execute_elementwise(c); return ok_status();
+    default:
+      if (is_media_op(node.op)) return execute_media(c);
+      execute_elementwise(c);
+      return ok_status();
   }
+}
+
+Status GraphInterpreter::set_media(const MediaInputs& media) {
+  media_floats_.clear();
+  const auto& values = graph_.data().values;
+  auto expect = [&](const char* name, std::vector<int64_t> dims) -> Result<int> {
+    int v = value_index(graph_, name);
+    if (v < 0) return -1;
+    if (values[v].dims != dims) {
+      return Error(ErrorCode::kInvalidArgument, std::string("runtime: media input '") + name + "' has dims " +
+                                                    dims_to_string(dims) + ", graph expects " +
+                                                    dims_to_string(values[v].dims));
+    }
+    return v;
+  };
+  const Matrix& f = media.input_features;
+  HFB_TRY(int features, expect("input_features", {f.rows, f.cols}));
+  if (features >= 0) media_floats_[features] = f.data;
+  HFB_TRY(int mask, expect("input_features_mask", {static_cast<int64_t>(media.input_features_mask.size())}));
+  if (mask >= 0) media_floats_[mask].assign(media.input_features_mask.begin(), media.input_features_mask.end());
+  const Matrix& px = media.pixel_values;
+  HFB_TRY(int pixels, expect("pixel_values", {px.rows, px.cols}));
+  if (pixels >= 0) media_floats_[pixels] = px.data;
+  HFB_TRY(int positions, expect("image_position_ids", {static_cast<int64_t>(media.image_position_ids.size() / 2), 2}));
+  if (positions >= 0) image_positions_ = media.image_position_ids;
+  return ok_status();
+}
+
+Status GraphInterpreter::execute_media(const CompiledNode& c) {
+  const auto& values = graph_.data().values;
+  std::vector<MediaTensor> inputs;
+  for (int v : c.inputs) {
+    MediaTensor t;
+    if (v >= 0) {
+      t.dims = plan_.dims[v];
+      if (values[v].dtype == DTypeId::kI64) {
+        t.ints = int_buffer(v);
+      } else {
+        t.data = buffer(v);
+      }
+    }
+    inputs.push_back(std::move(t));
+  }
+  return execute_media_op(*c.node, inputs, plan_.dims[c.output], buffer(c.output));
 }
 
 }  // namespace hfb

@@ -2,6 +2,7 @@
 // graph state), one run per prompt chunk or generated token.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ class GraphInterpreter {
 
   /// Clears every KV cache; positions restart at 0.
   void reset();
+  /// Sets the multimodal graph inputs ("input_features" [T, n_mels], "input_features_mask" [T] as 0/1,
+  /// "pixel_values" [P, 3*patch^2], "image_position_ids" [P, 2] I64) used by every later run. Fails with
+  /// kInvalidArgument if the graph has such an input and `media` does not match its dims.
+  Status set_media(const MediaInputs& media);
   /// Positions consumed so far.
   int64_t position() const { return position_; }
   /// Runs `ids` at positions position() .. position()+size-1 and appends them to the caches. On failure
@@ -58,6 +63,7 @@ class GraphInterpreter {
   void execute_attention(const CompiledNode& node);
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
+  Status execute_media(const CompiledNode& node);
 
   Graph graph_;
   std::shared_ptr<const WeightStore> weights_;
@@ -72,6 +78,9 @@ class GraphInterpreter {
   std::vector<int64_t> positions_;
   int ids_value_ = -1;
   int positions_value_ = -1;
+  std::map<int, std::vector<float>> media_floats_;  ///< float multimodal inputs by value index
+  std::vector<int64_t> image_positions_;
+  int image_positions_value_ = -1;
   int64_t position_ = 0;
   std::vector<float> scratch_;
 };

@@ -1,0 +1,39 @@
+// Gemma 4 ConditionalGeneration -> one op graph: the text decoder with the audio and vision towers and their
+// embedders as subgraphs, merged by scattering soft tokens into the placeholder positions.
+#pragma once
+
+#include <cstdint>
+
+#include "core/error.h"
+#include "core/graph.h"
+#include "core/model_config.h"
+#include "core/tensor.h"
+
+namespace hfb {
+
+/// The static sizes of one prompt's media (the tower subgraphs have static dims).
+struct MediaDims {
+  int64_t audio_frames = 0;       ///< T of input_features; 0: no audio tower in the graph
+  int64_t image_patches = 0;      ///< P of pixel_values; 0: no vision tower
+  int64_t image_soft_tokens = 0;  ///< valid pooled tokens = valid patches / k^2 (what the image placeholders take)
+};
+
+struct MultimodalGraphOptions {
+  /// Deliberately wrong, for tests only: read the vision clip bounds even when vision.use_clipped_linears is
+  /// false (the bug fixture mm-clipscope guards against).
+  bool clip_vision_regardless_of_flag = false;
+};
+
+/// The text graph (build_gemma4_text_graph) plus, for each medium with non-zero dims, its tower, embedder and
+/// a scatter_tokens node: "hidden_states.0" becomes the token embedding (placeholders embedded as pad) with
+/// image soft tokens then audio soft tokens written into the image_token_id / audio_token_id positions; the
+/// PLE projection then reads the merged embedding. Without media this is the text graph.
+/// Fails like build_gemma4_text_graph and the tower builders, with kInvalidArgument if media is requested
+/// for a tower the config does not have.
+Result<Graph> build_gemma4_multimodal_graph(const ModelConfig& config, const TensorTable& tensors,
+                                            const MediaDims& media, const MultimodalGraphOptions& options = {});
+
+/// Name of the scaled token embedding before the merge.
+inline constexpr const char* kGraphTextEmbedded = "text_embedded";
+
+}  // namespace hfb

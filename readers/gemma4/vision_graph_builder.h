@@ -1,0 +1,31 @@
+// Gemma 4 vision encoder tower (Gemma4VisionModel) + its multimodal embedder -> nodes of an op graph.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/graph.h"
+#include "core/model_config.h"
+#include "core/tensor.h"
+
+namespace hfb {
+
+inline constexpr const char* kGraphPixelValues = "pixel_values";            ///< [P, 3*patch^2] F32 in [0, 1]
+inline constexpr const char* kGraphImagePositionIds = "image_position_ids";  ///< [P, 2] I64 (x, y); (-1,-1) padding
+
+/// Appends inputs pixel_values [patches, 3*patch^2] and image_position_ids [patches, 2], the encoder, the
+/// k x k position pooling (x sqrt(hidden)), padding-token stripping to `soft_tokens` rows, the optional
+/// standardize and the embedder (weightless RMSNorm then model.embed_vision.embedding_projection
+/// [text_hidden, vision hidden]); taps vision_patch_embeddings, vision_layer_output.<i>, vision_pooled,
+/// vision_tower_output, vision_embedded. Returns the name of "vision_embedded" [soft_tokens, text_hidden].
+/// Clip bounds are read only if `clipped` (normally vision.use_clipped_linears).
+/// Fails with kNotFound naming a missing tensor, kInvalidArgument when patches is not a multiple of
+/// pooling_kernel_size^2, soft_tokens exceeds patches / k^2, or a shape disagrees with the config.
+Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vision, int text_hidden,
+                                            const TensorTable& tensors, int64_t patches, int64_t soft_tokens,
+                                            bool clipped);
+
+/// "vision_layer_output.<i>"
+std::string vision_layer_tap(int index);
+
+}  // namespace hfb

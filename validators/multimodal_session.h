@@ -1,0 +1,25 @@
+// A Session over the multimodal Gemma 4 graph: rebuilds the graph when a prompt's media sizes change
+// (tower subgraphs have static dims), feeds the media inputs, and captures tower and text taps.
+#pragma once
+
+#include <memory>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "readers/gemma4/multimodal_graph_builder.h"
+#include "validators/session.h"
+
+namespace hfb {
+
+/// The static tower sizes of `media`: frames = rows of input_features, patches = rows of pixel_values,
+/// soft tokens = valid patches (position not (-1,-1)) / pooling_kernel^2 (HF's split size).
+MediaDims media_dims(const MediaInputs& media, int pooling_kernel);
+
+/// A Session for a Gemma4ForConditionalGeneration model (also works for text-only models). Weights of
+/// every tower are widened to float32 once. prefill() fails like build_gemma4_multimodal_graph and
+/// GraphInterpreter::run, or with kInvalidArgument when the media disagree with the graph inputs or the
+/// placeholder count differs from the soft-token count.
+Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model,
+                                                         const MultimodalGraphOptions& options = {});
+
+}  // namespace hfb
