@@ -101,6 +101,9 @@ class BundleWriter {
   Status end_tensor();
   /// begin_tensor + one "data" segment + end_tensor.
   Status write_tensor(const BundleTensorMeta& meta, const std::string& file, ByteSpan bytes);
+  /// begin_tensor + one segment per (part, bytes) in order ("codes", "scales", "lut") + end_tensor.
+  Status write_tensor_parts(const BundleTensorMeta& meta, const std::string& file,
+                            const std::vector<std::pair<std::string, ByteSpan>>& parts);
   /// Completes a data file (compressing it with zstd if asked); no more segments may go to it.
   Status close_file(const std::string& name);
   /// Copies `src_path` into the bundle as `name` ("config.json"). Fails with kIo naming src_path.

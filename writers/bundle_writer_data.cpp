@@ -206,6 +206,17 @@ Status BundleWriter::write_tensor(const BundleTensorMeta& meta, const std::strin
   return end_tensor();
 }
 
+Status BundleWriter::write_tensor_parts(const BundleTensorMeta& meta, const std::string& file,
+                                        const std::vector<std::pair<std::string, ByteSpan>>& parts) {
+  HFB_TRY(begin_tensor(meta));
+  for (const auto& [part, bytes] : parts) {
+    HFB_TRY(begin_segment(part, file));
+    HFB_TRY(append(bytes));
+    HFB_TRY(end_segment());
+  }
+  return end_tensor();
+}
+
 Status BundleWriter::close_file(const std::string& name) {
   HFB_TRY(check_usable());
   auto found = find_open_file(name);

@@ -286,6 +286,32 @@ TEST(BundleWriter, RejectsWrongTensorSizeAndMisuse) {
   EXPECT_TRUE(testing::list_dir(dir.path()).empty()) << "failure removed the temp directory";
 }
 
+TEST(BundleWriter, WritesSchemePartsInOrderAligned) {
+  ScratchDir dir;
+  auto writer = BundleWriter::create(dir / "p.hfb");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->add_file("chunk_00.bin", BundleFileKind::kChunk).ok());
+  BundleTensorMeta meta;
+  meta.name = "w";
+  meta.shape = Shape{4, 32};
+  meta.scheme = "kmeans4";
+  meta.group_size = 4;
+  const auto codes = pattern_bytes(64, 1), lut = pattern_bytes(64, 2), scales = pattern_bytes(8, 3);
+  ASSERT_TRUE((*writer)->write_tensor_parts(meta, "chunk_00.bin", {{"codes", {codes.data(), codes.size()}},
+                                                                   {"scales", {scales.data(), scales.size()}},
+                                                                   {"lut", {lut.data(), lut.size()}}}).ok());
+  ASSERT_TRUE((*writer)->finish().ok());
+  auto bundle = Bundle::open(dir / "p.hfb", {BundleCheck::kChecksums});
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  const BundleTensor& t = (*bundle)->tensors()[0];
+  ASSERT_EQ(t.segments.size(), 3u);
+  EXPECT_EQ(t.segments[0].part, "codes");
+  EXPECT_EQ(t.segments[1].offset, 64u);
+  EXPECT_EQ(t.segments[2].offset, 128u) << "8 scale bytes padded to the next 64";
+  EXPECT_EQ(t.group_size, 4u);
+  expect_bytes(t.segments[2], lut, "w");
+}
+
 TEST(BundleWriter, RejectsBadEntryNames) {
   ScratchDir dir;
   for (const char* name : {"../evil.bin", "manifest.pb", ".hidden", "a/b.bin", "x.bin.zst", ""}) {
