@@ -182,7 +182,8 @@ Status check_layer(const ConfigView& view, const TextLayerSpec& spec, const std:
                                                    std::to_string(spec.num_heads));
   }
   for (const TextLayerSpec& other : layers) {
-    if (other.attention == spec.attention && (other.head_dim != spec.head_dim || other.num_kv_heads != spec.num_kv_heads)) {
+    const bool differs = other.head_dim != spec.head_dim || other.num_kv_heads != spec.num_kv_heads;
+    if (other.attention == spec.attention && differs) {
       return view.unsupported("per_layer_config", where + " and layer " + std::to_string(other.index) + " (" +
                                                       type_key(spec.attention) +
                                                       ") differ in head_dim or kv heads (HF needs one geometry per "

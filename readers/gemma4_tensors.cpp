@@ -27,7 +27,8 @@ Status check_one(const ExpectedTensor& expected, const TensorInfo& info, const T
   const DTypeId id = info.dtype.id();
   if (id != DTypeId::kF32 && id != DTypeId::kF16 && id != DTypeId::kBF16) {
     return Error(ErrorCode::kUnsupported,
-                 "dtype " + std::string(info.dtype.name()) + " is not supported for a checkpoint weight (F32, F16, BF16)")
+                 "dtype " + std::string(info.dtype.name()) +
+                     " is not supported for a checkpoint weight (F32, F16, BF16)")
         .with_path(file_of(info))
         .with_tensor(info.name);
   }

@@ -159,7 +159,8 @@ std::string model_summary_json(const Model& model, const std::string& format, in
                       {"audio", optional_int(c.audio_token_id)}};
   out["diagnostics"] = ordered_json::array();
   for (const Diagnostic& d : model.diagnostics) {
-    out["diagnostics"].push_back({{"severity", severity_name(d.severity)}, {"message", d.message}, {"tensor", d.tensor}});
+    out["diagnostics"].push_back(
+        {{"severity", severity_name(d.severity)}, {"message", d.message}, {"tensor", d.tensor}});
   }
   out["tensors"] = ordered_json::array();
   for (const TensorInfo& info : model.tensors.tensors()) out["tensors"].push_back(tensor_json(info));
@@ -184,9 +185,8 @@ void append_layers(const TextConfig& text, std::string* out) {
   *out += "  layer  attention  head_dim  heads  kv_heads  kv_from  k_eq_v  mlp_width  rope\n";
   for (const TextLayerSpec& s : text.layers) {
     const std::string from = s.kv_shared_from < 0 ? "-" : std::to_string(s.kv_shared_from);
-    const std::string rope = std::string(rope_type_name(s.rope.type)) + format(" theta=%g", s.rope.theta) +
-                             (s.rope.type == RopeType::kProportional ? format(" fraction=%g", s.rope.partial_rotary_factor)
-                                                                     : std::string());
+    std::string rope = std::string(rope_type_name(s.rope.type)) + format(" theta=%g", s.rope.theta);
+    if (s.rope.type == RopeType::kProportional) rope += format(" fraction=%g", s.rope.partial_rotary_factor);
     *out += format("  %5d  %-9s  %8d  %5d  %8d  %7s  %-6s  %9d  %s\n", s.index,
                    std::string(attention_type_name(s.attention)).c_str(), s.head_dim, s.num_heads, s.num_kv_heads,
                    from.c_str(), s.k_eq_v ? "yes" : "no", s.intermediate_size, rope.c_str());
@@ -244,7 +244,9 @@ std::string model_summary_text(const Model& model, const std::string& format_nam
     if (!info.used) out += "  " + info.name + ": " + info.unused_reason + "\n";
   }
   out += format("warnings: %zu\n", model.diagnostics.size());
-  for (const Diagnostic& d : model.diagnostics) out += std::string("  ") + severity_name(d.severity) + ": " + d.message + "\n";
+  for (const Diagnostic& d : model.diagnostics) {
+    out += std::string("  ") + severity_name(d.severity) + ": " + d.message + "\n";
+  }
   return out;
 }
 

@@ -41,6 +41,15 @@ Result<ModelConfig> parse(const json& doc, std::vector<Diagnostic>* diagnostics 
   return parse_gemma4_config(doc.dump(), "config.json", diagnostics);
 }
 
+void expect_error(const json& doc, ErrorCode code, const std::string& fragment) {
+  auto c = parse(doc);
+  ASSERT_FALSE(c.ok()) << "expected failure containing: " << fragment;
+  EXPECT_EQ(c.error().code, code) << c.error().to_string();
+  const std::string text = c.error().to_string();
+  EXPECT_NE(text.find("config.json"), std::string::npos) << text;
+  EXPECT_NE(text.find(fragment), std::string::npos) << text;
+}
+
 TEST(Gemma4Config, EveryFixtureParsesIdenticallyInBothFormats) {
   const auto names = fixture_names();
   ASSERT_GE(names.size(), 10u);
@@ -157,6 +166,17 @@ TEST(Gemma4Config, MultimodalClipscopeHandChecked) {
   EXPECT_TRUE(load("mm").vision->standardize);
 }
 
+TEST(Gemma4Config, ZeroPaddedPerLayerKeys) {
+  // HF's to_dict zero-pads the keys when a model has 10+ layers ("03"); the index is what counts.
+  json doc = load_json("sample");
+  doc["per_layer_config"] = {{"01", {{"head_dim", 64}}}, {"03", {{"head_dim", 64}}}};
+  auto c = parse(doc);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_TRUE(*c == load("sample"));
+  doc["per_layer_config"] = {{"x1", {{"head_dim", 64}}}};
+  expect_error(doc, ErrorCode::kInvalidFile, "key 'x1' is not a layer index");
+}
+
 TEST(Gemma4Config, ReleaseFormatDefaultsFollowHf) {
   json doc = load_json("text-kveqv", "config.release_format.json");
   // num_global_key_value_heads is ignored without attention_k_eq_v.
@@ -224,14 +244,6 @@ TEST(Gemma4Config, GenerationConfig) {
   EXPECT_NE(bad.error().to_string().find("generation_config.json: key 'eos_token_id'"), std::string::npos);
 }
 
-void expect_error(const json& doc, ErrorCode code, const std::string& fragment) {
-  auto c = parse(doc);
-  ASSERT_FALSE(c.ok()) << "expected failure containing: " << fragment;
-  EXPECT_EQ(c.error().code, code) << c.error().to_string();
-  const std::string text = c.error().to_string();
-  EXPECT_NE(text.find("config.json"), std::string::npos) << text;
-  EXPECT_NE(text.find(fragment), std::string::npos) << text;
-}
 
 TEST(Gemma4ConfigErrors, UnsupportedModels) {
   json doc = load_json("sample");
