@@ -1,10 +1,14 @@
-// `hfbundle run MODEL --prompt-ids 2,17,5 [-n 16] [--json]`: greedy continuation with the reference runtime.
+// `hfbundle run MODEL --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation with the
+// reference runtime (quantized in memory first with --quant).
 #include <cstdio>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/quant_options.h"
 #include "validators/parity_greedy.h"
 #include "validators/parity_session.h"
+#include "validators/quantized_weight_store.h"
+#include "validators/coverage_json.h"
 #include "validators/report.h"
 
 namespace hfb::cli {
@@ -15,13 +19,26 @@ struct RunOptions {
   std::string prompt_ids;
   int max_new_tokens = 16;
   bool json = false;
+  QuantCliOptions quant;
 };
 
 int run_run(const RunOptions& options) {
   auto ids = parse_token_ids(options.prompt_ids);
   if (!ids.ok()) return report_error(ids.error());
-  auto model = open_model_session(options.model);
+  auto policy = make_quant_policy(options.quant);
+  if (!policy.ok()) return report_error(policy.error());
+  CoverageReport coverage;
+  auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
+                       : open_model_session(options.model);
   if (!model.ok()) return report_error(model.error());
+  if (*policy) {
+    // With --json stdout is the JSON document: the coverage summary then goes only to --coverage.
+    Status emitted = options.json ? (options.quant.coverage.empty()
+                                         ? ok_status()
+                                         : write_text_file_atomic(options.quant.coverage, coverage_to_json(coverage)))
+                                  : emit_coverage(options.quant, coverage);
+    if (!emitted.ok()) return report_error(emitted.error());
+  }
   GreedyOptions greedy;
   greedy.max_new_tokens = options.max_new_tokens;
   greedy.eos_ids = model->eos_ids;
@@ -46,6 +63,7 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");
+  add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });
 }
 

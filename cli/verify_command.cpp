@@ -1,10 +1,13 @@
 // `hfbundle verify MODEL (--golden DIR | --against CHECKPOINT [--prompt-ids-file F | --random-prompts N --seed S]
-//  [--steps K]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]`.
+//  [--steps K]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
+//  [--quant SCHEME [policy options] [--coverage FILE]]` (quantized in memory first, see docs/quantization.md).
 #include <cstdio>
 #include <string>
 
 #include "cli/command.h"
+#include "cli/quant_options.h"
 #include "validators/parity_session.h"
+#include "validators/quantized_weight_store.h"
 #include "validators/report.h"
 
 namespace hfb::cli {
@@ -18,6 +21,7 @@ struct VerifyCommandOptions {
   std::string logit_tolerance = "2e-3";
   std::string cases;
   AgainstOptions against;
+  QuantCliOptions quant;
 };
 
 int run_verify(const VerifyCommandOptions& options) {
@@ -35,8 +39,19 @@ int run_verify(const VerifyCommandOptions& options) {
     return report_error(
         Error(ErrorCode::kInvalidArgument, "give exactly one of --golden DIR and --against CHECKPOINT"));
   }
-  auto report = options.golden.empty() ? verify_model_against(options.model, options.against, verify)
-                                        : verify_model(options.model, options.golden, verify);
+  auto policy = make_quant_policy(options.quant);
+  if (!policy.ok()) return report_error(policy.error());
+  if (*policy && options.golden.empty()) {
+    return report_error(Error(ErrorCode::kUnsupported, "--quant works with --golden only (not --against) for now"));
+  }
+  CoverageReport coverage;
+  auto report = *policy ? verify_quantized_model(options.model, options.golden, **policy, verify, &coverage)
+                : options.golden.empty() ? verify_model_against(options.model, options.against, verify)
+                                         : verify_model(options.model, options.golden, verify);
+  if (report.ok() && *policy) {
+    Status emitted = emit_coverage(options.quant, coverage);
+    if (!emitted.ok()) return report_error(emitted.error());
+  }
   if (!report.ok()) return report_error(report.error());
   std::fputs(report_summary(*report).c_str(), stdout);
   if (!options.report.empty()) {
@@ -68,6 +83,7 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
 }
 

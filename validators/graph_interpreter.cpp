@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "validators/kernels_audio.h"
+#include "validators/quantized_weight_store.h"
 
 namespace hfb {
 namespace {
@@ -49,6 +50,7 @@ Status GraphInterpreter::compile() {
           .with_tensor(values[v].tensor);
     }
     weight_data_[v] = view.data;
+    if (view.encoded) bind_encoded(static_cast<int>(v), *view.encoded);
   }
   for (const StateInfo& state : graph_.data().states) caches_.emplace_back(state);
   std::vector<std::vector<int>> node_inputs;
@@ -167,6 +169,11 @@ Status GraphInterpreter::execute_gather(const CompiledNode& c) {
                                                     " outside table of " + std::to_string(table_dims[0]) + " rows")
           .with_tensor(graph_.data().values[c.inputs[0]].tensor);
     }
+    if (const EncodedTensor* encoded = encoded_weight(c.inputs[0])) {
+      embedding_row(*encoded, id, out + r * width);
+      for (int64_t i = 0; i < width; ++i) out[r * width + i] *= scale;
+      continue;
+    }
     const float* row = table + id * width;
     for (int64_t i = 0; i < width; ++i) out[r * width + i] = row[i] * scale;
   }
@@ -258,6 +265,11 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
     case OpType::kGather: return execute_gather(c);
     case OpType::kLinear: {
       const auto& w = plan_.dims[c.inputs[1]];
+      if (const EncodedTensor* encoded = encoded_weight(c.inputs[1])) {
+        kernel_linear_encoded(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], *encoded, buffer(c.output),
+                              &quant_scratch_);
+        return ok_status();
+      }
       kernel_linear(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], w[1], buffer(c.inputs[1]), w[0],
                     buffer(c.output));
       return ok_status();

@@ -64,6 +64,12 @@ class GraphInterpreter {
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
   Status execute_media(const CompiledNode& node);
+  // Quantized weights (graph_interpreter_quant.cpp): an initializer with an encoded tensor. Linear (weight)
+  // and gather (table) compute on it; any other consumer gets it decoded to float32 once.
+  void bind_encoded(int value, const EncodedTensor& encoded);
+  const EncodedTensor* encoded_weight(int value) const {
+    return value >= 0 && value < static_cast<int>(weight_encoded_.size()) ? weight_encoded_[value] : nullptr;
+  }
 
   Graph graph_;
   std::shared_ptr<const WeightStore> weights_;
@@ -83,6 +89,9 @@ class GraphInterpreter {
   int image_positions_value_ = -1;
   int64_t position_ = 0;
   std::vector<float> scratch_;
+  std::vector<const EncodedTensor*> weight_encoded_;   ///< per value: encoded initializer, if any
+  std::map<int, std::vector<float>> decoded_weights_;  ///< encoded initializers other ops read as float
+  std::vector<float> quant_scratch_;                   ///< decoded weight tiles of a prefill linear
 };
 
 }  // namespace hfb

@@ -6,19 +6,21 @@
 #include <fstream>
 #include <sstream>
 
-#include "validators/golden_record.h"
-
-#include "validators/runtime.h"
-#if __has_include("readers/model_reader.h")
 #include "readers/model_reader.h"
-#define HFB_HAVE_MODEL_READER 1
-#endif
+#include "validators/golden_record.h"
+#include "validators/multimodal_session.h"
+#include "validators/runtime.h"
 
 namespace hfb {
 
 Result<ModelSession> open_model_session(const Model& model) {
   ModelSession out;
-  HFB_TRY(out.session, make_session(model));
+  // Models with towers run on the multimodal session; text-only ones on the plain text graph.
+  if (model.config.audio || model.config.vision) {
+    HFB_TRY(out.session, make_multimodal_session(model));
+  } else {
+    HFB_TRY(out.session, make_session(model));
+  }
   const ModelConfig& config = model.config;
   for (int id : config.generation.eos_token_ids) out.eos_ids.push_back(id);
   out.bos_id = config.generation.bos_token_id;
@@ -32,14 +34,10 @@ Result<ModelSession> open_model_session(const Model& model) {
 }
 
 Result<ModelSession> open_model_session(const std::string& path) {
-#ifdef HFB_HAVE_MODEL_READER
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(ModelSession out, open_model_session(model));
   out.source = path;
   return out;
-#else
-  return Error(ErrorCode::kUnsupported, "checkpoint loading is not built in yet").with_path(path);
-#endif
 }
 
 Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,

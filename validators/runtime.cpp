@@ -3,6 +3,7 @@
 
 #include "readers/gemma4/text_graph_builder.h"
 #include "validators/graph_interpreter.h"
+#include "validators/multimodal_session.h"
 
 namespace hfb {
 namespace {
@@ -67,6 +68,7 @@ Result<std::unique_ptr<Session>> make_session(const Model& model, const Graph& g
 }
 
 Result<std::unique_ptr<Session>> make_session(const Model& model) {
+  if (model.config.audio || model.config.vision) return make_multimodal_session(model);  // towers + merge
   HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
   return make_session(model, graph);
 }

@@ -28,7 +28,8 @@ Status add_towers(Graph* graph, const ModelConfig& config, const TensorTable& te
     }
     bool clipped = config.vision->use_clipped_linears || options.clip_vision_regardless_of_flag;
     HFB_TRY(auto embedded, add_gemma4_vision_tower(graph, *config.vision, text_hidden, tensors, media.image_patches,
-                                                   media.image_soft_tokens, clipped));
+                                                   media.image_soft_tokens, clipped,
+                                                   options.clip_vision_regardless_of_flag));
     soft->push_back({embedded, "", config.image_token_id});
   }
   if (media.audio_frames > 0) {

@@ -35,6 +35,11 @@ Result<std::string> TowerGraphContext::op(OpType type, std::vector<std::string> 
 
 Result<std::string> TowerGraphContext::bound(const std::string& module, const char* which) {
   std::string suffix = module + "." + which;
+  const TensorInfo* info = tensors_->find(prefix_ + suffix);
+  if (info && !info->used && force_bounds_) {
+    if (!graph_->find_value(info->name)) HFB_TRY(graph_->add_initializer(info->name, *info));
+    return info->name;
+  }
   if (!has(suffix)) return std::string();  // flag true, bound missing: +-inf (HF keeps its init value)
   return weight(suffix);
 }

@@ -15,8 +15,10 @@ class TowerGraphContext {
  public:
   /// `prefix`: tensor-name prefix ("model.audio_tower."); `clipped`: whether clippable linears read their
   /// input_min/input_max/output_min/output_max bounds (the tower's use_clipped_linears).
-  TowerGraphContext(Graph* graph, const TensorTable* tensors, std::string prefix, bool clipped)
-      : graph_(graph), tensors_(tensors), prefix_(std::move(prefix)), clipped_(clipped) {}
+  /// `force_bounds` (tests only) reads bounds even when the reader flagged them unused.
+  TowerGraphContext(Graph* graph, const TensorTable* tensors, std::string prefix, bool clipped,
+                    bool force_bounds = false)
+      : graph_(graph), tensors_(tensors), prefix_(std::move(prefix)), clipped_(clipped), force_bounds_(force_bounds) {}
 
   /// The initializer for tensor prefix+suffix (added on first use). Fails with kNotFound naming the tensor
   /// if it is missing, kInvalidArgument if it is flagged unused.
@@ -39,6 +41,7 @@ class TowerGraphContext {
   const TensorTable* tensors_;
   std::string prefix_;
   bool clipped_;
+  bool force_bounds_;
   std::vector<std::string> consumed_;
 };
 

@@ -15,8 +15,8 @@ namespace {
 
 class VisionBuilder {
  public:
-  VisionBuilder(Graph* graph, const VisionConfig& vision, const TensorTable& tensors, bool clipped)
-      : graph_(graph), cfg_(vision), ctx_(graph, &tensors, "model.vision_tower.", clipped) {}
+  VisionBuilder(Graph* graph, const VisionConfig& vision, const TensorTable& tensors, bool clipped, bool force)
+      : graph_(graph), cfg_(vision), ctx_(graph, &tensors, "model.vision_tower.", clipped, force) {}
 
   Result<std::string> build(int text_hidden, int64_t patches, int64_t soft_tokens);
 
@@ -165,7 +165,7 @@ Result<std::string> VisionBuilder::build(int text_hidden, int64_t patches, int64
 
 Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vision, int text_hidden,
                                             const TensorTable& tensors, int64_t patches, int64_t soft_tokens,
-                                            bool clipped) {
+                                            bool clipped, bool force_bounds) {
   const int64_t k = vision.pooling_kernel_size;
   if (patches <= 0 || k <= 0 || patches % (k * k) != 0 || soft_tokens <= 0 || soft_tokens > patches / (k * k)) {
     return Error(ErrorCode::kInvalidArgument, "gemma4 vision graph: " + std::to_string(patches) + " patches, " +
@@ -178,7 +178,7 @@ Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vi
   const int64_t width = 3 * static_cast<int64_t>(vision.patch_size) * vision.patch_size;
   HFB_TRY(graph->add_input(kGraphPixelValues, DTypeId::kF32, {patches, width}));
   HFB_TRY(graph->add_input(kGraphImagePositionIds, DTypeId::kI64, {patches, 2}));
-  VisionBuilder builder(graph, vision, tensors, clipped);
+  VisionBuilder builder(graph, vision, tensors, clipped, force_bounds);
   return builder.build(text_hidden, patches, soft_tokens);
 }
 

@@ -18,12 +18,13 @@ inline constexpr const char* kGraphImagePositionIds = "image_position_ids";  ///
 /// standardize and the embedder (weightless RMSNorm then model.embed_vision.embedding_projection
 /// [text_hidden, vision hidden]); taps vision_patch_embeddings, vision_layer_output.<i>, vision_pooled,
 /// vision_tower_output, vision_embedded. Returns the name of "vision_embedded" [soft_tokens, text_hidden].
-/// Clip bounds are read only if `clipped` (normally vision.use_clipped_linears).
+/// Clip bounds are read only if `clipped` (normally vision.use_clipped_linears); `force_bounds` (tests only)
+/// also reads bounds the reader flagged unused.
 /// Fails with kNotFound naming a missing tensor, kInvalidArgument when patches is not a multiple of
 /// pooling_kernel_size^2, soft_tokens exceeds patches / k^2, or a shape disagrees with the config.
 Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vision, int text_hidden,
                                             const TensorTable& tensors, int64_t patches, int64_t soft_tokens,
-                                            bool clipped);
+                                            bool clipped, bool force_bounds = false);
 
 /// "vision_layer_output.<i>"
 std::string vision_layer_tap(int index);

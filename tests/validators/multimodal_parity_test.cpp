@@ -6,7 +6,7 @@
 #include <cmath>
 #include <string>
 
-#include "tests/validators/multimodal_fixture.h"
+#include "readers/model_reader.h"
 #include "validators/golden.h"
 #include "validators/multimodal_session.h"
 
@@ -21,7 +21,7 @@ struct Loaded {
 };
 
 Loaded load(const std::string& set) {
-  auto model = test::load_fixture_model(kFixtures + set);
+  auto model = load_checkpoint(kFixtures + set);
   EXPECT_TRUE(model.ok()) << model.error().to_string();
   auto golden = load_golden(kFixtures + set);
   EXPECT_TRUE(golden.ok()) << golden.error().to_string();

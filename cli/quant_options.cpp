@@ -1,0 +1,56 @@
+// The --quant options shared by `verify` and `run`.
+#include "cli/quant_options.h"
+
+#include <cstdio>
+
+#include "validators/coverage_json.h"
+#include "validators/report.h"
+
+namespace hfb::cli {
+
+void add_quant_options(CLI::App* sub, QuantCliOptions* o) {
+  sub->add_option("--quant", o->quant, "Quantize in memory first: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8");
+  sub->add_option("--group-size", o->group_size, "kmeans: output channels per LUT (default 32)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--block-size", o->block_size, "int8/int4: input elements per scale (0 = per row)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--per-tensor", o->per_tensor, "One scale / LUT per tensor");
+  sub->add_option("--tensor-type", o->tensor_types, "REGEX=SCHEME on the full tensor name (repeatable)");
+  sub->add_option("--role-type", o->role_types, "ROLE=SCHEME, e.g. ple_table=int8 (repeatable)");
+  sub->add_option("--min-elements", o->min_elements, "Tensors with fewer elements stay float (default 2048)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--coverage", o->coverage, "Write the per-tensor coverage report (JSON) here");
+}
+
+Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
+  if (o.quant.empty()) {
+    if (!o.tensor_types.empty() || !o.role_types.empty() || !o.coverage.empty() || o.per_tensor) {
+      return Error(ErrorCode::kInvalidArgument, "--tensor-type/--role-type/--per-tensor/--coverage need --quant");
+    }
+    return std::optional<QuantPolicy>();
+  }
+  QuantPolicyOptions options;
+  HFB_TRY(options.global, parse_scheme(o.quant));
+  options.params.group_size = o.group_size;
+  options.params.block_size = o.block_size;
+  options.params.per_tensor = o.per_tensor;
+  options.min_elements = o.min_elements;
+  for (const std::string& item : o.tensor_types) {
+    HFB_TRY(auto parsed, parse_tensor_type(item));
+    options.tensor_types.push_back(std::move(parsed));
+  }
+  for (const std::string& item : o.role_types) {
+    HFB_TRY(auto parsed, parse_role_type(item));
+    options.role_types.push_back(parsed);
+  }
+  HFB_TRY(QuantPolicy policy, QuantPolicy::create(std::move(options)));
+  return std::optional<QuantPolicy>(std::move(policy));
+}
+
+Status emit_coverage(const QuantCliOptions& options, const CoverageReport& coverage) {
+  std::fputs(coverage_summary(coverage).c_str(), stdout);
+  if (options.coverage.empty()) return ok_status();
+  return write_text_file_atomic(options.coverage, coverage_to_json(coverage));
+}
+
+}  // namespace hfb::cli

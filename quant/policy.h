@@ -1,0 +1,69 @@
+// Per-tensor quantization policy: which scheme each tensor gets, and why (overrides, roles, safe defaults).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/role.h"
+#include "core/tensor.h"
+#include "quant/scheme.h"
+
+namespace hfb {
+
+constexpr int64_t kDefaultMinElements = 2048;
+
+/// What the user asked for. Precedence, most specific first: tensor_types (first matching regex wins),
+/// role_types, the built-in safe defaults, then `global`.
+struct QuantPolicyOptions {
+  Scheme global = Scheme::kNone;                          ///< --quant
+  QuantParams params;                                     ///< --group-size, --block-size, --per-tensor
+  std::vector<std::pair<std::string, Scheme>> tensor_types;  ///< --tensor-type REGEX=SCHEME (full-name match)
+  std::vector<std::pair<Role, Scheme>> role_types;        ///< --role-type ROLE=SCHEME
+  int64_t min_elements = kDefaultMinElements;             ///< --min-elements: smaller tensors stay float
+};
+
+/// One tensor's decision. scheme kNone = kept as it is (float).
+struct TensorDecision {
+  Scheme scheme = Scheme::kNone;
+  QuantParams params;
+  std::string reason;     ///< printed in the coverage report
+  bool fallback = false;  ///< the requested scheme could not take the shape; `reason` names the rule
+};
+
+/// Parses "REGEX=SCHEME" (split at the last '='). Fails with kInvalidArgument for a missing '=', an
+/// invalid regex (std::regex ECMAScript) or an unknown scheme.
+Result<std::pair<std::string, Scheme>> parse_tensor_type(const std::string& text);
+/// Parses "ROLE=SCHEME" with role names as in core/role.h. Fails with kInvalidArgument naming the role.
+Result<std::pair<Role, Scheme>> parse_role_type(const std::string& text);
+
+class QuantPolicy {
+ public:
+  /// Compiles the regexes. Fails with kInvalidArgument naming an invalid regex or min_elements < 0.
+  static Result<QuantPolicy> create(QuantPolicyOptions options);
+
+  /// The scheme for one tensor, with the reason. If the chosen scheme cannot take the tensor's shape
+  /// the fallback rule applies (q4_0 -> q8_0 if cols % 32 == 0 else int8 per row; any other -> int8
+  /// per row) and says so in the reason. Fails with kInvalidArgument naming the tensor only when even
+  /// int8 per row cannot take it (an empty tensor), or kUnsupported for a non-float dtype that was
+  /// explicitly requested by an override.
+  Result<TensorDecision> decide(const TensorInfo& info) const;
+
+  const QuantPolicyOptions& options() const { return options_; }
+
+ private:
+  QuantPolicy() = default;
+  std::optional<TensorDecision> requested(const TensorInfo& info) const;
+  QuantPolicyOptions options_;
+  struct Compiled;
+  std::vector<std::shared_ptr<const Compiled>> regexes_;
+};
+
+/// The [rows, cols] matrix view the schemes use for a shape (rows = dim 0, cols = the rest; rank 0/1: one row).
+std::pair<int64_t, int64_t> matrix_view(const Shape& shape);
+
+}  // namespace hfb
