@@ -1,4 +1,4 @@
-// convert_checkpoint: load, build the graph, run the passes, then stream every kept tensor into its chunk file.
+// convert_checkpoint: load, build the graph, run the passes, then quantize and stream every kept tensor into its chunk file.
 #include "writers/convert.h"
 
 #include <sys/stat.h>
@@ -13,12 +13,10 @@
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
 #include "writers/bundle_writer.h"
+#include "writers/convert_stream.h"
 
 namespace hfb {
 namespace {
-
-/// Row blocks appended per call, so no tensor is ever copied whole (the mmapped pages are read in order).
-constexpr uint64_t kConvertBlockBytes = 8ull << 20;
 
 bool file_exists(const std::string& path) {
   struct stat st;
@@ -122,33 +120,99 @@ std::vector<Placement> place_tensors(const std::vector<Chunk>& chunks, const Mod
   return out;
 }
 
-Status write_one_tensor(BundleWriter& writer, const Model& model, const Placement& p) {
-  const TensorInfo& t = *p.tensor;
-  BundleTensorMeta meta;
-  meta.name = t.name;
-  meta.role = t.role;
-  meta.tower = t.tower;
-  meta.layer = t.layer;
-  meta.chunk = p.chunk;
-  meta.dtype = t.dtype;
-  meta.shape = t.shape;
-  HFB_TRY(TensorView view, model.tensors.view(t.name));
-  HFB_TRY(writer.begin_tensor(meta));
-  HFB_TRY(writer.begin_segment("data", p.file));
-  for (uint64_t at = 0; at < view.bytes.size; at += kConvertBlockBytes) {
-    const uint64_t n = std::min(kConvertBlockBytes, view.bytes.size - at);
-    HFB_TRY(writer.append(ByteSpan{view.bytes.data + at, n}));
-  }
-  HFB_TRY(writer.end_segment());
-  return writer.end_tensor();
-}
-
 void add_reports(BundleWriter& writer, const PassPipelineResult& pipeline) {
   for (const PassReport& report : pipeline.reports) writer.add_pass_record(report.pass, report.to_string());
   if (pipeline.chunk_plan) writer.add_pass_record("chunk-plan.plan", pipeline.chunk_plan->to_string());
 }
 
-Status write_bundle(const ConvertOptions& options, const Model& model, ConvertResult* result) {
+/// Source bytes of everything streamed (the progress total).
+uint64_t total_source_bytes(const std::vector<Placement>& placements) {
+  uint64_t total = 0;
+  for (const Placement& p : placements) total += p.tensor->num_bytes;
+  return total;
+}
+
+/// Tensors removed by passes: in the coverage with bytes_after 0, so every checkpoint tensor appears.
+void add_removed_tensors(const PassPipelineResult& pipeline, CoverageReport* coverage) {
+  for (const PassReport& report : pipeline.reports) {
+    for (const PassChange& change : report.changes) {
+      if (change.kind != PassChange::Kind::kTensorRemoved) continue;
+      CoverageEntry entry;
+      entry.name = change.name;
+      entry.role = change.role;
+      entry.tower = change.tower;
+      entry.reason = "removed by pass " + report.pass + (change.reason.empty() ? "" : ": " + change.reason);
+      entry.bytes_before = change.bytes;
+      coverage->add(std::move(entry));
+    }
+  }
+}
+
+BundleCoverageEntry bundle_coverage(const CoverageEntry& e) {
+  BundleCoverageEntry out;
+  out.tensor = e.name;
+  out.scheme = std::string(scheme_name(e.scheme));
+  out.reason = e.reason;
+  out.bytes_before = e.bytes_before;
+  out.bytes_after = e.bytes_after;
+  if (e.metrics) {
+    out.metrics = {{"snr_db", e.metrics->snr_db()},
+                   {"max_rel_error", e.metrics->max_rel_error()},
+                   {"max_abs_error", e.metrics->max_abs_error},
+                   {"sse_per_weight", e.metrics->sse_per_weight()}};
+  }
+  return out;
+}
+
+/// Decides and streams every placed tensor (into `writer`, or nowhere for a dry run), filling the result.
+Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, const std::vector<Placement>& placements,
+                  BundleWriter* writer, ConvertResult* result) {
+  std::map<std::string, size_t> file_index;
+  ConvertProgress progress;
+  progress.tensor_count = placements.size();
+  progress.bytes_total = total_source_bytes(placements);
+  for (const Placement& p : placements) {
+    const TensorInfo& t = *p.tensor;
+    if (file_index.count(p.file) == 0) {
+      if (writer) HFB_TRY(writer->add_file(p.file, file_kind_for(p.file)));
+      file_index[p.file] = result->files.size();
+      result->files.push_back(ConvertFileSummary{p.file, p.chunk, 0, 0});
+    }
+    auto decision = policy.decide(t);
+    if (!decision.ok()) return std::move(decision).error().with_tensor(t.name);
+    progress.tensor = t.name;
+    progress.file = p.file;
+    progress.scheme = std::string(scheme_name(decision->scheme));
+    const uint64_t done_before = progress.bytes_done;
+    TensorTarget target{writer, p.file, p.chunk, nullptr};
+    if (options.progress) {
+      target.on_bytes = [&](uint64_t bytes) {
+        progress.bytes_done = done_before + bytes;
+        options.progress(progress);
+      };
+      options.progress(progress);
+    }
+    HFB_TRY(StreamedTensor streamed, stream_tensor(t, *decision, target));
+    progress.bytes_done = done_before + t.num_bytes;
+    ++progress.tensor_index;
+    if (writer) writer->add_coverage(bundle_coverage(streamed.coverage));
+    ConvertFileSummary& f = result->files[file_index[p.file]];
+    ++f.tensors;
+    f.bytes += streamed.coverage.bytes_after;
+    ++result->tensors_written;
+    result->tensor_bytes += streamed.coverage.bytes_after;
+    result->source_bytes += t.num_bytes;
+    result->output_bytes += streamed.stored_bytes;
+    result->coverage.add(std::move(streamed.coverage));
+  }
+  return ok_status();
+}
+
+Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, const Model& model, const Graph& /*graph*/,
+                    ConvertResult* result) {
+  const std::vector<Chunk> chunks = chunks_to_write(result->pipeline, model);
+  const std::vector<Placement> placements = place_tensors(chunks, model);
+  if (options.dry_run) return stream_all(options, policy, placements, nullptr, result);
   BundleWriterOptions wopts;
   wopts.force = options.force;
   wopts.zip = options.zip;
@@ -158,25 +222,14 @@ Status write_bundle(const ConvertOptions& options, const Model& model, ConvertRe
   const std::string dir = source_dir(options.source);
   writer->set_source(base_name(dir), config_hash(dir + "/" + kConfigFileName), model.tensors.size());
   writer->set_config(model.config);
-  const std::vector<Chunk> chunks = chunks_to_write(result->pipeline, model);
   for (size_t c = 0; c < chunks.size(); ++c) {
     HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));
   }
   add_reports(*writer, result->pipeline);
-  std::map<std::string, size_t> file_index;
-  for (const Placement& p : place_tensors(chunks, model)) {
-    if (file_index.count(p.file) == 0) {
-      HFB_TRY(writer->add_file(p.file, file_kind_for(p.file)));
-      file_index[p.file] = result->files.size();
-      result->files.push_back(ConvertFileSummary{p.file, p.chunk, 0, 0});
-    }
-    HFB_TRY(write_one_tensor(*writer, model, p));
-    ConvertFileSummary& f = result->files[file_index[p.file]];
-    ++f.tensors;
-    f.bytes += p.tensor->num_bytes;
-    ++result->tensors_written;
-    result->tensor_bytes += p.tensor->num_bytes;
-  }
+  HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
+  CoverageReport removed;
+  add_removed_tensors(result->pipeline, &removed);
+  for (const CoverageEntry& e : removed.entries) writer->add_coverage(bundle_coverage(e));
   for (const char* name : {kConfigFileName, kGenerationConfigFileName}) {
     const std::string path = dir + "/" + name;
     if (file_exists(path)) HFB_TRY(writer->copy_file(path, name));
@@ -185,25 +238,6 @@ Status write_bundle(const ConvertOptions& options, const Model& model, ConvertRe
   result->written = true;
   return ok_status();
 }
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string quoted(const std::string& s) { return "\"" + json_escape(s) + "\""; }
 
 }  // namespace
 
@@ -216,54 +250,8 @@ std::string convert_file_for(Role role, int chunk_index) {
   return name;
 }
 
-std::string ConvertResult::to_string() const {
-  std::string out = pipeline.to_string();
-  if (pipeline.chunk_plan) out += "chunk plan:\n" + pipeline.chunk_plan->to_string();
-  if (!written) return out + "dry run: nothing written\n";
-  out += "wrote " + this->out + ": " + std::to_string(tensors_written) + " tensors, " +
-         std::to_string(tensor_bytes) + " tensor bytes\n";
-  for (const ConvertFileSummary& f : files) {
-    out += "  " + f.name + (f.chunk.empty() ? "" : " (" + f.chunk + ")") + ": " + std::to_string(f.tensors) +
-           " tensors, " + std::to_string(f.bytes) + " bytes\n";
-  }
-  return out;
-}
-
-std::string ConvertResult::to_json() const {
-  std::string out = "{\"written\":" + std::string(written ? "true" : "false");
-  out += ",\"out\":" + quoted(this->out);
-  out += ",\"bytes_saved\":" + std::to_string(pipeline.bytes_saved);
-  out += ",\"projected_bytes\":" + std::to_string(pipeline.projected_bytes);
-  out += ",\"passes\":[";
-  for (size_t i = 0; i < pipeline.reports.size(); ++i) {
-    const PassReport& r = pipeline.reports[i];
-    out += std::string(i ? "," : "") + "{\"pass\":" + quoted(r.pass) + ",\"changes\":" +
-           std::to_string(r.changes.size()) + ",\"bytes_saved\":" + std::to_string(r.bytes_saved()) +
-           ",\"report\":" + quoted(r.to_string()) + "}";
-  }
-  out += "],\"chunks\":[";
-  if (pipeline.chunk_plan) {
-    const auto& chunks = pipeline.chunk_plan->chunks;
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      out += std::string(i ? "," : "") + "{\"name\":" + quoted(chunks[i].name) + ",\"kind\":" +
-             quoted(std::string(chunk_kind_name(chunks[i].kind))) + ",\"first_layer\":" +
-             std::to_string(chunks[i].layers.begin) + ",\"end_layer\":" + std::to_string(chunks[i].layers.end) +
-             ",\"bytes\":" + std::to_string(chunks[i].bytes) + "}";
-    }
-  }
-  out += "],\"tensors_written\":" + std::to_string(tensors_written);
-  out += ",\"tensor_bytes\":" + std::to_string(tensor_bytes) + ",\"files\":[";
-  for (size_t i = 0; i < files.size(); ++i) {
-    out += std::string(i ? "," : "") + "{\"name\":" + quoted(files[i].name) + ",\"chunk\":" + quoted(files[i].chunk) +
-           ",\"tensors\":" + std::to_string(files[i].tensors) + ",\"bytes\":" + std::to_string(files[i].bytes) + "}";
-  }
-  return out + "]}\n";
-}
-
 Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
-  if (options.quant != "none") {
-    return Error(ErrorCode::kUnsupported, "--quant " + options.quant + ": only 'none' is supported by convert yet");
-  }
+  HFB_TRY(QuantPolicy policy, QuantPolicy::create(options.quant));
   if (!options.dry_run && options.out.empty()) return Error(ErrorCode::kInvalidArgument, "convert needs -o OUT");
   if (!options.dry_run && !options.force && file_exists(options.out)) {
     return Error(ErrorCode::kInvalidArgument, "output exists (use --force to replace it)").with_path(options.out);
@@ -273,8 +261,8 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
   ConvertResult result;
   HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
   result.out = options.out;
-  if (options.dry_run) return result;
-  HFB_TRY(write_bundle(options, model, &result));
+  HFB_TRY(write_bundle(options, policy, model, graph, &result));  // dry run: quantized and measured, not written
+  add_removed_tensors(result.pipeline, &result.coverage);
   return result;
 }
 

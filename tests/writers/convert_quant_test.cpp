@@ -1,0 +1,277 @@
+// Quantized convert: coverage in the manifest and the report, encoded bytes equal quantize() (also across
+// several streamed row blocks), byte-identical reruns, --dry-run projections, CLI errors for a bad policy.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "readers/bundle/bundle_reader.h"
+#include "readers/model_reader.h"
+#include "tests/writers/bundle_test_util.h"
+#include "writers/bundle.pb.h"
+#include "writers/bundle_writer.h"
+#include "writers/convert.h"
+#include "writers/convert_stream.h"
+
+#ifdef HFB_CLI_PATH
+#include "tests/cli/run_cli_helper.h"
+#endif
+
+namespace hfb {
+namespace {
+
+using testing::ScratchDir;
+
+const std::string kFixtures = std::string(HFB_FIXTURES_DIR) + "/gemma4/";
+
+ConvertOptions quant_options(const std::string& fixture, const std::string& out, Scheme scheme) {
+  ConvertOptions o;
+  o.source = kFixtures + fixture;
+  o.out = out;
+  o.quant.global = scheme;
+  return o;
+}
+
+std::vector<uint8_t> segment_bytes(const BundleTensor& t, const std::string& part) {
+  const BundleSegmentView* s = t.segment(part);
+  if (s == nullptr) return {};
+  auto span = s->source->read(s->offset, s->length);
+  EXPECT_TRUE(span.ok());
+  return span.ok() ? std::vector<uint8_t>(span->data, span->data + span->size) : std::vector<uint8_t>{};
+}
+
+std::vector<uint8_t> lut_bytes(const EncodedTensor& e) {
+  std::vector<uint8_t> out(e.lut.size() * sizeof(float));
+  if (!out.empty()) std::memcpy(out.data(), e.lut.data(), out.size());
+  return out;
+}
+
+// The bundle's parts of `name` equal quantize() of the source tensor with the policy's decision.
+void expect_parts_equal_quantize(const Bundle& bundle, const TensorInfo& source, const QuantPolicy& policy) {
+  auto decision = policy.decide(source);
+  ASSERT_TRUE(decision.ok());
+  ASSERT_NE(decision->scheme, Scheme::kNone) << source.name;
+  auto expected = quantize(decision->scheme, source, decision->params);
+  ASSERT_TRUE(expected.ok()) << expected.error().to_string();
+  const BundleTensor* t = bundle.find(source.name);
+  ASSERT_NE(t, nullptr) << source.name;
+  EXPECT_EQ(t->scheme, scheme_name(decision->scheme));
+  EXPECT_EQ(segment_bytes(*t, "codes"), expected->codes) << source.name;
+  EXPECT_EQ(segment_bytes(*t, "scales"), expected->scales) << source.name;
+  EXPECT_EQ(segment_bytes(*t, "lut"), lut_bytes(*expected)) << source.name;
+  EXPECT_EQ(t->group_size, static_cast<uint32_t>(expected->params.group_size)) << source.name;
+  EXPECT_EQ(t->block_size, static_cast<uint32_t>(expected->params.block_size)) << source.name;
+  EXPECT_EQ(t->per_tensor, expected->params.per_tensor) << source.name;
+}
+
+TEST(ConvertQuant, GridQ4_0CoverageListsEveryTensorWithSchemeAndBytes) {
+  ScratchDir dir;
+  auto result = convert_checkpoint(quant_options("grid-q4_0", dir / "q.hfb", Scheme::kQ4_0));
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  auto source = load_checkpoint(kFixtures + "grid-q4_0");
+  ASSERT_TRUE(source.ok());
+  auto bundle = Bundle::open(dir / "q.hfb");
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  const auto& coverage = (*bundle)->manifest().coverage();
+  ASSERT_EQ(static_cast<size_t>(coverage.size()), source->tensors.size());
+  EXPECT_EQ(result->coverage.entries.size(), source->tensors.size());
+  std::map<std::string, const bundle::CoverageRecord*> by_name;
+  for (const bundle::CoverageRecord& r : coverage) by_name[r.tensor()] = &r;
+  int q4 = 0;
+  for (const TensorInfo& t : source->tensors.tensors()) {
+    ASSERT_EQ(by_name.count(t.name), 1u) << t.name << " missing from the coverage";
+    const bundle::CoverageRecord& r = *by_name[t.name];
+    EXPECT_FALSE(r.reason().empty()) << t.name;
+    EXPECT_EQ(r.bytes_before(), t.num_bytes) << t.name;
+    const BundleTensor* written = (*bundle)->find(t.name);
+    if (written == nullptr) {  // removed by a pass: said so, no bytes
+      EXPECT_EQ(r.bytes_after(), 0u);
+      EXPECT_NE(r.reason().find("removed by pass"), std::string::npos) << r.reason();
+      continue;
+    }
+    uint64_t stored = 0;
+    for (const BundleSegmentView& s : written->segments) stored += s.length;
+    EXPECT_EQ(r.bytes_after(), stored) << t.name;
+    EXPECT_EQ(r.scheme(), written->scheme.empty() ? "none" : written->scheme) << t.name;
+    if (t.role == Role::kAttnQ) {
+      EXPECT_EQ(r.scheme(), "q4_0") << t.name;
+    }
+    if (t.role == Role::kTokenEmbedding) {
+      EXPECT_EQ(r.scheme(), "int8") << t.name;
+    }
+    if (role_is_norm(t.role)) {
+      EXPECT_EQ(r.scheme(), "none") << t.name;
+    }
+    if (r.scheme() == "q4_0") {
+      ++q4;
+      EXPECT_EQ(stored, t.num_bytes / 2 / 32 * 18) << t.name;  // 18 bytes per 32 bf16 weights
+    }
+  }
+  EXPECT_GT(q4, 0);
+  EXPECT_LT(result->coverage.total.bytes_after, result->coverage.total.bytes_before);
+  EXPECT_NE(result->to_string().find("model.layers.0.self_attn.q_proj.weight"), std::string::npos);
+}
+
+TEST(ConvertQuant, GridInt8IsLosslessAndBytesEqualQuantize) {
+  ScratchDir dir;
+  ConvertOptions options = quant_options("grid-int8", dir / "i8.hfb", Scheme::kInt8);
+  auto result = convert_checkpoint(options);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  int quantized = 0;
+  for (const CoverageEntry& e : result->coverage.entries) {
+    if (!e.metrics) continue;
+    ++quantized;
+    EXPECT_EQ(e.scheme, Scheme::kInt8) << e.name;
+    EXPECT_EQ(e.metrics->sse, 0.0) << e.name << " is on the int8 grid";
+  }
+  EXPECT_GT(quantized, 0);
+  BundleReadOptions check;
+  check.check = BundleCheck::kChecksums;
+  auto bundle = Bundle::open(dir / "i8.hfb", check);
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  auto source = load_checkpoint(kFixtures + "grid-int8");
+  ASSERT_TRUE(source.ok());
+  auto policy = QuantPolicy::create(options.quant);
+  ASSERT_TRUE(policy.ok());
+  for (const char* name : {"model.layers.0.self_attn.q_proj.weight", "model.embed_tokens.weight"}) {
+    expect_parts_equal_quantize(**bundle, *source->tensors.find(name), *policy);
+  }
+}
+
+// A synthetic bf16 tensor larger than one streamed block: every scheme's bundle parts equal quantize()
+// of the whole tensor (blocks of whole rows, whole k-means groups; per-tensor scales in one block).
+TEST(ConvertQuant, StreamedBlocksEqualWholeTensorQuantize) {
+  const int64_t rows = 4100, cols = 1024;  // 8.4 MB of bf16: two blocks of kConvertBlockBytes
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * cols * 2));
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  for (size_t i = 0; i < bytes.size(); i += 2) {
+    float v = normal(rng);
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bytes[i] = static_cast<uint8_t>(bits >> 16);
+    bytes[i + 1] = static_cast<uint8_t>(bits >> 24);
+  }
+  TensorInfo info;
+  info.name = "synthetic.weight";
+  info.dtype = DTypeId::kBF16;
+  info.shape = Shape({rows, cols});
+  info.role = Role::kMlpUp;
+  info.num_bytes = bytes.size();
+  info.source = std::make_shared<MemorySource>(bytes);
+  struct Case {
+    Scheme scheme;
+    QuantParams params;
+  };
+  QuantParams block64, per_tensor, group32;
+  block64.block_size = 64;
+  per_tensor.per_tensor = true;
+  group32.group_size = 32;
+  const std::vector<Case> cases = {{Scheme::kQ4_0, {}}, {Scheme::kInt8, block64}, {Scheme::kInt4, per_tensor},
+                                   {Scheme::kKmeans4, group32}};
+  ScratchDir dir;
+  auto writer = BundleWriter::create(dir / "s.hfb");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->add_file("chunk_00.bin", BundleFileKind::kChunk).ok());
+  std::vector<EncodedTensor> expected;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    TensorDecision decision{cases[i].scheme, cases[i].params, "test", false};
+    TensorInfo named = info;
+    named.name = "t" + std::to_string(i);
+    if (cases[i].scheme != Scheme::kInt4) {
+      EXPECT_LT(convert_block_rows(named, decision), rows);  // streamed in more than one block
+    }
+    TensorTarget target{writer->get(), "chunk_00.bin", "", nullptr};
+    auto streamed = stream_tensor(named, decision, target);
+    ASSERT_TRUE(streamed.ok()) << streamed.error().to_string();
+    auto whole = quantize(cases[i].scheme, named, cases[i].params);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_EQ(streamed->coverage.bytes_after, whole->encoded_bytes());
+    EXPECT_NEAR(streamed->coverage.metrics->snr_db(), whole->metrics.snr_db(), 1e-6);
+    expected.push_back(std::move(whole).value());
+  }
+  ASSERT_TRUE((*writer)->finish().ok());
+  auto bundle = Bundle::open(dir / "s.hfb");
+  ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const BundleTensor* t = (*bundle)->find("t" + std::to_string(i));
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(segment_bytes(*t, "codes"), expected[i].codes) << scheme_name(cases[i].scheme);
+    EXPECT_EQ(segment_bytes(*t, "scales"), expected[i].scales) << scheme_name(cases[i].scheme);
+    EXPECT_EQ(segment_bytes(*t, "lut"), lut_bytes(expected[i])) << scheme_name(cases[i].scheme);
+  }
+}
+
+TEST(ConvertQuant, TwoConvertsAreByteIdenticalForAnyThreadCount) {
+  ScratchDir dir;
+  ConvertOptions a = quant_options("grid-q4_0", dir / "a.hfb", Scheme::kQ4_0);
+  a.quant.tensor_types.push_back({".*mlp\\.up_proj.*", Scheme::kKmeans4});
+  ConvertOptions b = a;
+  b.out = dir / "b.hfb";
+  b.quant.params.num_threads = 1;
+  ASSERT_TRUE(convert_checkpoint(a).ok());
+  ASSERT_TRUE(convert_checkpoint(b).ok());
+  const auto files = testing::list_dir(a.out);
+  ASSERT_EQ(files, testing::list_dir(b.out));
+  ASSERT_FALSE(files.empty());
+  for (const std::string& f : files) {
+    EXPECT_EQ(testing::read_all(a.out + "/" + f), testing::read_all(b.out + "/" + f)) << f << " differs";
+  }
+}
+
+TEST(ConvertQuant, DryRunWritesNothingAndProjectsTheWrittenSize) {
+  ScratchDir dir;
+  ConvertOptions options = quant_options("grid-q4_0", dir / "dry.hfb", Scheme::kQ4_0);
+  options.dry_run = true;
+  auto dry = convert_checkpoint(options);
+  ASSERT_TRUE(dry.ok()) << dry.error().to_string();
+  EXPECT_FALSE(dry->written);
+  EXPECT_TRUE(testing::list_dir(dir.path()).empty());
+  options.dry_run = false;
+  auto real = convert_checkpoint(options);
+  ASSERT_TRUE(real.ok()) << real.error().to_string();
+  EXPECT_GT(dry->output_bytes, 0u);
+  EXPECT_EQ(dry->output_bytes, real->output_bytes);
+  EXPECT_EQ(dry->tensor_bytes, real->tensor_bytes);
+  EXPECT_EQ(dry->coverage.entries.size(), real->coverage.entries.size());
+  const std::string text = dry->to_string();
+  EXPECT_NE(text.find("dry run: nothing written; projected"), std::string::npos) << text;
+  EXPECT_NE(text.find(std::to_string(dry->output_bytes)), std::string::npos);
+}
+
+#ifdef HFB_CLI_PATH
+TEST(ConvertQuantCli, BadQuantAndBadTensorTypeExitTwoWithAMessage) {
+  ScratchDir dir;
+  const std::string src = kFixtures + "grid-q4_0";
+  auto bad_scheme = testing::run_cli("convert " + src + " -o " + (dir / "x.hfb") + " --quant q5_k 2>&1");
+  EXPECT_EQ(bad_scheme.exit_code, 2);
+  EXPECT_NE(bad_scheme.out.find("q5_k"), std::string::npos) << bad_scheme.out;
+  EXPECT_NE(bad_scheme.out.find("q4_0"), std::string::npos) << "valid names listed: " << bad_scheme.out;
+  auto bad_regex = testing::run_cli("convert " + src + " -o " + (dir / "x.hfb") + " --quant q4_0 --tensor-type '(=int8' 2>&1");
+  EXPECT_EQ(bad_regex.exit_code, 2);
+  EXPECT_NE(bad_regex.out.find("invalid regex"), std::string::npos) << bad_regex.out;
+  auto no_eq = testing::run_cli("convert " + src + " -o " + (dir / "x.hfb") + " --tensor-type 'abc' 2>&1");
+  EXPECT_EQ(no_eq.exit_code, 2);
+  EXPECT_NE(no_eq.out.find("REGEX=SCHEME"), std::string::npos) << no_eq.out;
+  EXPECT_TRUE(testing::list_dir(dir.path()).empty());
+}
+
+TEST(ConvertQuantCli, DryRunJsonCarriesCoverageAndProjectedSize) {
+  ScratchDir dir;
+  auto r = testing::run_cli("convert " + kFixtures + "grid-q4_0 -o " + (dir / "x.hfb") + " --quant q4_0 --dry-run --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"written\":false"), std::string::npos);
+  EXPECT_NE(r.out.find("\"output_bytes\":"), std::string::npos);
+  EXPECT_NE(r.out.find("\"coverage\":{"), std::string::npos) << r.out.substr(0, 400);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("scheme":\s*"q4_0")")));
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("reason":\s*"norm weight: kept float by default")")));
+  EXPECT_TRUE(testing::list_dir(dir.path()).empty());
+}
+#endif
+
+}  // namespace
+}  // namespace hfb

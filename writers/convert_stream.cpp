@@ -1,0 +1,221 @@
+// stream_tensor: row-block reads from the mmapped checkpoint, per-block quantize, append, release pages.
+#include "writers/convert_stream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "writers/bundle_format.h"
+#include "writers/bundle_writer.h"
+
+namespace hfb {
+namespace {
+
+uint64_t aligned(uint64_t bytes) { return (bytes + kBundleAlignment - 1) / kBundleAlignment * kBundleAlignment; }
+
+bool is_kmeans(Scheme s) { return s == Scheme::kKmeans4 || s == Scheme::kKmeans8; }
+bool is_absmax(Scheme s) { return s == Scheme::kInt8 || s == Scheme::kInt4; }
+
+/// One scale or LUT spans the whole tensor: it cannot be computed block by block.
+bool needs_whole_tensor(Scheme scheme, const QuantParams& stored) {
+  return (is_absmax(scheme) || is_kmeans(scheme)) && stored.per_tensor;
+}
+
+void add_metrics(QuantMetrics* total, const QuantMetrics& block) {
+  total->num_weights += block.num_weights;
+  total->sse += block.sse;
+  total->signal += block.signal;
+  total->max_abs_error = std::max(total->max_abs_error, block.max_abs_error);
+  total->max_abs_value = std::max(total->max_abs_value, block.max_abs_value);
+}
+
+BundleTensorMeta tensor_meta(const TensorInfo& info, const std::string& chunk) {
+  BundleTensorMeta meta;
+  meta.name = info.name;
+  meta.role = info.role;
+  meta.tower = info.tower;
+  meta.layer = info.layer;
+  meta.chunk = chunk;
+  meta.dtype = info.dtype;
+  meta.shape = info.shape;
+  return meta;
+}
+
+BundleTensorMeta encoded_meta(const TensorInfo& info, const std::string& chunk, Scheme scheme, const QuantParams& p) {
+  BundleTensorMeta meta = tensor_meta(info, chunk);
+  meta.scheme = std::string(scheme_name(scheme));
+  meta.group_size = static_cast<uint32_t>(p.group_size);
+  meta.block_size = static_cast<uint32_t>(p.block_size);
+  if (is_absmax(scheme) || (is_kmeans(scheme) && p.per_channel_scale)) meta.scale_dtype = p.f32_scales ? "F32" : "F16";
+  meta.per_tensor = p.per_tensor;
+  meta.per_channel_scale = p.per_channel_scale;
+  return meta;
+}
+
+Error named(Error error, const TensorInfo& info) {
+  if (error.tensor.empty()) error = std::move(error).with_tensor(info.name);
+  return error;
+}
+
+/// Copies the plain tensor's bytes as one "data" segment, block by block.
+Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision& decision, const TensorTarget& target) {
+  StreamedTensor out;
+  out.coverage.reason = decision.reason;
+  out.coverage.bytes_before = out.coverage.bytes_after = info.num_bytes;
+  out.stored_bytes = aligned(info.num_bytes);
+  if (target.writer) {
+    HFB_TRY(target.writer->begin_tensor(tensor_meta(info, target.chunk)));
+    HFB_TRY(target.writer->begin_segment("data", target.file));
+  }
+  for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
+    const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
+    HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
+    if (target.writer) HFB_TRY(target.writer->append(span));
+    info.source->release(info.offset + at, n);
+    if (target.on_bytes) target.on_bytes(at + n);
+  }
+  if (target.writer) {
+    HFB_TRY(target.writer->end_segment());
+    HFB_TRY(target.writer->end_tensor());
+  }
+  return out;
+}
+
+/// The accumulated non-code parts of an encoded tensor (small: a scale per row or block, LUTs).
+struct EncodedTail {
+  std::vector<uint8_t> scales;
+  std::vector<uint8_t> lut;
+  uint64_t codes = 0;
+  QuantMetrics metrics;
+};
+
+Status append_block(const EncodedTensor& block, const TensorTarget& target, EncodedTail* tail) {
+  if (target.writer) {
+    HFB_TRY(target.writer->append(ByteSpan{block.codes.data(), block.codes.size()}));
+  }
+  tail->codes += block.codes.size();
+  tail->scales.insert(tail->scales.end(), block.scales.begin(), block.scales.end());
+  const size_t at = tail->lut.size();
+  tail->lut.resize(at + block.lut.size() * sizeof(float));
+  if (!block.lut.empty()) std::memcpy(tail->lut.data() + at, block.lut.data(), block.lut.size() * sizeof(float));
+  add_metrics(&tail->metrics, block.metrics);
+  return ok_status();
+}
+
+Status write_part(const TensorTarget& target, const char* part, const std::vector<uint8_t>& bytes) {
+  if (!target.writer || bytes.empty()) return ok_status();
+  HFB_TRY(target.writer->begin_segment(part, target.file));
+  HFB_TRY(target.writer->append(ByteSpan{bytes.data(), bytes.size()}));
+  return target.writer->end_segment();
+}
+
+/// Quantizes rows [begin, end) of the tensor. `scratch` holds an aligned copy when the mapping is not.
+Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecision& decision, int64_t cols,
+                                     int64_t begin, int64_t end, std::vector<uint8_t>* scratch) {
+  const uint64_t row_bytes = static_cast<uint64_t>(cols) * info.dtype.block_bytes();
+  const uint64_t offset = info.offset + static_cast<uint64_t>(begin) * row_bytes;
+  const uint64_t size = static_cast<uint64_t>(end - begin) * row_bytes;
+  HFB_TRY(ByteSpan span, info.source->read(offset, size));
+  SourceMatrix src;
+  src.data = span.data;
+  src.dtype = info.dtype;
+  src.rows = end - begin;
+  src.cols = cols;
+  src.name = info.name;
+  if (reinterpret_cast<uintptr_t>(span.data) % 4 != 0) {  // safetensors data need not be aligned
+    scratch->assign(span.data, span.data + span.size);
+    src.data = scratch->data();
+  }
+  QuantParams params = decision.params;
+  params.compute_metrics = true;
+  auto block = quantize(decision.scheme, src, params);
+  info.source->release(offset, size);
+  return block;
+}
+
+Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecision& decision,
+                                      const TensorTarget& target) {
+  const auto [rows, cols] = matrix_view(info.shape);
+  const QuantParams stored = stored_quant_params(decision.scheme, rows, cols, decision.params);
+  const auto expected = info.shape.num_bytes(info.dtype);
+  if (!expected || *expected != info.num_bytes) {
+    return Error(ErrorCode::kInvalidFile, "data span " + std::to_string(info.num_bytes) + " bytes, expected " +
+                                              std::to_string(expected.value_or(0)))
+        .with_path(info.source->path());
+  }
+  if (target.writer) {
+    HFB_TRY(target.writer->begin_tensor(encoded_meta(info, target.chunk, decision.scheme, stored)));
+    HFB_TRY(target.writer->begin_segment("codes", target.file));
+  }
+  const int64_t block_rows = convert_block_rows(info, decision);
+  const uint64_t row_bytes = static_cast<uint64_t>(cols) * info.dtype.block_bytes();
+  EncodedTail tail;
+  std::vector<uint8_t> scratch;
+  for (int64_t begin = 0; begin < rows; begin += block_rows) {
+    const int64_t end = std::min(rows, begin + block_rows);
+    HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch));
+    HFB_TRY(append_block(block, target, &tail));
+    if (target.on_bytes) target.on_bytes(static_cast<uint64_t>(end) * row_bytes);
+  }
+  if (target.writer) HFB_TRY(target.writer->end_segment());
+  HFB_TRY(write_part(target, "scales", tail.scales));
+  HFB_TRY(write_part(target, "lut", tail.lut));
+  if (target.writer) HFB_TRY(target.writer->end_tensor());
+  StreamedTensor out;
+  out.coverage.scheme = decision.scheme;
+  out.coverage.reason = decision.reason;
+  out.coverage.fallback = decision.fallback;
+  out.coverage.bytes_before = info.num_bytes;
+  out.coverage.bytes_after = tail.codes + tail.scales.size() + tail.lut.size();
+  out.coverage.metrics = tail.metrics;
+  out.stored_bytes = aligned(tail.codes) + aligned(tail.scales.size()) + aligned(tail.lut.size());
+  return out;
+}
+
+}  // namespace
+
+QuantParams stored_quant_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams p) {
+  if (is_absmax(scheme)) {
+    if (p.per_tensor || p.block_size >= cols) p.block_size = 0;
+  } else {
+    p.block_size = 0;
+  }
+  if (is_kmeans(scheme)) {
+    if (p.per_tensor || p.group_size > rows) p.group_size = rows;
+    p.per_tensor = p.group_size == rows;
+  } else {
+    p.group_size = 0;
+    p.per_channel_scale = false;
+  }
+  if (scheme == Scheme::kNone || scheme == Scheme::kQ4_0 || scheme == Scheme::kQ8_0) {
+    p.per_tensor = false;
+    p.f32_scales = false;
+  }
+  return p;
+}
+
+int64_t convert_block_rows(const TensorInfo& info, const TensorDecision& decision) {
+  const auto [rows, cols] = matrix_view(info.shape);
+  const QuantParams stored = stored_quant_params(decision.scheme, rows, cols, decision.params);
+  if (needs_whole_tensor(decision.scheme, stored) || rows <= 1) return std::max<int64_t>(1, rows);
+  const uint64_t row_bytes = std::max<uint64_t>(1, static_cast<uint64_t>(cols) * info.dtype.block_bytes());
+  int64_t block = std::max<int64_t>(1, static_cast<int64_t>(kConvertBlockBytes / row_bytes));
+  if (is_kmeans(decision.scheme) && stored.group_size > 0) {
+    block = std::max<int64_t>(1, block / stored.group_size) * stored.group_size;  // whole LUT groups only
+  }
+  return std::min(block, rows);
+}
+
+Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision,
+                                     const TensorTarget& target) {
+  if (!info.source) return Error(ErrorCode::kInternal, "tensor has no byte source").with_tensor(info.name);
+  auto streamed = decision.scheme == Scheme::kNone ? stream_plain(info, decision, target)
+                                                   : stream_encoded(info, decision, target);
+  if (!streamed.ok()) return named(std::move(streamed).error(), info);
+  streamed->coverage.name = info.name;
+  streamed->coverage.role = info.role;
+  streamed->coverage.tower = info.tower;
+  return streamed;
+}
+
+}  // namespace hfb
