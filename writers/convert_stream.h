@@ -46,6 +46,7 @@ int64_t convert_block_rows(const TensorInfo& info, const TensorDecision& decisio
 /// any scheme writes "codes" (streamed), then "scales" and "lut" when non-empty, bytes identical to
 /// quantize() of the whole tensor. Fails with the ByteSource's error for unreadable bytes, quantize()'s
 /// (non-finite input, f16 scale overflow) and the writer's (I/O, naming the file), the tensor named.
-Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision, const TensorTarget& target);
+Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision,
+                                     const TensorTarget& target);
 
 }  // namespace hfb
