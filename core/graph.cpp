@@ -131,6 +131,7 @@ Status Graph::add_state(const StateInfo& state) {
   }
   state_index_[state.name] = data_.states.size();
   data_.states.push_back(state);
+  if (state.imported) state_written_[state.name] = true;  // written by an earlier chunk
   return ok_status();
 }
 

@@ -131,6 +131,9 @@ struct StateInfo {
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;
   int64_t window = 0;  ///< 0: keeps every position; else keeps at most `window` positions (ring buffer)
+  /// True in a chunk subgraph (passes/chunk_partition.h) for a state an earlier chunk writes: its
+  /// readers here may read it with no writer in this graph.
+  bool imported = false;
 };
 
 struct Node {

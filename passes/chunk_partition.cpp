@@ -22,20 +22,22 @@ std::map<std::string, int> tensor_owners(const ChunkPlan& plan) {
   return owners;
 }
 
-/// The chunk of every node (by index), or an error for an initializer with no owner.
-Result<std::vector<int>> place_nodes(const Graph& graph, const ChunkPlan& plan) {
+/// The index of the embeddings piece (where nodes constrained by nothing else go), else 0.
+int embeddings_chunk(const ChunkPlan& plan) {
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    if (plan.chunks[c].kind == ChunkKind::kEmbeddings) return static_cast<int>(c);
+  }
+  return 0;
+}
+
+/// Forward sweep: the latest owner of a node's initializers and chunk of its placed producers; -1
+/// when neither constrains it (it reads only graph inputs, or nothing).
+Result<std::vector<int>> place_forward(const Graph& graph, const ChunkPlan& plan) {
   const std::map<std::string, int> owners = tensor_owners(plan);
   std::map<std::string, int> producer_chunk;
   std::vector<int> placement;
-  int first = 0;  // nodes reading only graph inputs start in the embeddings piece
-  for (size_t c = 0; c < plan.chunks.size(); ++c) {
-    if (plan.chunks[c].kind == ChunkKind::kEmbeddings) {
-      first = static_cast<int>(c);
-      break;
-    }
-  }
   for (const Node& node : graph.nodes()) {
-    int chunk = first;
+    int chunk = -1;
     for (const std::string& in : node.inputs) {
       if (in.empty()) continue;
       const ValueInfo* value = graph.find_value(in);
@@ -53,6 +55,31 @@ Result<std::vector<int>> place_nodes(const Graph& graph, const ChunkPlan& plan) 
     }
     for (const std::string& out : node.outputs) producer_chunk[out] = chunk;
     placement.push_back(chunk);
+  }
+  return placement;
+}
+
+/// The chunk of every node (by index), or an error for an initializer with no owner. A node nothing
+/// constrains (a tower's input scaling, sinusoid positions) joins its earliest consumer, so a tower's
+/// nodes stay in the tower chunk; with no consumer it goes to the embeddings piece.
+Result<std::vector<int>> place_nodes(const Graph& graph, const ChunkPlan& plan) {
+  HFB_TRY(std::vector<int> placement, place_forward(graph, plan));
+  const std::vector<Node>& nodes = graph.nodes();
+  std::map<std::string, size_t> producer;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (const std::string& out : nodes[i].outputs) producer[out] = i;
+  }
+  std::vector<int> earliest_consumer(nodes.size(), -1);
+  for (size_t i = nodes.size(); i-- > 0;) {
+    if (placement[i] < 0) {
+      placement[i] = earliest_consumer[i] >= 0 ? earliest_consumer[i] : embeddings_chunk(plan);
+    }
+    for (const std::string& in : nodes[i].inputs) {
+      auto it = in.empty() ? producer.end() : producer.find(in);
+      if (it == producer.end()) continue;
+      int& e = earliest_consumer[it->second];
+      e = e < 0 ? placement[i] : std::min(e, placement[i]);
+    }
   }
   return placement;
 }
@@ -159,6 +186,12 @@ Result<std::vector<ChunkGraph>> partition_graph(const Graph& graph, const ChunkP
   std::vector<ChunkGraph> chunks(plan.chunks.size());
   for (size_t c = 0; c < plan.chunks.size(); ++c) chunks[c].chunk = plan.chunks[c].name;
   HFB_TRY(ChunkFiller(graph, placement, &chunks).fill());
+  for (ChunkGraph& chunk : chunks) {
+    for (StateInfo& state : chunk.data.states) {
+      state.imported = std::find(chunk.imported_states.begin(), chunk.imported_states.end(),
+                                 state.name) != chunk.imported_states.end();
+    }
+  }
   return chunks;
 }
 

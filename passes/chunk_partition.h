@@ -20,8 +20,11 @@ struct ChunkGraph {
 };
 
 /// Assigns every node to the earliest chunk that can compute it: the latest chunk among the
-/// owners (per `plan`) of the initializers it reads and the chunks of the nodes feeding it.
-/// Chunks the graph has nothing for (towers of a text-only graph) are returned empty.
+/// owners (per `plan`) of the initializers it reads and the chunks of the nodes feeding it; a node
+/// neither constrains (it reads only graph inputs, or nothing) joins its earliest consumer's chunk.
+/// Chunks the graph has nothing for (towers of a text-only graph) are returned empty. States a
+/// chunk reads but an earlier chunk writes are listed in imported_states and marked
+/// StateInfo::imported in its data, so the chunk validates (Graph::from_data) on its own.
 /// Fails with kInvalidArgument if an initializer's tensor has no owning chunk in the plan (a plan
 /// made from a config alone, or for another model) or a state is read before it is written.
 Result<std::vector<ChunkGraph>> partition_graph(const Graph& graph, const ChunkPlan& plan);

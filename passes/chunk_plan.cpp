@@ -70,13 +70,16 @@ void assign_text_global(const TextConfig& text, const TensorInfo& t, Pieces* p) 
   }
 }
 
-Status assign_tensors(const ModelConfig& config, const TensorTable& tensors, Pieces* p) {
+Status assign_tensors(const ModelConfig& config, const TensorTable& tensors, bool embedders_in_towers,
+                      Pieces* p) {
   const int n = static_cast<int>(config.text.layers.size());
   p->layer_bytes.assign(n, 0);
   p->layer_tensors.assign(n, {});
   for (const TensorInfo& t : tensors.tensors()) {
     if (!t.used) continue;
-    if (t.tower == Tower::kAudio) {
+    if (t.role == Role::kEmbedderProjection && t.tower != Tower::kText && !embedders_in_towers) {
+      own(&p->embeddings, t);  // the multimodal embedder runs with the text embeddings
+    } else if (t.tower == Tower::kAudio) {
       own(&p->audio, t);
     } else if (t.tower == Tower::kVision) {
       own(&p->vision, t);
@@ -136,11 +139,13 @@ std::vector<BV> decoder_outputs(const TextConfig& text, LayerRange r) {
   return out;
 }
 
-void add_boundaries(const ModelConfig& config, Pieces* p) {
+void add_boundaries(const ModelConfig& config, bool embedders_in_towers, Pieces* p) {
   const int n = static_cast<int>(config.text.layers.size());
+  const BV audio_out{embedders_in_towers ? BV::Kind::kAudioSoftTokens : BV::Kind::kAudioTowerOutput};
+  const BV vision_out{embedders_in_towers ? BV::Kind::kImageSoftTokens : BV::Kind::kImageTowerOutput};
   p->embeddings.inputs = {{BV::Kind::kTokenIds}};
-  if (config.audio) p->embeddings.inputs.push_back({BV::Kind::kAudioSoftTokens});
-  if (config.vision) p->embeddings.inputs.push_back({BV::Kind::kImageSoftTokens});
+  if (config.audio) p->embeddings.inputs.push_back(audio_out);
+  if (config.vision) p->embeddings.inputs.push_back(vision_out);
   p->embeddings.outputs = {{BV::Kind::kHiddenState}};
   if (config.text.hidden_size_per_layer_input > 0) {
     p->embeddings.outputs.push_back({BV::Kind::kPleSlice, 0, n});
@@ -148,9 +153,9 @@ void add_boundaries(const ModelConfig& config, Pieces* p) {
   p->head.inputs = {{BV::Kind::kHiddenState}};
   p->head.outputs = {{BV::Kind::kLogits}};
   p->audio.inputs = {{BV::Kind::kAudioFeatures}};
-  p->audio.outputs = {{BV::Kind::kAudioSoftTokens}};
+  p->audio.outputs = {audio_out};
   p->vision.inputs = {{BV::Kind::kPixelValues}};
-  p->vision.outputs = {{BV::Kind::kImageSoftTokens}};
+  p->vision.outputs = {vision_out};
 }
 
 void tie_head(const TensorTable& tensors, Chunk* head) {
@@ -215,7 +220,7 @@ Result<ChunkPlan> plan_chunks(const ModelConfig& config, const TensorTable& tens
   }
   HFB_TRY(int boundary, find_kv_boundary(text));
   Pieces p;
-  HFB_TRY(assign_tensors(config, tensors, &p));
+  HFB_TRY(assign_tensors(config, tensors, request.embedders_in_towers, &p));
   if ((!config.audio && !p.audio.tensors.empty()) || (!config.vision && !p.vision.tensors.empty())) {
     return Error(ErrorCode::kInvalidArgument,
                  "chunk planning: the tensor table has audio or vision tower tensors but the "
@@ -223,7 +228,7 @@ Result<ChunkPlan> plan_chunks(const ModelConfig& config, const TensorTable& tens
   }
   if (!p.has_layer_tensors) assign_from_config(config, &p);
   HFB_TRY(std::vector<LayerRange> ranges, plan_decoder_ranges(p.layer_bytes, boundary, request));
-  add_boundaries(config, &p);
+  add_boundaries(config, request.embedders_in_towers, &p);
   tie_head(tensors, &p.head);
 
   ChunkPlan plan;

@@ -38,6 +38,10 @@ struct ChunkRequest {
   int count = 0;                    ///< kCount: number of decoder chunks (>= 2)
   std::vector<LayerRange> ranges;   ///< kRanges: as parsed (validated against the config later)
   ChunkApportion apportion = ChunkApportion::kLayers;
+  /// Set by embed-proj-fusion: the embed_audio / embed_vision projections (role
+  /// embedder_projection) belong to their tower's chunk, which then emits text-hidden-size soft
+  /// tokens. When false they belong to the embeddings piece and the towers emit their raw output.
+  bool embedders_in_towers = false;
 
   static ChunkRequest automatic() { return ChunkRequest{}; }
   static ChunkRequest with_count(int n);
@@ -63,6 +67,8 @@ struct BoundaryValue {
     kAudioSoftTokens,
     kPixelValues,
     kImageSoftTokens,
+    kAudioTowerOutput,  ///< the audio tower's output before embed_audio (output_proj_dims wide)
+    kImageTowerOutput,  ///< the vision tower's output before embed_vision (vision hidden wide)
   };
   Kind kind = Kind::kHiddenState;
   int layer_begin = -1;
@@ -96,6 +102,12 @@ struct ChunkPlan {
   /// One line per chunk: "decoder.2 layers [15,25) 1.2 GiB in: hidden_state positions ... out: ..."
   std::string to_string() const;
 };
+
+/// The plan as one JSON object (for `inspect --json`; never fails):
+/// {"num_layers": n, "kv_boundary": b, "chunks": [{"name", "kind" (chunk_kind_name), "layers": [begin, end]
+/// (decoder chunks; null otherwise), "bytes", "tensors": [...], "borrowed": [...], "inputs": [...],
+/// "outputs": [...] (BoundaryValue::name())}, ...]}. `with_tensors` false leaves the tensor lists out.
+std::string chunk_plan_to_json(const ChunkPlan& plan, bool with_tensors = true);
 
 /// Weight bytes of one decoder layer computed from its spec (what a checkpoint holds for it when
 /// every tensor has `dtype_bytes` per element): attention projections (no K/V for KV-shared

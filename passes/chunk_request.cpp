@@ -121,6 +121,8 @@ std::string BoundaryValue::name() const {
     case Kind::kAudioSoftTokens: return "audio_soft_tokens";
     case Kind::kPixelValues: return "pixel_values";
     case Kind::kImageSoftTokens: return "image_soft_tokens";
+    case Kind::kAudioTowerOutput: return "audio_tower_output";
+    case Kind::kImageTowerOutput: return "image_tower_output";
   }
   return "?";
 }

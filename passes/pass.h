@@ -24,6 +24,8 @@ struct PassChange {
     kTensorFused,         ///< folded into another tensor
     kInitializerRemoved,  ///< a graph initializer dropped (its tensor may stay in the table)
     kNodeRemoved,         ///< a graph node dropped
+    kTensorMoved,         ///< now owned by another chunk (bytes: the tensor's size, not saved)
+    kNodeMoved,           ///< now computed in another chunk
   };
   Kind kind = Kind::kTensorRemoved;
   std::string name;       ///< tensor, initializer or node name

@@ -3,18 +3,15 @@
 #include "passes/pass_registry.h"
 
 #include <algorithm>
-#include <array>
 
 #include "passes/chunk_plan_pass.h"
 #include "passes/clip_linear_scoping.h"
 #include "passes/conv_norm_swap.h"
+#include "passes/embed_proj_fusion.h"
 #include "passes/kv_shared_tail_strip.h"
 
 namespace hfb {
 namespace {
-
-/// Passes the issue specifies whose implementation needs graph support not built yet.
-constexpr std::array<std::string_view, 1> kPlannedPasses = {"embed-proj-fusion"};
 
 bool contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -22,13 +19,6 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 
 Status check_known(const std::string& name, const char* flag) {
   if (find_pass(name) != nullptr) return ok_status();
-  for (std::string_view planned : kPlannedPasses) {
-    if (planned == name) {
-      return Error(ErrorCode::kUnsupported,
-                   std::string(flag) + " " + name +
-                       ": this pass needs the audio/vision tower graphs and is not built yet");
-    }
-  }
   std::string known;
   for (const Pass* pass : registered_passes()) known += (known.empty() ? "" : ", ") + std::string(pass->name());
   return Error(ErrorCode::kInvalidArgument,
@@ -41,9 +31,11 @@ const std::vector<const Pass*>& registered_passes() {
   static const KvSharedTailStripPass kv_shared_tail_strip;
   static const ClipLinearScopingPass clip_linear_scoping;
   static const ConvNormSwapPass conv_norm_swap;
+  static const EmbedProjFusionPass embed_proj_fusion;
   static const ChunkPlanPass chunk_plan;
   static const std::vector<const Pass*> passes{&conv_norm_swap, &kv_shared_tail_strip,
-                                               &clip_linear_scoping, &chunk_plan};
+                                               &clip_linear_scoping, &embed_proj_fusion,
+                                               &chunk_plan};
   return passes;
 }
 

@@ -22,7 +22,7 @@ std::vector<std::string> default_pass_names();
 
 /// Defaults, plus every `enable`d pass, minus every `disable`d one, in canonical order.
 /// Fails with kInvalidArgument for an unknown name (listing the known ones) or a name both
-/// enabled and disabled; kUnsupported for a documented pass that is not implemented yet.
+/// enabled and disabled.
 Result<std::vector<const Pass*>> resolve_passes(const std::vector<std::string>& enable,
                                                 const std::vector<std::string>& disable);
 

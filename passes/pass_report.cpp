@@ -12,6 +12,8 @@ std::string_view pass_change_kind_name(PassChange::Kind kind) {
     case PassChange::Kind::kTensorFused: return "tensor fused";
     case PassChange::Kind::kInitializerRemoved: return "initializer removed";
     case PassChange::Kind::kNodeRemoved: return "node removed";
+    case PassChange::Kind::kTensorMoved: return "tensor moved";
+    case PassChange::Kind::kNodeMoved: return "node moved";
   }
   return "?";
 }

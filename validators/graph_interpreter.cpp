@@ -33,7 +33,8 @@ Status GraphInterpreter::compile() {
   const auto& values = graph_.data().values;
   for (const std::string& input : graph_.data().inputs) {
     if (input != "input_ids" && input != "positions" && input != "input_features" && input != "input_features_mask" &&
-        input != "pixel_values" && input != "image_position_ids") {
+        input != "pixel_values" && input != "image_position_ids" &&
+        !(graph_.find_value(input) && graph_.find_value(input)->dtype == DTypeId::kF32)) {
       return Error(ErrorCode::kUnsupported, "runtime: graph input '" + input + "' is not supported yet");
     }
   }
@@ -53,6 +54,7 @@ Status GraphInterpreter::compile() {
     if (view.encoded) bind_encoded(static_cast<int>(v), *view.encoded);
   }
   for (const StateInfo& state : graph_.data().states) caches_.emplace_back(state);
+  shared_caches_.assign(caches_.size(), nullptr);
   std::vector<std::vector<int>> node_inputs;
   for (const Node& node : graph_.nodes()) {
     CompiledNode compiled;
@@ -89,6 +91,7 @@ Status GraphInterpreter::compile() {
 void GraphInterpreter::reset() {
   for (KvCache& cache : caches_) cache.reset();
   position_ = 0;
+  pending_length_ = 0;
 }
 
 const KvCache* GraphInterpreter::cache(const std::string& state) const {
@@ -108,6 +111,10 @@ float* GraphInterpreter::buffer(int value) {
     auto media = media_floats_.find(value);
     if (media != media_floats_.end()) return media->second.data();
   }
+  if (!boundary_floats_.empty()) {
+    auto boundary = boundary_floats_.find(value);
+    if (boundary != boundary_floats_.end()) return boundary->second.data.data();
+  }
   return arena_.data() + plan_.offsets[value];
 }
 
@@ -117,7 +124,15 @@ const int64_t* GraphInterpreter::int_buffer(int value) const {
 }
 
 Status GraphInterpreter::run(const std::vector<int64_t>& ids) {
+  HFB_TRY(run_uncommitted(ids));
+  commit();
+  return ok_status();
+}
+
+Status GraphInterpreter::run_uncommitted(const std::vector<int64_t>& ids) {
   if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "runtime: empty input");
+  HFB_TRY(check_boundary_inputs(static_cast<int64_t>(ids.size())));
+  pending_length_ = 0;
   ids_ = ids;
   positions_.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) positions_[i] = position_ + static_cast<int64_t>(i);
@@ -129,9 +144,14 @@ Status GraphInterpreter::run(const std::vector<int64_t>& ids) {
       return status;
     }
   }
-  for (KvCache& cache : caches_) cache.commit();
-  position_ += static_cast<int64_t>(ids.size());
+  pending_length_ = static_cast<int64_t>(ids.size());
   return ok_status();
+}
+
+void GraphInterpreter::commit() {
+  for (KvCache& cache : caches_) cache.commit();
+  position_ += pending_length_;
+  pending_length_ = 0;
 }
 
 Result<Matrix> GraphInterpreter::read(const std::string& name) const {
@@ -188,7 +208,8 @@ void GraphInterpreter::execute_attention(const CompiledNode& c) {
   if (c.cache >= 0) {
     KvCache& cache = caches_[c.cache];
     if (c.writes_state) cache.set_pending(buffer(c.inputs[1]), buffer(c.inputs[2]), positions, length);
-    segments = cache.segments();
+    const KvCache* shared = c.writes_state ? nullptr : shared_caches_[c.cache];
+    segments = shared ? shared->segments() : cache.segments();
   } else {
     segments.push_back(KeySegment{buffer(c.inputs[1]), buffer(c.inputs[2]), positions, length});
   }

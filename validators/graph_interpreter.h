@@ -21,7 +21,8 @@ class GraphInterpreter {
  public:
   /// Prepares `graph` (inputs "input_ids" and "positions", I64 [L]) with weights from `weights`.
   /// Fails with kNotFound / kInvalidArgument if an initializer has no weights or they have other dims,
-  /// kUnsupported if the graph has inputs other than those two.
+  /// kUnsupported if the graph has inputs other than those two, the media inputs and float boundary
+  /// inputs of a chunk subgraph (set_input).
   static Result<std::unique_ptr<GraphInterpreter>> create(Graph graph, std::shared_ptr<const WeightStore> weights);
 
   /// Clears every KV cache; positions restart at 0.
@@ -32,6 +33,24 @@ class GraphInterpreter {
   Status set_media(const MediaInputs& media);
   /// Positions consumed so far.
   int64_t position() const { return position_; }
+
+  // Chunk subgraphs (passes/chunk_partition.h) run one after another (graph_interpreter_chunks.cpp).
+  // A float graph input other than the media inputs is a boundary input an earlier chunk produced.
+
+  /// Sets boundary input `name` ([rows, ...] as graph dims, the symbolic dim = rows) for the next
+  /// run_uncommitted/run, whose length must equal value.rows. Fails with kNotFound if the graph has no
+  /// such float input, kInvalidArgument if the trailing dims disagree.
+  Status set_input(const std::string& name, const Matrix& value);
+  /// Reads the imported state `state` (StateInfo::imported) from `writer`'s cache, including what
+  /// `writer` appended in an uncommitted run. `writer` must outlive this interpreter's runs.
+  /// Fails with kNotFound if either graph lacks the state, kInvalidArgument if it is not imported here.
+  Status share_state(const std::string& state, const GraphInterpreter* writer);
+  /// Like run(), but leaves this run's keys/values pending (readable by interpreters sharing the
+  /// states) until commit(). Fails like run(), or with kInvalidArgument if a boundary input is unset
+  /// or has another length.
+  Status run_uncommitted(const std::vector<int64_t>& ids);
+  /// Stores the pending keys/values of the last run_uncommitted and advances position().
+  void commit();
   /// Runs `ids` at positions position() .. position()+size-1 and appends them to the caches. On failure
   /// (kInvalidArgument: a token id outside a table) the caches and position are unchanged.
   Status run(const std::vector<int64_t>& ids);
@@ -64,6 +83,7 @@ class GraphInterpreter {
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
   Status execute_media(const CompiledNode& node);
+  Status check_boundary_inputs(int64_t length) const;
   // Quantized weights (graph_interpreter_quant.cpp): an initializer with an encoded tensor. Linear (weight)
   // and gather (table) compute on it; any other consumer gets it decoded to float32 once.
   void bind_encoded(int value, const EncodedTensor& encoded);
@@ -88,6 +108,9 @@ class GraphInterpreter {
   std::vector<int64_t> image_positions_;
   int image_positions_value_ = -1;
   int64_t position_ = 0;
+  int64_t pending_length_ = 0;                         ///< length of an uncommitted run
+  std::map<int, Matrix> boundary_floats_;              ///< chunk boundary inputs by value index
+  std::vector<const KvCache*> shared_caches_;          ///< per state: another interpreter's cache, or null
   std::vector<float> scratch_;
   std::vector<const EncodedTensor*> weight_encoded_;   ///< per value: encoded initializer, if any
   std::map<int, std::vector<float>> decoded_weights_;  ///< encoded initializers other ops read as float

@@ -1,16 +1,20 @@
 // Passes on the real fixtures (load_checkpoint): what each default pass removes, and parity with
-// the HF goldens unchanged, bit for bit, for every combination of the default passes (case
-// statuses and max |logit diff| equal to the unpassed model's).
+// the HF goldens unchanged, bit for bit, for every combination of the default passes run over the
+// model and its op graph, text and multimodal fixtures alike (case statuses and max |logit diff|
+// equal to the unpassed model's).
 #include <gtest/gtest.h>
 
 #include "passes/pass_pipeline.h"
 #include "passes/pass_registry.h"
 #include "readers/model_reader.h"
+#include "tests/e2e/pass_parity.h"
 #include "validators/golden.h"
 #include "validators/parity_session.h"
 
 namespace hfb {
 namespace {
+
+using test::ParitySummary;
 
 const std::string kFixtures = std::string(HFB_FIXTURES_DIR) + "/gemma4/";
 
@@ -61,51 +65,43 @@ TEST(PassesOnFixtures, MmClipscopeDropsVisionBoundsKeepsAudio) {
   EXPECT_FALSE(run_one(&model, "clip-linear-scoping").changed());
 }
 
-struct ParitySummary {
-  bool pass = false;
-  size_t cases_passed = 0;
-  std::vector<std::string> statuses;  ///< per case: status and reason
-  std::vector<double> max_abs;        ///< per case
-};
-
 ParitySummary verify(const Model& model, const Golden& golden) {
-  ParitySummary summary;
   auto session = open_model_session(model);
   EXPECT_TRUE(session.ok()) << session.error().to_string();
-  if (!session.ok()) return summary;
+  if (!session.ok()) return {};
   auto report = verify_against_golden(*session->session, golden, VerifyOptions{});
   EXPECT_TRUE(report.ok()) << report.error().to_string();
-  if (!report.ok()) return summary;
-  summary.pass = report->pass;
-  for (const CaseReport& c : report->cases) {
-    summary.cases_passed += c.status == CaseStatus::kPass;
-    summary.statuses.push_back(c.name + ": " + std::to_string(static_cast<int>(c.status)) + " " +
-                               c.reason);
-    summary.max_abs.push_back(c.max_abs_logit_diff);
-  }
-  return summary;
+  return report.ok() ? test::summarize(*report) : ParitySummary{};
 }
 
 class DefaultPassCombinations : public ::testing::TestWithParam<const char*> {};
 
+// Every subset of the default passes runs over the model and its op graph (run_pass_pipeline with the
+// graph), and verify then runs on the passes' output: the passed tensor table and, for every graph the
+// session builds (one per media shape), that graph rewritten by the same passes.
 TEST_P(DefaultPassCombinations, ParityUnchanged) {
   const std::string fixture = GetParam();
   auto golden = load_golden(kFixtures + fixture);
   ASSERT_TRUE(golden.ok()) << golden.error().to_string();
   const ParitySummary baseline = verify(load(fixture), *golden);
-  // Multimodal cases are skipped until the runtime runs the towers; their text cases must pass.
-  EXPECT_TRUE(baseline.pass || fixture.rfind("mm", 0) == 0);
-  EXPECT_GE(baseline.cases_passed, 2u);
+  EXPECT_TRUE(baseline.pass) << fixture;  // text and multimodal cases alike
+  EXPECT_GE(baseline.statuses.size(), 2u);
   const std::vector<std::string> defaults = default_pass_names();
+  ASSERT_EQ(defaults, (std::vector<std::string>{"kv-shared-tail-strip", "clip-linear-scoping",
+                                                "embed-proj-fusion", "chunk-plan"}));
   for (unsigned mask = 0; mask < (1u << defaults.size()); ++mask) {
     PassOptions options;
     for (size_t i = 0; i < defaults.size(); ++i) {
       if (!(mask & (1u << i))) options.disable.push_back(defaults[i]);
     }
     Model model = load(fixture);
-    auto result = run_pass_pipeline(model, nullptr, options);
+    auto graph = build_gemma4_multimodal_graph(model.config, model.tensors, MediaDims{});
+    ASSERT_TRUE(graph.ok()) << graph.error().to_string();
+    auto result = run_pass_pipeline(model, &*graph, options);
     ASSERT_TRUE(result.ok()) << fixture << " mask " << mask << ": " << result.error().to_string();
-    const ParitySummary after = verify(model, *golden);
+    auto passes = resolve_passes({}, options.disable);
+    ASSERT_TRUE(passes.ok());
+    const ParitySummary after = test::verify_rewritten(model, *golden, test::passes_rewrite(model, *passes));
     EXPECT_EQ(after.pass, baseline.pass) << fixture << " mask " << mask;
     EXPECT_EQ(after.statuses, baseline.statuses) << fixture << " mask " << mask;
     EXPECT_EQ(after.max_abs, baseline.max_abs) << fixture << " mask " << mask;

@@ -18,8 +18,8 @@ std::vector<std::string> names_of(const std::vector<const Pass*>& passes) {
 }
 
 TEST(PassRegistryTest, DefaultsInCanonicalOrder) {
-  EXPECT_EQ(default_pass_names(), (std::vector<std::string>{"kv-shared-tail-strip",
-                                                            "clip-linear-scoping", "chunk-plan"}));
+  EXPECT_EQ(default_pass_names(), (std::vector<std::string>{"kv-shared-tail-strip", "clip-linear-scoping",
+                                                            "embed-proj-fusion", "chunk-plan"}));
   auto resolved = resolve_passes({}, {});
   ASSERT_TRUE(resolved.ok());
   EXPECT_EQ(names_of(*resolved), default_pass_names());
@@ -30,7 +30,7 @@ TEST(PassRegistryTest, DefaultsInCanonicalOrder) {
 TEST(PassRegistryTest, NoPassRemovesAndOrderIsCanonical) {
   auto resolved = resolve_passes({"clip-linear-scoping"}, {"chunk-plan", "kv-shared-tail-strip"});
   ASSERT_TRUE(resolved.ok());
-  EXPECT_EQ(names_of(*resolved), (std::vector<std::string>{"clip-linear-scoping"}));
+  EXPECT_EQ(names_of(*resolved), (std::vector<std::string>{"clip-linear-scoping", "embed-proj-fusion"}));
 }
 
 TEST(PassRegistryTest, RejectsUnknownConflictingAndUnavailablePasses) {
@@ -45,9 +45,9 @@ TEST(PassRegistryTest, RejectsUnknownConflictingAndUnavailablePasses) {
   auto both = resolve_passes({"chunk-plan"}, {"chunk-plan"});
   ASSERT_FALSE(both.ok());
   EXPECT_NE(both.error().message.find("both enabled"), std::string::npos);
-  auto planned = resolve_passes({"embed-proj-fusion"}, {});
-  ASSERT_FALSE(planned.ok());
-  EXPECT_EQ(planned.error().code, ErrorCode::kUnsupported);
+  auto fusion_off = resolve_passes({}, {"embed-proj-fusion"});
+  ASSERT_TRUE(fusion_off.ok());
+  EXPECT_EQ(fusion_off->size(), default_pass_names().size() - 1);
 }
 
 TEST(PassRegistryTest, DefaultPipelineStripsThenPlansWithoutDeadBytes) {
@@ -59,14 +59,15 @@ TEST(PassRegistryTest, DefaultPipelineStripsThenPlansWithoutDeadBytes) {
   ASSERT_TRUE(passes.ok());
   auto reports = run_passes(context, *passes);
   ASSERT_TRUE(reports.ok()) << reports.error().to_string();
-  ASSERT_EQ(reports->size(), 3u);
+  ASSERT_EQ(reports->size(), 4u);
   EXPECT_EQ((*reports)[0].count(PassChange::Kind::kTensorRemoved), 6u);
   EXPECT_EQ((*reports)[1].count(PassChange::Kind::kTensorRemoved), 56u);
+  EXPECT_EQ((*reports)[2].count(PassChange::Kind::kTensorMoved), 2u);  // embed_audio, embed_vision
   ASSERT_TRUE(context.chunk_plan.has_value());
   const ChunkPlan& plan = *context.chunk_plan;
   EXPECT_EQ(plan.kv_boundary, 2);
   EXPECT_EQ(plan.decoder_ranges(), (std::vector<LayerRange>{{0, 2}, {2, 4}}));
-  EXPECT_FALSE((*reports)[2].notes.empty());
+  EXPECT_FALSE((*reports)[3].notes.empty());
   // Chunk membership: pieces own what they compute; the tied head borrows the embedding.
   const Chunk* embeddings = plan.find("embeddings");
   const Chunk* head = plan.find("head");
@@ -75,7 +76,8 @@ TEST(PassRegistryTest, DefaultPipelineStripsThenPlansWithoutDeadBytes) {
   EXPECT_EQ(embeddings->tensors.size(), 4u);  // token table, PLE table, projection, its norm
   EXPECT_EQ(head->tensors, (std::vector<std::string>{"model.norm.weight"}));
   EXPECT_EQ(head->borrowed, (std::vector<std::string>{"model.embed_tokens.weight"}));
-  EXPECT_EQ(vision->tensors.size(), 14u);  // weights only: its bounds were scoped away
+  EXPECT_EQ(vision->tensors.size(), 15u);  // weights + embedder: its bounds were scoped away
+  EXPECT_EQ(vision->outputs, (std::vector<BoundaryValue>{{BoundaryValue::Kind::kImageSoftTokens}}));
   const Chunk* shared = plan.find("decoder.1");
   ASSERT_NE(shared, nullptr);
   EXPECT_EQ(shared->shared_kv_layers(), (std::vector<int>{0, 1}));
@@ -114,7 +116,7 @@ TEST(PassPipelineTest, RunsDefaultsAndSummarises) {
   options.chunks = "0-1,2-3";
   auto result = run_pass_pipeline(model, nullptr, options);
   ASSERT_TRUE(result.ok()) << result.error().to_string();
-  EXPECT_EQ(result->reports.size(), 3u);
+  EXPECT_EQ(result->reports.size(), 4u);
   EXPECT_EQ(result->bytes_saved, result->reports[0].bytes_saved() + 56u * 2);
   EXPECT_EQ(result->projected_bytes, used_before);  // only unused tensors were removed
   ASSERT_TRUE(result->chunk_plan.has_value());

@@ -74,7 +74,8 @@ inline Model sample_release_like() {
 
 /// Like fixture mm-clipscope: audio (2 conformer layers, 10 clippable linears each) with
 /// use_clipped_linears = true, vision (2 encoder layers, 7 clippable linears each) with false.
-/// Each linear has 4 scalar bounds; vision bounds are unused. Text layer 0 has a k_proj whose
+/// Each linear has 4 scalar bounds; vision bounds are unused. Each tower has its embedder
+/// projection [64, 36]. Text layer 0 has a k_proj whose
 /// audio and vision namesakes must not be touched by name matching.
 inline Model mm_clipscope_like() {
   Model m = sample_release_like();
@@ -82,6 +83,13 @@ inline Model mm_clipscope_like() {
   m.config.audio->use_clipped_linears = true;
   m.config.vision = VisionConfig{};
   m.config.vision->use_clipped_linears = false;
+  m.config.audio->output_proj_dims = 36;
+  m.config.vision->hidden_size = 36;
+  // The embedders: non-square projections into the text hidden size.
+  m.tensors.add(make_tensor("model.embed_audio.embedding_projection.weight", Role::kEmbedderProjection,
+                            Tower::kAudio, -1, {64, 36}));
+  m.tensors.add(make_tensor("model.embed_vision.embedding_projection.weight", Role::kEmbedderProjection,
+                            Tower::kVision, -1, {64, 36}));
   const char* audio_linears[] = {"feed_forward1.ffw_layer_1", "feed_forward1.ffw_layer_2",
                                  "feed_forward2.ffw_layer_1", "feed_forward2.ffw_layer_2",
                                  "lconv1d.linear_start",      "lconv1d.linear_end",
