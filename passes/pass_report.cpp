@@ -40,11 +40,17 @@ std::string PassReport::to_string() const {
     out += std::to_string(count(PassChange::Kind::kTensorRemoved)) + " tensors removed (" +
            std::to_string(bytes_saved()) + " bytes saved), " +
            std::to_string(count(PassChange::Kind::kNodeRemoved)) + " nodes removed";
+    const size_t moved_tensors = count(PassChange::Kind::kTensorMoved);
+    const size_t moved_nodes = count(PassChange::Kind::kNodeMoved);
+    if (moved_tensors + moved_nodes > 0) {
+      out += ", " + std::to_string(moved_tensors) + " tensors and " + std::to_string(moved_nodes) +
+             " nodes moved to another chunk";
+    }
   }
   out += "\n";
   for (const PassChange& c : changes) {
     out += "  " + std::string(pass_change_kind_name(c.kind)) + " " + c.name;
-    if (c.kind == PassChange::Kind::kTensorRemoved) {
+    if (c.kind == PassChange::Kind::kTensorRemoved || c.kind == PassChange::Kind::kTensorMoved) {
       out += " (" + std::string(role_name(c.role)) + ", " + std::string(tower_name(c.tower));
       if (c.layer >= 0) out += " layer " + std::to_string(c.layer);
       out += ", " + std::to_string(c.bytes) + " bytes)";

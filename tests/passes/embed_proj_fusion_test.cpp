@@ -26,7 +26,11 @@ TEST(EmbedProjFusionPass, MovesBothProjectionsAndReplans) {
   EXPECT_EQ(report->changes[0].name, "model.embed_audio.embedding_projection.weight");
   EXPECT_EQ(report->changes[0].bytes, 64u * 36 * 2);
   EXPECT_EQ(report->changes[1].tower, Tower::kVision);
-  EXPECT_NE(report->to_string().find("tensor moved model.embed_audio"), std::string::npos) << report->to_string();
+  EXPECT_NE(report->to_string().find("tensor moved model.embed_audio.embedding_projection.weight "
+                                     "(embedder_projection, audio, 4608 bytes)"),
+            std::string::npos)
+      << report->to_string();
+  EXPECT_NE(report->to_string().find("2 tensors and 0 nodes moved to another chunk"), std::string::npos);
   ASSERT_TRUE(context.chunk_plan.has_value());
   const Chunk* audio = context.chunk_plan->find("audio");
   EXPECT_EQ(audio->bytes, unfused->find("audio")->bytes + 64u * 36 * 2);
