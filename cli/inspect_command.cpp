@@ -1,11 +1,17 @@
-// `hfbundle inspect PATH [--json]`: load a checkpoint and print what it holds (roles, layers, bytes, unused).
+// `hfbundle inspect PATH [--json] [--graph]`: a checkpoint's roles, layers, bytes, unused tensors, or its op graph;
+// `hfbundle inspect BUNDLE [--json] [--check] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a bundle's
+// manifest, checksums, and one tensor's stored bytes or float32 values.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
+#include "readers/bundle/bundle_reader.h"
+#include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/model_reader.h"
 #include "readers/model_summary.h"
+#include "validators/bundle_inspect.h"
 
 namespace hfb::cli {
 namespace {
@@ -14,24 +20,127 @@ struct InspectOptions {
   std::string path;
   std::string config_path;
   bool json = false;
+  bool graph = false;
+  int64_t audio_frames = -1;   ///< --graph: -1 = a small default when the model has an audio tower
+  int64_t image_patches = -1;  ///< --graph: -1 = pooling_kernel^2 (one soft token) when it has a vision tower
+  bool check = false;
+  std::string tensor;
+  std::string raw_out;
+  std::string dequant_out;
 };
 
-int run_inspect(const InspectOptions& options) {
+constexpr int64_t kDefaultGraphAudioFrames = 16;
+
+void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// A directory holding manifest.pb, or a file (a zipped bundle); a checkpoint is a directory without one.
+bool is_bundle_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fs::exists(fs::path(path) / "manifest.pb", ec);
+  return fs::is_regular_file(path, ec);
+}
+
+int inspect_graph(const Model& model, const InspectOptions& options) {
+  MediaDims dims;
+  if (model.config.audio) {
+    dims.audio_frames = options.audio_frames >= 0 ? options.audio_frames : kDefaultGraphAudioFrames;
+  }
+  if (model.config.vision) {
+    const int64_t k2 = int64_t{model.config.vision->pooling_kernel_size} * model.config.vision->pooling_kernel_size;
+    dims.image_patches = options.image_patches >= 0 ? options.image_patches : k2;
+    dims.image_soft_tokens = k2 > 0 ? dims.image_patches / k2 : 0;
+  }
+  Result<Graph> graph = build_gemma4_multimodal_graph(model.config, model.tensors, dims);
+  if (!graph.ok()) return report_error(graph.error());
+  if (model.config.audio || model.config.vision) {
+    print("# media sizes: audio_frames=" + std::to_string(dims.audio_frames) + " image_patches=" +
+          std::to_string(dims.image_patches) + " image_soft_tokens=" + std::to_string(dims.image_soft_tokens) +
+          " (set with --audio-frames / --image-patches; 0 leaves a tower out)\n");
+  }
+  print(graph->to_text());
+  return kExitOk;
+}
+
+int inspect_checkpoint(const InspectOptions& options) {
+  if (options.check || !options.tensor.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--check and --tensor work on bundles only")
+                            .with_path(options.path));
+  }
   CheckpointLoadOptions load;
   load.config_path = options.config_path;
   Result<Model> model = load_checkpoint(options.path, load);
   if (!model.ok()) return report_error(model.error());
-  const std::string out = options.json ? model_summary_json(*model) + "\n" : model_summary_text(*model);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (options.graph) return inspect_graph(*model, options);
+  print(options.json ? model_summary_json(*model) + "\n" : model_summary_text(*model));
   return kExitOk;
+}
+
+int inspect_tensor(const Bundle& bundle, const InspectOptions& options) {
+  Result<const BundleTensor*> tensor = find_bundle_tensor(bundle, options.tensor);
+  if (!tensor.ok()) return report_error(tensor.error());
+  if (!options.raw_out.empty()) {
+    Status written = write_bundle_tensor_raw(**tensor, options.raw_out);
+    if (!written.ok()) return report_error(written.error());
+  }
+  if (!options.dequant_out.empty()) {
+    Status written = write_bundle_tensor_f32(**tensor, options.dequant_out);
+    if (!written.ok()) return report_error(written.error());
+  }
+  if (options.raw_out.empty() && options.dequant_out.empty()) {
+    print(bundle_tensor_summary(**tensor, options.json));
+  }
+  return kExitOk;
+}
+
+int inspect_bundle(const InspectOptions& options) {
+  if (options.graph || !options.config_path.empty()) {
+    return report_error(Error(ErrorCode::kUnsupported, "--graph and --config work on checkpoints only")
+                            .with_path(options.path));
+  }
+  Result<std::shared_ptr<const Bundle>> bundle = Bundle::open(options.path);
+  if (!bundle.ok()) return report_error(bundle.error());
+  if (options.check) {
+    BundleReadOptions read;
+    read.check = BundleCheck::kChecksums;
+    Result<std::shared_ptr<const Bundle>> checked = Bundle::open(options.path, read);
+    if (!checked.ok()) {
+      report_error(checked.error());
+      return kExitCheckFailed;
+    }
+    std::fprintf(stderr, "hfbundle: checksums ok (every file and the segments of %zu tensors)\n",
+                 (*checked)->tensors().size());
+  }
+  if (!options.tensor.empty()) return inspect_tensor(**bundle, options);
+  print(options.json ? bundle_summary_json(**bundle) + "\n" : bundle_summary_text(**bundle));
+  return kExitOk;
+}
+
+int run_inspect(const InspectOptions& options) {
+  if ((!options.raw_out.empty() || !options.dequant_out.empty()) && options.tensor.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--raw-out and --dequant-out need --tensor NAME"));
+  }
+  return is_bundle_path(options.path) ? inspect_bundle(options) : inspect_checkpoint(options);
 }
 
 void setup_inspect(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's architecture, layers, tensors and roles");
-  cmd->add_option("path", options->path, "Checkpoint directory (config.json + *.safetensors)")->required();
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint or bundle: architecture, tensors, roles, chunks");
+  cmd->add_option("path", options->path, "Checkpoint directory, or a bundle (directory with manifest.pb, or zip)")
+      ->required();
   cmd->add_flag("--json", options->json, "Print one JSON object instead of the report");
   cmd->add_option("--config", options->config_path, "Config file to use instead of PATH/config.json");
+  cmd->add_flag("--graph", options->graph, "Checkpoint: print the op graph (inputs, weights, one node a line)");
+  cmd->add_option("--audio-frames", options->audio_frames, "With --graph: input frames of the audio tower")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--image-patches", options->image_patches,
+                  "With --graph: patches of the vision tower (a multiple of pooling_kernel^2)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--check", options->check, "Bundle: verify every file and segment checksum (exit 1 on mismatch)");
+  cmd->add_option("--tensor", options->tensor, "Bundle: one tensor, by its checkpoint name");
+  cmd->add_option("--raw-out", options->raw_out, "With --tensor: write its stored bytes (segments in stored order)");
+  cmd->add_option("--dequant-out", options->dequant_out,
+                  "With --tensor: write its float32 values, little-endian, row-major");
   cmd->callback([run, options] { *run = [options] { return run_inspect(*options); }; });
 }
 

@@ -107,6 +107,20 @@ std::string format_double(double v) {
   return buf;
 }
 
+// Fails the case naming the first drifting tap and how many taps drift.
+void judge_taps(CaseReport* report) {
+  CaseReport& r = *report;
+  const auto first = std::find_if(r.taps.begin(), r.taps.end(), [](const TapReport& t) { return !t.pass; });
+  const auto drifting = std::count_if(r.taps.begin(), r.taps.end(), [](const TapReport& t) { return !t.pass; });
+  if (!r.reason.empty()) r.reason += "; ";
+  r.status = CaseStatus::kFail;
+  r.reason += "tower tap '" + first->name + "' drifts (";
+  r.reason += first->problem.empty() ? "max_abs " + format_double(first->max_abs) + " vs limit " +
+                                           format_double(first->limit) + ", cosine " + format_double(first->cosine)
+                                     : first->problem;
+  r.reason += "); " + std::to_string(drifting) + " of " + std::to_string(r.taps.size()) + " taps drift";
+}
+
 }  // namespace
 
 CaseReport compare_case(const GoldenCase& golden_case, const Matrix& ours_prefill, const Matrix& ours_steps,
@@ -118,6 +132,8 @@ CaseReport compare_case(const GoldenCase& golden_case, const Matrix& ours_prefil
   compare_prefill(golden_case, ours_prefill, &r);
   compare_steps(golden_case, ours_steps, ours_tokens, &r);
   compare_hidden(golden_case, taps, num_layers, options, &r);
+  r.taps = compare_tower_taps(golden_case, taps, options.tap_max_abs_rel_tolerance, options.tap_cosine_tolerance);
+  r.first_drifting_tap = first_drifting_tap(r.taps);
   return r;
 }
 
@@ -141,6 +157,7 @@ void judge_case(const GoldenCase& golden_case, const VerifyOptions& options, Cas
     r->reason += "max |logit diff| " + format_double(r->max_abs_logit_diff) + " exceeds --logit-tolerance " +
                  format_double(*options.logit_tolerance);
   }
+  if (options.logit_tolerance && r->first_drifting_tap) judge_taps(r);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "validators/golden.h"
+#include "validators/parity_taps.h"
 #include "validators/session.h"
 
 namespace hfb {
@@ -27,6 +28,10 @@ struct VerifyOptions {
   std::string model;               ///< for the report only (checkpoint or bundle path)
   double hidden_max_abs_rel_tolerance = kHiddenMaxAbsRelTolerance;
   double hidden_cosine_tolerance = kHiddenCosineTolerance;
+  /// Tower taps (multimodal cases): see validators/parity_taps.h. They are judged whenever the logit
+  /// tolerance is (a failing tap fails the case); with logit_tolerance off they are reported only.
+  double tap_max_abs_rel_tolerance = kTapMaxAbsRelTolerance;
+  double tap_cosine_tolerance = kTapCosineTolerance;
 };
 
 enum class CaseStatus { kPass, kFail, kSkipped };
@@ -54,6 +59,8 @@ struct CaseReport {
   double teacher_forced_top1_agreement = 0.0;  ///< fraction of prefill positions with the golden argmax
   std::optional<int> first_drifting_layer;     ///< decoder layer (-1 embeddings, num_layers final norm)
   std::vector<LayerReport> layers;
+  std::vector<TapReport> taps;                 ///< every stored tower tap, in data-flow order
+  std::optional<std::string> first_drifting_tap;  ///< the first failing entry of `taps`
   std::vector<int64_t> generated;              ///< our greedy tokens (not in the JSON; for messages)
 };
 

@@ -46,6 +46,16 @@ json case_to_json(const CaseReport& c) {
     layers.push_back({{"index", l.index}, {"max_abs", number_or_null(l.max_abs)}, {"cosine", number_or_null(l.cosine)}});
   }
   j["layers"] = std::move(layers);
+  j["first_drifting_tap"] = optional_or_null(c.first_drifting_tap);
+  json taps = json::array();
+  for (const TapReport& t : c.taps) {
+    json tap = {{"name", t.name},           {"max_abs", number_or_null(t.max_abs)},
+                {"cosine", number_or_null(t.cosine)}, {"limit", number_or_null(t.limit)},
+                {"valid_rows", t.valid_rows}, {"pass", t.pass}};
+    if (!t.problem.empty()) tap["problem"] = t.problem;
+    taps.push_back(std::move(tap));
+  }
+  j["taps"] = std::move(taps);
   return j;
 }
 
@@ -53,6 +63,27 @@ std::string fmt(const char* pattern, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), pattern, v);
   return buf;
+}
+
+// One line for the tower taps, then one line per drifting tap.
+void summarize_taps(const CaseReport& c, std::ostringstream& out) {
+  if (c.taps.empty()) return;
+  double worst_cos = 1.0, worst_ratio = 0.0;
+  int drifting = 0;
+  for (const TapReport& t : c.taps) {
+    worst_cos = std::min(worst_cos, t.cosine);
+    worst_ratio = std::max(worst_ratio, t.limit > 0.0 ? t.max_abs / t.limit : t.max_abs);
+    drifting += !t.pass;
+  }
+  out << "  tower taps: " << c.taps.size() << " compared, " << drifting << " drifting, worst max-abs/limit "
+      << fmt("%.3g", worst_ratio) << ", worst cosine " << fmt("%.8f", worst_cos);
+  if (c.first_drifting_tap) out << ", first drifting tap " << *c.first_drifting_tap;
+  out << "\n";
+  for (const TapReport& t : c.taps) {
+    if (t.pass) continue;
+    out << "    " << t.name << ": max-abs " << fmt("%.3g", t.max_abs) << " (limit " << fmt("%.3g", t.limit)
+        << "), cosine " << fmt("%.8f", t.cosine) << (t.problem.empty() ? "" : ", " + t.problem) << "\n";
+  }
 }
 
 void summarize_case(const CaseReport& c, std::ostringstream& out) {
@@ -80,6 +111,7 @@ void summarize_case(const CaseReport& c, std::ostringstream& out) {
     if (c.first_drifting_layer) out << ", first drifting layer " << *c.first_drifting_layer;
     out << "\n";
   }
+  summarize_taps(c, out);
   if (!c.reason.empty()) out << "  reason: " << c.reason << "\n";
 }
 

@@ -136,6 +136,49 @@ TEST(InspectCli, ExplicitConfigFile) {
   EXPECT_EQ(j["text"]["layers"][4]["k_eq_v"], true);
 }
 
+// Lines of `text` that are node lines ("out [dims] = op(...)  # name").
+int count_node_lines(const std::string& text) {
+  std::istringstream in(text);
+  int nodes = 0;
+  for (std::string line; std::getline(in, line);) {
+    nodes += line.find(" = ") != std::string::npos && line.find("  # ") != std::string::npos;
+  }
+  return nodes;
+}
+
+TEST(InspectCli, GraphOfATextCheckpoint) {
+  Outcome o = inspect("inspect " + kGemma4 + "sample --graph");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  ASSERT_EQ(o.out.rfind("graph: ", 0), 0u) << o.out.substr(0, 200);
+  const int nodes = std::stoi(o.out.substr(7));
+  EXPECT_GT(nodes, 4 * 10);  // 4 decoder layers of several ops each
+  EXPECT_EQ(count_node_lines(o.out), nodes);
+  EXPECT_NE(o.out.find("input input_ids: "), std::string::npos);
+  EXPECT_NE(o.out.find("initializer model.layers.0.self_attn.q_proj.weight: BF16 [64, 64] (attn_q)"),
+            std::string::npos);
+  EXPECT_NE(o.out.find(" = attention("), std::string::npos);
+  EXPECT_NE(o.out.find("\noutput logits\n"), std::string::npos);
+  EXPECT_EQ(o.out.find("# media sizes"), std::string::npos);
+}
+
+TEST(InspectCli, GraphOfAMultimodalCheckpointWithAndWithoutTowers) {
+  Outcome full = inspect("inspect " + kGemma4 + "mm --graph");
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  EXPECT_NE(full.out.find("# media sizes: audio_frames=16 image_patches=9 image_soft_tokens=1"), std::string::npos)
+      << full.out.substr(0, 300);
+  for (const char* op : {" = conv2d(", " = masked_attention(", " = position_pool(", " = scatter_tokens("}) {
+    EXPECT_NE(full.out.find(op), std::string::npos) << op;
+  }
+  EXPECT_NE(full.out.find("input pixel_values: "), std::string::npos);
+  Outcome text = inspect("inspect " + kGemma4 + "mm --graph --audio-frames 0 --image-patches 0");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_LT(count_node_lines(text.out), count_node_lines(full.out));
+  EXPECT_EQ(text.out.find(" = conv2d("), std::string::npos);
+  Outcome bad = inspect("inspect " + kGemma4 + "mm --graph --image-patches 10");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
 TEST(InspectCli, BadInputExitsTwoWithOneLine) {
   Outcome missing = inspect("inspect " + kGemma4 + "no-such-checkpoint");
   EXPECT_EQ(missing.exit_code, 2);
