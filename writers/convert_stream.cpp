@@ -134,7 +134,7 @@ BundleTensorMeta encoded_meta(const TensorInfo& info, const std::string& chunk, 
 }
 
 Error named(Error error, const TensorInfo& info) {
-  if (error.tensor.empty()) error = std::move(error).with_tensor(info.name);
+  if (error.tensor.empty()) error.tensor = info.name;
   return error;
 }
 
@@ -171,17 +171,48 @@ struct EncodedTail {
   QuantMetrics metrics;
 };
 
-Status append_block(const EncodedTensor& block, const TensorTarget& target, EncodedTail* tail) {
-  if (target.writer) {
-    HFB_TRY(target.writer->append(ByteSpan{block.codes.data(), block.codes.size()}));
+/// Appends code blocks to the open segment on a helper thread, one block behind, so that write(2) and the
+/// checksum of block i overlap the quantization of block i + 1. Appends stay in order (each push first
+/// waits for the previous one), so the output is the same as appending inline.
+class BlockAppender {
+ public:
+  explicit BlockAppender(BundleWriter* writer) : writer_(writer) {}
+  ~BlockAppender() { (void)wait(); }
+  BlockAppender(const BlockAppender&) = delete;
+  BlockAppender& operator=(const BlockAppender&) = delete;
+
+  /// Waits for the previous block (failing with its error), then starts appending `codes`.
+  Status push(std::vector<uint8_t> codes) {
+    HFB_TRY(wait());
+    if (writer_ == nullptr) return ok_status();
+    pending_ = std::move(codes);
+    thread_ = std::thread([this] { status_ = writer_->append(ByteSpan{pending_.data(), pending_.size()}); });
+    return ok_status();
   }
+  /// Waits for the block in flight; its append's status.
+  Status wait() {
+    if (thread_.joinable()) thread_.join();
+    Status status = std::move(status_);
+    status_ = ok_status();
+    return status;
+  }
+
+ private:
+  BundleWriter* writer_;
+  std::vector<uint8_t> pending_;
+  std::thread thread_;
+  Status status_;
+};
+
+/// Adds the block's scales, LUT and metrics to `tail` and hands its codes to `appender`.
+Status append_block(EncodedTensor block, BlockAppender* appender, EncodedTail* tail) {
   tail->codes += block.codes.size();
   tail->scales.insert(tail->scales.end(), block.scales.begin(), block.scales.end());
   const size_t at = tail->lut.size();
   tail->lut.resize(at + block.lut.size() * sizeof(float));
   if (!block.lut.empty()) std::memcpy(tail->lut.data() + at, block.lut.data(), block.lut.size() * sizeof(float));
   add_metrics(&tail->metrics, block.metrics);
-  return ok_status();
+  return appender->push(std::move(block.codes));
 }
 
 Status write_part(const TensorTarget& target, const char* part, const std::vector<uint8_t>& bytes) {
@@ -234,12 +265,14 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
   const uint64_t row_bytes = static_cast<uint64_t>(cols) * info.dtype.block_bytes();
   EncodedTail tail;
   std::vector<uint8_t> scratch;
+  BlockAppender appender(target.writer);
   for (int64_t begin = 0; begin < rows; begin += block_rows) {
     const int64_t end = std::min(rows, begin + block_rows);
     HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch));
-    HFB_TRY(append_block(block, target, &tail));
+    HFB_TRY(append_block(std::move(block), &appender, &tail));
     if (target.on_bytes) target.on_bytes(static_cast<uint64_t>(end) * row_bytes);
   }
+  HFB_TRY(appender.wait());
   if (target.writer) HFB_TRY(target.writer->end_segment());
   HFB_TRY(write_part(target, "scales", tail.scales));
   HFB_TRY(write_part(target, "lut", tail.lut));

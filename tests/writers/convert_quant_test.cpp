@@ -13,6 +13,7 @@
 #include "readers/model_reader.h"
 #include "tests/writers/bundle_test_util.h"
 #include "writers/bundle.pb.h"
+#include "writers/bundle_sink.h"
 #include "writers/bundle_writer.h"
 #include "writers/convert.h"
 #include "writers/convert_stream.h"
@@ -206,6 +207,54 @@ TEST(ConvertQuant, StreamedBlocksEqualWholeTensorQuantize) {
     EXPECT_EQ(segment_bytes(*t, "scales"), expected[i].scales) << scheme_name(cases[i].scheme);
     EXPECT_EQ(segment_bytes(*t, "lut"), lut_bytes(expected[i])) << scheme_name(cases[i].scheme);
   }
+}
+
+/// A sink that accepts `budget` bytes, then fails like a full disk.
+class FullDiskSink final : public WriteSink {
+ public:
+  FullDiskSink(std::unique_ptr<WriteSink> inner, uint64_t budget) : inner_(std::move(inner)), budget_(budget) {}
+  Status write(const uint8_t* data, uint64_t size) override {
+    if (size > budget_) return Error(ErrorCode::kIo, "write failed: No space left on device (disk full?)");
+    budget_ -= size;
+    return inner_->write(data, size);
+  }
+  Status close() override { return inner_->close(); }
+
+ private:
+  std::unique_ptr<WriteSink> inner_;
+  uint64_t budget_;
+};
+
+// An I/O error in the second streamed block (written on the helper thread) fails the tensor with kIo, and
+// the abandoned writer leaves neither OUT nor its temp directory.
+TEST(ConvertQuant, WriteErrorMidTensorFailsCleanly) {
+  const int64_t rows = 8192, cols = 1024;  // 16 MiB of bf16 zeros: two blocks
+  TensorInfo info;
+  info.name = "big.weight";
+  info.dtype = DTypeId::kBF16;
+  info.shape = Shape({rows, cols});
+  info.role = Role::kMlpUp;
+  info.num_bytes = static_cast<uint64_t>(rows * cols * 2);
+  info.source = std::make_shared<MemorySource>(std::vector<uint8_t>(info.num_bytes, 0));
+  ScratchDir dir;
+  BundleWriterOptions options;
+  options.sink_factory = [](const std::string& path) -> Result<std::unique_ptr<WriteSink>> {
+    HFB_TRY(std::unique_ptr<WriteSink> inner, open_file_sink(path));
+    return std::unique_ptr<WriteSink>(new FullDiskSink(std::move(inner), 3u << 20));
+  };
+  {
+    auto writer = BundleWriter::create(dir / "full.hfb", options);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->add_file("chunk_00.bin", BundleFileKind::kChunk).ok());
+    TensorDecision decision{Scheme::kQ8_0, {}, "test", false};
+    ASSERT_GT(rows, convert_block_rows(info, decision));
+    auto streamed = stream_tensor(info, decision, TensorTarget{writer->get(), "chunk_00.bin", "", nullptr});
+    ASSERT_FALSE(streamed.ok());
+    EXPECT_EQ(streamed.error().code, ErrorCode::kIo);
+    EXPECT_EQ(streamed.error().tensor, "big.weight");
+    EXPECT_NE(streamed.error().to_string().find("disk full"), std::string::npos) << streamed.error().to_string();
+  }
+  EXPECT_TRUE(testing::list_dir(dir.path()).empty());
 }
 
 TEST(ConvertQuant, TwoConvertsAreByteIdenticalForAnyThreadCount) {
