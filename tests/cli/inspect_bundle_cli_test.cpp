@@ -169,6 +169,24 @@ TEST_F(InspectBundle, SingleTensorEntryAndBadInput) {
   EXPECT_NE(no_tensor.err.find("need --tensor"), std::string::npos) << no_tensor.err;
 }
 
+TEST_F(InspectBundle, ZippedZstdBundleGivesTheSameBytes) {
+  Outcome converted = hfbundle("convert " + kGemma4 + "sample -o " + path("z.hfb.zip") + " --zip --zstd 3 --quiet");
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  Outcome o = hfbundle("inspect " + path("z.hfb.zip") + " --json --check");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const json j = json::parse(o.out);
+  EXPECT_EQ(j["container"], "zip");
+  bool compressed = false;
+  for (const json& f : j["files"]) compressed = compressed || f["compression"] == "zstd";
+  EXPECT_TRUE(compressed);
+  const std::string name = "model.layers.2.mlp.down_proj.weight";
+  ASSERT_EQ(hfbundle("inspect " + path("z.hfb.zip") + " --tensor " + name + " --raw-out " + path("z.raw")).exit_code,
+            0);
+  ASSERT_EQ(hfbundle("inspect " + path("x.hfb") + " --tensor " + name + " --raw-out " + path("d.raw")).exit_code, 0);
+  EXPECT_EQ(read_file(path("z.raw")), read_file(path("d.raw")));
+  EXPECT_FALSE(read_file(path("z.raw")).empty());
+}
+
 // An encoded tensor of `scheme` made from a deterministic float matrix [rows, cols].
 EncodedTensor encode(Scheme scheme, const std::string& name, int64_t rows, int64_t cols, QuantParams params) {
   std::vector<float> values(static_cast<size_t>(rows * cols));

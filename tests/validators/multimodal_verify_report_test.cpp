@@ -3,6 +3,9 @@
 // through the report.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <string>
 
@@ -176,6 +179,27 @@ TEST(MultimodalVerifyReport, PaddedImageExcludesPaddingPatches) {
     EXPECT_TRUE(t.pass);
   }
   EXPECT_TRUE(saw_patch_tap);
+}
+
+// The same through `hfbundle verify --report`: the JSON on disk names the taps of each multimodal case.
+TEST(MultimodalVerifyReport, CliReportListsTheTaps) {
+  const std::string report = ::testing::TempDir() + "hfb_mm_taps_report.json";
+  const std::string command = std::string(HFB_CLI_PATH) + " verify " + kFixtures + "mm --golden " + kFixtures +
+                              "mm --cases mm_audio,mm_image_padded,case0 --report " + report + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::ifstream in(report);
+  const json j = json::parse(in);
+  std::remove(report.c_str());
+  ASSERT_EQ(j["cases"].size(), 3u);
+  const json& audio = j["cases"][0];
+  ASSERT_GE(audio["taps"].size(), 4u);
+  EXPECT_EQ(audio["taps"][0]["name"], "audio_subsample_output");
+  EXPECT_EQ(audio["taps"][1]["name"], "audio_layer_output.0");
+  EXPECT_EQ(audio["taps"].back()["name"], "audio_embedded");
+  EXPECT_TRUE(audio["first_drifting_tap"].is_null());
+  EXPECT_EQ(j["cases"][1]["taps"][0]["name"], "vision_patch_embeddings");
+  EXPECT_TRUE(j["cases"][2]["taps"].empty());
+  EXPECT_EQ(j["verdict"], "pass");
 }
 
 // The mm-clipscope regression through the report path: vision clip bounds applied although
