@@ -1,4 +1,4 @@
-// convert_checkpoint: load, build the graph, run the passes, then quantize and stream every kept tensor into its chunk file.
+// convert_checkpoint: load, build the graph, run the passes, then quantize and stream every tensor into its chunk file.
 #include "writers/convert.h"
 
 #include <sys/stat.h>
