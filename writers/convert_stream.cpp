@@ -242,8 +242,12 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
   QuantParams params = decision.params;
   params.compute_metrics = false;  // block_metrics below: same figures to float rounding, a third of the cost
   auto block = quantize(decision.scheme, src, params);
-  if (block.ok()) block->metrics = block_metrics(src, *block, params.num_threads);
-  info.source->release(offset, size);
+  if (!block.ok()) {  // row numbers in the message count from `begin`
+    return std::move(block).error().with_context("in the block of rows [" + std::to_string(begin) + ", " +
+                                                 std::to_string(end) + ")");
+  }
+  block->metrics = block_metrics(src, *block, params.num_threads);
+  info.source->release(offset, size);  // the block's source pages are consumed
   return block;
 }
 

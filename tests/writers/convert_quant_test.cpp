@@ -257,6 +257,26 @@ TEST(ConvertQuant, WriteErrorMidTensorFailsCleanly) {
   EXPECT_TRUE(testing::list_dir(dir.path()).empty());
 }
 
+// Non-finite input to int8 in the second streamed block: an error naming the tensor and the block's rows.
+TEST(ConvertQuant, NonFiniteInALaterBlockIsAnErrorNamingTensorAndRows) {
+  const int64_t rows = 4100, cols = 1024;
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * cols * 2), 0);
+  bytes[bytes.size() - 1] = 0x7F;  // last element = bf16 0x7FC0: NaN
+  bytes[bytes.size() - 2] = 0xC0;
+  TensorInfo info;
+  info.name = "nan.weight";
+  info.dtype = DTypeId::kBF16;
+  info.shape = Shape({rows, cols});
+  info.num_bytes = bytes.size();
+  info.source = std::make_shared<MemorySource>(std::move(bytes));
+  TensorDecision decision{Scheme::kInt8, {}, "test", false};
+  auto streamed = stream_tensor(info, decision, TensorTarget{});
+  ASSERT_FALSE(streamed.ok());
+  const std::string message = streamed.error().to_string();
+  EXPECT_NE(message.find("nan.weight"), std::string::npos) << message;
+  EXPECT_NE(message.find("[4096, 4100)"), std::string::npos) << message;
+}
+
 TEST(ConvertQuant, TwoConvertsAreByteIdenticalForAnyThreadCount) {
   ScratchDir dir;
   ConvertOptions a = quant_options("grid-q4_0", dir / "a.hfb", Scheme::kQ4_0);
