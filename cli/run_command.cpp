@@ -1,5 +1,5 @@
-// `hfbundle run MODEL --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation with the
-// reference runtime (quantized in memory first with --quant).
+// `hfbundle run MODEL|BUNDLE --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation
+// with the reference runtime (a checkpoint quantized in memory first with --quant).
 #include <cstdio>
 #include <string>
 
@@ -57,7 +57,7 @@ int run_run(const RunOptions& options) {
 void setup_run(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Greedy continuation of a prompt with the float32 reference runtime");
-  sub->add_option("model", options->model, "Checkpoint directory")->required();
+  sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
   sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)")
       ->required();
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")

@@ -1,5 +1,5 @@
 // `hfbundle verify MODEL (--golden DIR | --against CHECKPOINT [--prompt-ids-file F | --random-prompts N --seed S]
-//  [--steps K]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
+//  [--steps K] [--save-golden DIR]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
 //  [--quant SCHEME [policy options] [--coverage FILE]]` (quantized in memory first, see docs/quantization.md).
 #include <cstdio>
 #include <string>
@@ -64,7 +64,7 @@ int run_verify(const VerifyCommandOptions& options) {
 void setup_verify(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<VerifyCommandOptions>();
   CLI::App* sub = app.add_subcommand("verify", "Greedy parity of a model against Hugging Face goldens");
-  sub->add_option("model", options->model, "Checkpoint directory")->required();
+  sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
   auto* golden = sub->add_option("--golden", options->golden, "Directory with golden.json + golden_tensors.safetensors");
   auto* against = sub->add_option("--against", options->against.reference_path,
                                   "Reference checkpoint run in float32 instead of a golden");
@@ -78,6 +78,9 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--seed", options->against.seed, "With --random-prompts: the seed (default 0)");
   sub->add_option("--steps", options->against.steps, "With --against: greedy steps per prompt (default 16)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--save-golden", options->against.save_golden_dir,
+                  "With --against: also store the reference run here in the golden format (for --golden)")
+      ->needs(against);
   sub->add_option("--report", options->report, "Write the JSON report here (atomically)");
   sub->add_option("--margin", options->margin, "A divergence passes where the golden top1-top2 margin is below this")
       ->check(CLI::NonNegativeNumber);

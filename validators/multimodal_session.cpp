@@ -92,12 +92,18 @@ Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, con
     all.image_soft_tokens = 1;
   }
   HFB_TRY(Graph graph, build_gemma4_multimodal_graph(model.config, model.tensors, all, options));
+  HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
+  return make_multimodal_session(model, std::shared_ptr<const WeightStore>(std::move(store)), options);
+}
+
+Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, std::shared_ptr<const WeightStore> weights,
+                                                         const MultimodalGraphOptions& options) {
+  // The text graph (no media) has the same [L, V] logits as every media graph.
+  HFB_TRY(Graph graph, build_gemma4_multimodal_graph(model.config, model.tensors, MediaDims{}, options));
   const ValueInfo* logits = graph.find_value(kGraphLogits);
   if (!logits || logits->dims.size() != 2) {
     return Error(ErrorCode::kInvalidArgument, "runtime: graph has no [L, V] 'logits' value");
   }
-  HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
-  std::shared_ptr<const WeightStore> weights(std::move(store));
   return std::unique_ptr<Session>(new MultimodalSession(model, std::move(weights), options, logits->dims[1]));
 }
 

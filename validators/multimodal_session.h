@@ -8,6 +8,7 @@
 #include "core/model.h"
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "validators/session.h"
+#include "validators/weight_store.h"
 
 namespace hfb {
 
@@ -20,6 +21,12 @@ MediaDims media_dims(const MediaInputs& media, int pooling_kernel);
 /// GraphInterpreter::run, or with kInvalidArgument when the media disagree with the graph inputs or the
 /// placeholder count differs from the soft-token count.
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model,
+                                                         const MultimodalGraphOptions& options = {});
+
+/// The same over weights the caller loaded (a bundle's, validators/bundle_session.h): `model` supplies config,
+/// names, shapes and roles to the graph builder only. Fails like build_gemma4_multimodal_graph; a weight missing
+/// from `weights` fails the first prefill that needs it (kNotFound naming the tensor).
+Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, std::shared_ptr<const WeightStore> weights,
                                                          const MultimodalGraphOptions& options = {});
 
 }  // namespace hfb

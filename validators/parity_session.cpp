@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "readers/model_reader.h"
+#include "validators/bundle_session.h"
 #include "validators/golden_record.h"
+#include "validators/golden_write.h"
 #include "validators/multimodal_session.h"
 #include "validators/runtime.h"
 
@@ -21,19 +23,24 @@ Result<ModelSession> open_model_session(const Model& model) {
   } else {
     HFB_TRY(out.session, make_session(model));
   }
-  const ModelConfig& config = model.config;
-  for (int id : config.generation.eos_token_ids) out.eos_ids.push_back(id);
-  out.bos_id = config.generation.bos_token_id;
-  out.reserved_ids = out.eos_ids;
-  for (int id : {config.generation.bos_token_id, config.generation.pad_token_id, config.image_token_id,
-                 config.audio_token_id, config.video_token_id}) {
-    if (id >= 0) out.reserved_ids.push_back(id);
-  }
+  set_session_token_ids(model.config, &out);
   out.source = model.source;
   return out;
 }
 
+void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
+  out->eos_ids.clear();
+  for (int id : config.generation.eos_token_ids) out->eos_ids.push_back(id);
+  out->bos_id = config.generation.bos_token_id;
+  out->reserved_ids = out->eos_ids;
+  for (int id : {config.generation.bos_token_id, config.generation.pad_token_id, config.image_token_id,
+                 config.audio_token_id, config.video_token_id}) {
+    if (id >= 0) out->reserved_ids.push_back(id);
+  }
+}
+
 Result<ModelSession> open_model_session(const std::string& path) {
+  if (is_bundle_path(path)) return open_bundle_session(path);
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(ModelSession out, open_model_session(model));
   out.source = path;
@@ -80,6 +87,7 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   record.eos_ids = reference.eos_ids;
   record.label = against.reference_path;
   HFB_TRY(Golden golden, record_golden(*reference.session, prompts, record));
+  if (!against.save_golden_dir.empty()) HFB_TRY(save_golden(golden, against.save_golden_dir));
   reference.session.reset();  // free the reference's weights before loading the model
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();

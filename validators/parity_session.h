@@ -21,9 +21,14 @@ struct ModelSession {
   std::string source;            ///< the path it was opened from
 };
 
-/// Loads a checkpoint directory and builds the float32 reference runtime over it. Fails like
-/// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session.
+/// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with
+/// manifest.pb or zip, is_bundle_path) goes to open_bundle_session (validators/bundle_session.h). Fails like
+/// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session, or like
+/// open_bundle_session.
 Result<ModelSession> open_model_session(const std::string& path);
+
+/// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
+void set_session_token_ids(const ModelConfig& config, ModelSession* out);
 
 /// The same for a model already in memory (tests may edit its tensor table first).
 Result<ModelSession> open_model_session(const Model& model);
@@ -41,11 +46,13 @@ struct AgainstOptions {
   int random_prompts = 8;       ///< this many seeded random prompts (bos first, lengths 2-32)
   uint64_t seed = 0;
   int steps = 16;               ///< greedy steps per prompt (stops after eos, as HF generate does)
+  std::string save_golden_dir;  ///< when set: the reference run is also saved here (validators/golden_write.h)
 };
 
 /// Records a golden from the reference (record_golden) and verifies MODEL against it with the same
-/// rules and report as a Hugging Face golden. Fails like open_model_session, parse_prompt_lines
-/// (naming the prompt file) and verify_against_golden; kInvalidArgument for random_prompts < 1.
+/// rules and report as a Hugging Face golden (saved first with save_golden when `save_golden_dir` is set).
+/// Fails like open_model_session, parse_prompt_lines (naming the prompt file), save_golden and
+/// verify_against_golden; kInvalidArgument for random_prompts < 1.
 Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
                                           VerifyOptions options);
 

@@ -13,6 +13,7 @@
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
 #include "writers/bundle_writer.h"
+#include "writers/convert_graph.h"
 #include "writers/convert_stream.h"
 
 namespace hfb {
@@ -208,7 +209,7 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
   return ok_status();
 }
 
-Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, const Model& model, const Graph& /*graph*/,
+Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, const Model& model, const Graph& graph,
                     ConvertResult* result) {
   const std::vector<Chunk> chunks = chunks_to_write(result->pipeline, model);
   const std::vector<Placement> placements = place_tensors(chunks, model);
@@ -225,6 +226,8 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   for (size_t c = 0; c < chunks.size(); ++c) {
     HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));
   }
+  const ChunkPlan* plan = result->pipeline.chunk_plan ? &*result->pipeline.chunk_plan : nullptr;
+  HFB_TRY(store_manifest_graphs(graph, plan, &writer->manifest()));  // text graph + chunk nodes (issue 8)
   add_reports(*writer, result->pipeline);
   HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
   CoverageReport removed;

@@ -1,0 +1,75 @@
+// open_bundle_session: Bundle::open -> BundleWeightStore -> stored text graph (or rebuilt multimodal graphs) -> Session.
+#include "validators/bundle_session.h"
+
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "readers/bundle/bundle_graph.h"
+#include "validators/bundle_weight_store.h"
+#include "validators/multimodal_session.h"
+#include "validators/runtime.h"
+#include "writers/bundle_format.h"
+
+namespace hfb {
+namespace {
+
+bool starts_with_zip_signature(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, sizeof magic)) return false;
+  return std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
+Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, const BundleReadOptions& options) {
+  HFB_TRY(std::shared_ptr<const Bundle> bundle, Bundle::open(path, options));
+  const ModelConfig& config = bundle->config();
+  ModelSession out;
+  if (config.audio || config.vision) {
+    HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, nullptr));
+    HFB_TRY(out.session,
+            make_multimodal_session(bundle_model(*bundle), std::shared_ptr<const WeightStore>(std::move(store))));
+  } else {
+    HFB_TRY(Graph graph, bundle_text_graph(*bundle));
+    HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, &graph));
+    HFB_TRY(out.session, make_graph_session(graph, std::shared_ptr<const WeightStore>(std::move(store)),
+                                            config.text.num_hidden_layers));
+  }
+  set_session_token_ids(config, &out);
+  out.source = path;
+  return out;
+}
+
+}  // namespace
+
+bool is_bundle_path(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (S_ISDIR(st.st_mode)) {
+    struct stat manifest;
+    return ::stat((path + "/" + kBundleManifestName).c_str(), &manifest) == 0 && S_ISREG(manifest.st_mode);
+  }
+  return S_ISREG(st.st_mode) && starts_with_zip_signature(path);
+}
+
+Model bundle_model(const Bundle& bundle) {
+  Model model;
+  model.source = bundle.path();
+  model.config = bundle.config();
+  for (const BundleTensor& tensor : bundle.tensors()) model.tensors.add(tensor.info);
+  return model;
+}
+
+Result<ModelSession> open_bundle_session(const std::string& path, const BundleReadOptions& options) {
+  auto session = open_bundle_session_unwrapped(path, options);
+  if (!session.ok()) {
+    Error error = std::move(session).error();
+    const std::string context = "while opening bundle " + path;
+    if (error.context.empty() || error.context.back() != context) error.context.push_back(context);
+    return error;
+  }
+  return session;
+}
+
+}  // namespace hfb
