@@ -294,6 +294,31 @@ TEST(ConvertQuant, TwoConvertsAreByteIdenticalForAnyThreadCount) {
   }
 }
 
+// The same quantized tensors through --zip and --zstd: checksums hold and the parts are unchanged.
+TEST(ConvertQuant, ZipZstdBundleHoldsTheSameEncodedParts) {
+  ScratchDir dir;
+  ConvertOptions plain = quant_options("grid-q4_0", dir / "d.hfb", Scheme::kQ4_0);
+  ConvertOptions zipped = quant_options("grid-q4_0", dir / "z.hfb.zip", Scheme::kQ4_0);
+  zipped.zip = true;
+  zipped.zstd_level = 3;
+  ASSERT_TRUE(convert_checkpoint(plain).ok());
+  auto z = convert_checkpoint(zipped);
+  ASSERT_TRUE(z.ok()) << z.error().to_string();
+  BundleReadOptions check;
+  check.check = BundleCheck::kChecksums;
+  auto a = Bundle::open(plain.out, check);
+  auto b = Bundle::open(zipped.out, check);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*b)->manifest().coverage_size(), static_cast<int>(z->coverage.entries.size()));
+  for (const char* name : {"model.layers.1.mlp.down_proj.weight", "model.embed_tokens_per_layer.weight"}) {
+    const BundleTensor* ta = (*a)->find(name);
+    const BundleTensor* tb = (*b)->find(name);
+    ASSERT_TRUE(ta && tb) << name;
+    EXPECT_FALSE(ta->scheme.empty()) << name;
+    for (const char* part : {"codes", "scales"}) EXPECT_EQ(segment_bytes(*ta, part), segment_bytes(*tb, part));
+  }
+}
+
 TEST(ConvertQuant, DryRunWritesNothingAndProjectsTheWrittenSize) {
   ScratchDir dir;
   ConvertOptions options = quant_options("grid-q4_0", dir / "dry.hfb", Scheme::kQ4_0);
