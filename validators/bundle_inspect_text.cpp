@@ -89,7 +89,15 @@ void append_tensors(const Bundle& bundle, std::string* out) {
 
 void append_reports(const bundle::Manifest& m, std::string* out) {
   *out += format("passes: %d\n", m.passes_size());
-  for (const bundle::PassRecord& p : m.passes()) *out += "  " + p.pass() + ": " + p.summary() + "\n";
+  for (const bundle::PassRecord& p : m.passes()) {
+    std::string summary = p.summary();
+    while (!summary.empty() && (summary.back() == '\n' || summary.back() == ' ')) summary.pop_back();
+    if (summary.rfind(p.pass() + ":", 0) != 0) summary = p.pass() + ": " + summary;
+    for (size_t at = summary.find('\n'); at != std::string::npos; at = summary.find('\n', at + 3)) {
+      summary.replace(at, 1, "\n    ");
+    }
+    *out += "  " + summary + "\n";
+  }
   *out += format("coverage: %d entries\n", m.coverage_size());
   for (const bundle::CoverageRecord& c : m.coverage()) {
     *out += format("  %s  %s  %" PRIu64 " -> %" PRIu64 " bytes  (%s)\n", c.tensor().c_str(), c.scheme().c_str(),
