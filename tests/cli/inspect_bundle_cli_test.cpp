@@ -187,6 +187,47 @@ TEST_F(InspectBundle, ZippedZstdBundleGivesTheSameBytes) {
   EXPECT_FALSE(read_file(path("z.raw")).empty());
 }
 
+// grid-q4_0's weights lie on the q4_0 / int8 grids, so a quantized bundle decodes to exactly the source values, and
+// a q4_0 tensor's stored bytes are exactly what the q4_0 encoder makes of the source.
+TEST_F(InspectBundle, QuantizedConvertOfAGridCheckpointDecodesExactly) {
+  Outcome converted = hfbundle("convert " + kGemma4 + "grid-q4_0 -o " + path("g.hfb") + " --quant q4_0 --quiet");
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  Outcome listed = hfbundle("inspect " + path("g.hfb") + " --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto model = load_checkpoint(kGemma4 + "grid-q4_0");
+  ASSERT_TRUE(model.ok());
+  int q4_0 = 0, int8 = 0;
+  const json manifest = json::parse(listed.out);
+  for (const json& t : manifest["tensors"]) {
+    if (t["scheme"].is_null()) continue;
+    const std::string name = t["name"];
+    SCOPED_TRACE(name);
+    const std::string scheme = t["scheme"];
+    q4_0 += scheme == "q4_0";
+    int8 += scheme == "int8";
+    Outcome o = hfbundle("inspect " + path("g.hfb") + " --tensor " + name + " --raw-out " + path("g.raw") +
+                         " --dequant-out " + path("g.f32"));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const TensorInfo* info = model->tensors.find(name);
+    ASSERT_NE(info, nullptr);
+    auto source = tensor_to_f32(*info);
+    ASSERT_TRUE(source.ok());
+    const std::string f32 = read_file(path("g.f32"));
+    ASSERT_EQ(f32.size(), source->size() * sizeof(float));
+    std::vector<float> decoded(source->size());
+    std::memcpy(decoded.data(), f32.data(), f32.size());
+    size_t differing = 0;  // compared as numbers: a -0 source weight decodes to +0
+    for (size_t i = 0; i < decoded.size(); ++i) differing += decoded[i] != (*source)[i];
+    EXPECT_EQ(differing, 0u);
+    if (scheme != "q4_0") continue;
+    auto enc = quantize(Scheme::kQ4_0, *info, QuantParams{});
+    ASSERT_TRUE(enc.ok()) << enc.error().to_string();
+    EXPECT_EQ(read_file(path("g.raw")), std::string(enc->codes.begin(), enc->codes.end()));
+  }
+  EXPECT_GE(q4_0, 20);
+  EXPECT_GE(int8, 2);
+}
+
 // An encoded tensor of `scheme` made from a deterministic float matrix [rows, cols].
 EncodedTensor encode(Scheme scheme, const std::string& name, int64_t rows, int64_t cols, QuantParams params) {
   std::vector<float> values(static_cast<size_t>(rows * cols));
