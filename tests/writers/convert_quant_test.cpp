@@ -319,6 +319,25 @@ TEST(ConvertQuant, ZipZstdBundleHoldsTheSameEncodedParts) {
   }
 }
 
+// A shape q4_0 cannot take ([64, 16] PLE layer projections with --min-elements 0) falls back to int8 per
+// row, reported as such; nothing is left unquantized silently.
+TEST(ConvertQuant, FallbackIsReportedInTheCoverage) {
+  ConvertOptions options = quant_options("grid-q4_0", "", Scheme::kQ4_0);
+  options.dry_run = true;
+  options.quant.min_elements = 0;
+  auto result = convert_checkpoint(options);
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  int fallbacks = 0;
+  for (const CoverageEntry& e : result->coverage.entries) {
+    if (e.role != Role::kPleLayerProjection) continue;
+    ++fallbacks;
+    EXPECT_TRUE(e.fallback) << e.name;
+    EXPECT_EQ(e.scheme, Scheme::kInt8) << e.name;
+    EXPECT_NE(e.reason.find("fallback to int8 per row"), std::string::npos) << e.reason;
+  }
+  EXPECT_EQ(fallbacks, 4);
+}
+
 TEST(ConvertQuant, DryRunWritesNothingAndProjectsTheWrittenSize) {
   ScratchDir dir;
   ConvertOptions options = quant_options("grid-q4_0", dir / "dry.hfb", Scheme::kQ4_0);
