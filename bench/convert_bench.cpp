@@ -198,59 +198,82 @@ double free_gb(const std::string& dir) {
   return static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize) / 1e9;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct BenchArgs {
   std::vector<int> sizes = {18, kFullLayers};
   std::string dir = "/tmp/hfb_convert_bench";
   std::string hfbundle = HFB_CLI_PATH;
   bool keep = false;
+};
+
+bool parse_args(int argc, char** argv, BenchArgs* args) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--layers" && i + 1 < argc) {
-      if (std::sscanf(argv[++i], "%d,%d", &sizes[0], &sizes[1]) != 2) sizes = {std::atoi(argv[i]), kFullLayers};
+      std::vector<int>& s = args->sizes;
+      if (std::sscanf(argv[++i], "%d,%d", &s[0], &s[1]) != 2) s = {std::atoi(argv[i]), kFullLayers};
     } else if (a == "--dir" && i + 1 < argc) {
-      dir = argv[++i];
+      args->dir = argv[++i];
     } else if (a == "--hfbundle" && i + 1 < argc) {
-      hfbundle = argv[++i];
+      args->hfbundle = argv[++i];
     } else if (a == "--keep") {
-      keep = true;
+      args->keep = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--layers A,B] [--dir DIR] [--hfbundle PATH] [--keep]\n", argv[0]);
-      return 2;
+      return false;
     }
   }
-  if (std::system(("mkdir -p '" + dir + "'").c_str()) != 0) return 1;
-  // Checkpoint + q4_0 bundle (embedding and PLE stay int8: about half their bf16 size) for the larger size.
-  const int largest = std::max(sizes[0], sizes[1]);
-  const double needed = static_cast<double>(checkpoint_bytes(largest)) * 1.6 / 1e9 + 1.0;
-  const double have = free_gb(dir);
-  if (have < needed) {
-    std::printf("convert_bench: needs about %.1f GB free in %s for %d layers, only %.1f GB there; "
-                "use --layers A,B with fewer layers or --dir elsewhere\n", needed, dir.c_str(), largest, have);
-    return 1;
+  return args->sizes[0] >= 1 && args->sizes[1] >= 1;
+}
+
+/// Free disk for the checkpoint + q4_0 bundle (embedding and PLE stay int8: about half their bf16 size) of
+/// the larger size (of both with --keep). Prints what is missing and returns false when short.
+bool enough_disk(const BenchArgs& args) {
+  double needed = 1.0;
+  for (int layers : args.sizes) {
+    const double gb = static_cast<double>(checkpoint_bytes(layers)) * 1.6 / 1e9;
+    needed = args.keep ? needed + gb : std::max(needed, gb + 1.0);
   }
+  const double have = free_gb(args.dir);
+  if (have >= needed) return true;
+  std::printf("convert_bench: needs about %.1f GB free in %s, only %.1f GB there; use --layers A,B with fewer "
+              "layers or --dir elsewhere\n", needed, args.dir.c_str(), have);
+  return false;
+}
+
+/// Writes the checkpoint of `layers`, converts it, prints one line; false (with a message) on failure.
+bool run_size(const BenchArgs& args, int layers, Run* run) {
+  run->layers = layers;
+  const std::string src = args.dir + "/e2b-" + std::to_string(layers);
+  if (!write_checkpoint(src, layers, &run->source_bytes)) {
+    std::printf("convert_bench: cannot write %s (disk full?)\n", src.c_str());
+    return false;
+  }
+  const std::string out = src + ".hfb";
+  if (!run_convert(args.hfbundle, src, out, run)) {
+    std::printf("convert_bench: hfbundle convert failed for %s\n", src.c_str());
+    return false;
+  }
+  std::printf("%7d %10.2f %10.2f %9.2f %10.2f %12.0f\n", layers, run->source_bytes / 1e9, run->wall,
+              run->source_bytes / 1e9 / run->wall, run->cpu, run->peak_rss_mib);
+  std::fflush(stdout);
+  return args.keep || std::system(("rm -rf '" + src + "' '" + out + "'").c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BenchArgs args;
+  if (!parse_args(argc, argv, &args)) {
+    std::fprintf(stderr, "usage: %s [--layers A,B] [--dir DIR] [--hfbundle PATH] [--keep]\n", argv[0]);
+    return 2;
+  }
+  if (std::system(("mkdir -p '" + args.dir + "'").c_str()) != 0) return 1;
+  if (!enough_disk(args)) return 1;
   std::printf("convert_bench: E2B text shapes (hidden 1536, vocab 262144, PLE 256/layer, global head dim 512), "
-              "bf16, --quant q4_0, %s, %.1f GB free\n", hfbundle.c_str(), have);
+              "bf16, --quant q4_0, %s, %.1f GB free\n", args.hfbundle.c_str(), free_gb(args.dir));
   std::printf("%7s %10s %10s %9s %10s %12s\n", "layers", "source GB", "wall s", "GB/s", "CPU s", "peak RSS MiB");
-  std::vector<Run> runs;
-  for (int layers : sizes) {
-    Run run;
-    run.layers = layers;
-    const std::string src = dir + "/e2b-" + std::to_string(layers);
-    if (!write_checkpoint(src, layers, &run.source_bytes)) {
-      std::printf("convert_bench: cannot write %s (disk full?)\n", src.c_str());
-      return 1;
-    }
-    const std::string out = src + ".hfb";
-    if (!run_convert(hfbundle, src, out, &run)) {
-      std::printf("convert_bench: hfbundle convert failed for %s\n", src.c_str());
-      return 1;
-    }
-    std::printf("%7d %10.2f %10.2f %9.2f %10.2f %12.0f\n", layers, run.source_bytes / 1e9, run.wall,
-                run.source_bytes / 1e9 / run.wall, run.cpu, run.peak_rss_mib);
-    runs.push_back(run);
-    if (!keep && std::system(("rm -rf '" + src + "' '" + out + "'").c_str()) != 0) return 1;
+  std::vector<Run> runs(2);
+  for (size_t i = 0; i < 2; ++i) {
+    if (!run_size(args, args.sizes[i], &runs[i])) return 1;
   }
   const double dgb = (runs[1].source_bytes - static_cast<double>(runs[0].source_bytes)) / 1e9;
   if (dgb != 0) {
