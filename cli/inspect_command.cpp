@@ -1,12 +1,13 @@
 // `hfbundle inspect PATH [--json] [--graph]`: a checkpoint's roles, layers, bytes, unused tensors, or its op graph;
-// `hfbundle inspect BUNDLE [--json] [--check] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a bundle's
-// manifest, checksums, and one tensor's stored bytes or float32 values.
+// `hfbundle inspect BUNDLE [--json] [--graph] [--check] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a
+// bundle's manifest, stored text graph, checksums, and one tensor's stored bytes or float32 values.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
+#include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/model_reader.h"
@@ -94,12 +95,20 @@ int inspect_tensor(const Bundle& bundle, const InspectOptions& options) {
 }
 
 int inspect_bundle(const InspectOptions& options) {
-  if (options.graph || !options.config_path.empty()) {
-    return report_error(Error(ErrorCode::kUnsupported, "--graph and --config work on checkpoints only")
+  if (!options.config_path.empty() || options.audio_frames >= 0 || options.image_patches >= 0) {
+    return report_error(Error(ErrorCode::kUnsupported,
+                              "--config, --audio-frames and --image-patches work on checkpoints only")
                             .with_path(options.path));
   }
   Result<std::shared_ptr<const Bundle>> bundle = Bundle::open(options.path);
   if (!bundle.ok()) return report_error(bundle.error());
+  if (options.graph) {
+    // The stored text-decoder graph; tower subgraphs are rebuilt per prompt's media sizes, never stored.
+    Result<Graph> graph = bundle_text_graph(**bundle);
+    if (!graph.ok()) return report_error(graph.error());
+    print(graph->to_text());
+    return kExitOk;
+  }
   if (options.check) {
     BundleReadOptions read;
     read.check = BundleCheck::kChecksums;
@@ -130,7 +139,7 @@ void setup_inspect(CLI::App& app, std::function<int()>* run) {
       ->required();
   cmd->add_flag("--json", options->json, "Print one JSON object instead of the report");
   cmd->add_option("--config", options->config_path, "Config file to use instead of PATH/config.json");
-  cmd->add_flag("--graph", options->graph, "Checkpoint: print the op graph (inputs, weights, one node a line)");
+  cmd->add_flag("--graph", options->graph, "Print the op graph (inputs, weights, one node a line; a bundle: its stored text graph)");
   cmd->add_option("--audio-frames", options->audio_frames, "With --graph: input frames of the audio tower")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--image-patches", options->image_patches,

@@ -162,6 +162,10 @@ std::string bundle_summary_json(const Bundle& bundle, int indent) {
   out["config"] = config_json(bundle);
   out["files"] = files_json(m);
   out["chunks"] = chunks_json(bundle);
+  out["text_graph"] = m.has_text_graph() ? json{{"nodes", m.text_graph().nodes_size()},
+                                                {"values", m.text_graph().values_size()},
+                                                {"states", m.text_graph().states_size()}}
+                                         : json(nullptr);
   uint64_t total = 0;
   json by_scheme = json::object();
   json tensors = json::array();

@@ -13,7 +13,8 @@ namespace hfb {
 
 /// The `inspect BUNDLE --json` object: {"format": "hfbundle", "path", "container", "version": {"major", "minor"},
 /// "producer", "source", "alignment", "config": {"architecture", "model_type", "text", "audio", "vision",
-/// "generation", "token_ids"}, "files": [...], "chunks": [...], "num_tensors", "total_bytes",
+/// "generation", "token_ids"}, "files": [...], "chunks": [...], "text_graph": {"nodes", "values", "states"} | null,
+/// "num_tensors", "total_bytes",
 /// "bytes_by_scheme", "tensors": [{"name", "role", "tower", "layer", "chunk", "dtype", "scheme", "shape",
 /// "num_bytes", "segments": [{"part", "file", "offset", "length", "xxh3"}], ...}], "passes": [...],
 /// "coverage": [...]} (field list in docs/formats/bundle.md). Never fails.

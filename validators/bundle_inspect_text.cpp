@@ -55,6 +55,10 @@ void append_files_and_chunks(const Bundle& bundle, std::string* out) {
                    f.raw_size(), f.stored_size(),
                    f.compression() == bundle::COMPRESSION_ZSTD ? format("  zstd %d", f.zstd_level()).c_str() : "");
   }
+  if (m.has_text_graph()) {
+    *out += format("text graph: %d nodes, %d values, %d states (`inspect BUNDLE --graph` prints it)\n",
+                   m.text_graph().nodes_size(), m.text_graph().values_size(), m.text_graph().states_size());
+  }
   *out += format("chunks: %zu\n", bundle.chunks().size());
   for (const BundleChunkInfo& c : bundle.chunks()) {
     *out += format("  %-10s %-9s layers [%d, %d)  file %s  in %s  out %s  state %zu\n", c.name.c_str(),

@@ -117,6 +117,23 @@ TEST_F(InspectBundle, TextReportAndChecksums) {
   }
 }
 
+TEST_F(InspectBundle, GraphIsTheStoredTextGraph) {
+  Outcome o = hfbundle("inspect " + path("x.hfb") + " --graph");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  Outcome checkpoint = hfbundle("inspect " + kGemma4 + "sample --graph");
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.err;
+  ASSERT_EQ(o.out.rfind("graph: ", 0), 0u) << o.out.substr(0, 200);
+  EXPECT_EQ(o.out.substr(0, o.out.find('\n')), checkpoint.out.substr(0, checkpoint.out.find('\n')));
+  EXPECT_NE(o.out.find("\noutput logits\n"), std::string::npos);
+  Outcome listed = hfbundle("inspect " + path("x.hfb") + " --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const json j = json::parse(listed.out);
+  EXPECT_EQ(j["text_graph"]["nodes"].get<int>(), std::stoi(o.out.substr(7)));
+  Outcome bad = hfbundle("inspect " + path("x.hfb") + " --graph --audio-frames 4");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("work on checkpoints only"), std::string::npos) << bad.err;
+}
+
 TEST_F(InspectBundle, CheckFailsWithExitOneOnACorruptSegment) {
   const std::string copy = path("corrupt.hfb");
   fs::copy(path("x.hfb"), copy, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
