@@ -2,7 +2,6 @@
 // `hfbundle inspect BUNDLE [--json] [--graph] [--check] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a
 // bundle's manifest, stored text graph, checksums, and one tensor's stored bytes or float32 values.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -13,6 +12,7 @@
 #include "readers/model_reader.h"
 #include "readers/model_summary.h"
 #include "validators/bundle_inspect.h"
+#include "validators/bundle_session.h"
 
 namespace hfb::cli {
 namespace {
@@ -33,14 +33,6 @@ struct InspectOptions {
 constexpr int64_t kDefaultGraphAudioFrames = 16;
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-// A directory holding manifest.pb, or a file (a zipped bundle); a checkpoint is a directory without one.
-bool is_bundle_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) return fs::exists(fs::path(path) / "manifest.pb", ec);
-  return fs::is_regular_file(path, ec);
-}
 
 int inspect_graph(const Model& model, const InspectOptions& options) {
   MediaDims dims;

@@ -179,6 +179,12 @@ TEST(InspectCli, GraphOfAMultimodalCheckpointWithAndWithoutTowers) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
+TEST(InspectCli, ASafetensorsFileIsACheckpointNotAZippedBundle) {
+  Outcome o = inspect("inspect " + kGemma4 + "sample/model.safetensors --json");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(json::parse(o.out)["format"], "hf-safetensors");
+}
+
 TEST(InspectCli, BadInputExitsTwoWithOneLine) {
   Outcome missing = inspect("inspect " + kGemma4 + "no-such-checkpoint");
   EXPECT_EQ(missing.exit_code, 2);
