@@ -388,6 +388,23 @@ TEST(ConvertQuantCli, DryRunJsonCarriesCoverageAndProjectedSize) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("reason":\s*"norm weight: kept float by default")")));
   EXPECT_TRUE(testing::list_dir(dir.path()).empty());
 }
+
+// The grid fixtures' weights lie on their scheme's grid: a bundle converted with the matching scheme verifies
+// against the goldens with --margin 0 (every token, logits within tolerance), from the bundle alone.
+TEST(ConvertQuantCli, GridBundlesVerifyLosslessAgainstTheirGoldens) {
+  ScratchDir dir;
+  const std::vector<std::pair<std::string, std::string>> grids = {
+      {"grid-q4_0", "q4_0"}, {"grid-int8", "int8"}, {"grid-int4", "int4"}, {"grid-kmeans", "kmeans4"}};
+  for (const auto& [fixture, scheme] : grids) {
+    const std::string out = dir / (fixture + ".hfb");
+    auto converted =
+        testing::run_cli("convert " + kFixtures + fixture + " -o " + out + " --quant " + scheme + " --quiet");
+    ASSERT_EQ(converted.exit_code, 0) << fixture;
+    auto verified = testing::run_cli("verify " + out + " --golden " + kFixtures + fixture + " --margin 0");
+    EXPECT_EQ(verified.exit_code, 0) << fixture << ":\n" << verified.out;
+    EXPECT_NE(verified.out.find("verdict: PASS"), std::string::npos) << fixture;
+  }
+}
 #endif
 
 }  // namespace
