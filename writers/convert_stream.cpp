@@ -1,6 +1,10 @@
 // stream_tensor: row-block reads from the mmapped checkpoint, per-block quantize, append, release pages.
 #include "writers/convert_stream.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -52,33 +56,64 @@ void widen_row(const SourceMatrix& src, int64_t row, float* out) {
   }
 }
 
-/// Error of one row: float partial sums in kLanes lanes, combined in double (exact zero stays zero).
-QuantMetrics row_error(const float* x, const float* y, int64_t n) {
-  float sse[kLanes] = {}, sig[kLanes] = {}, max_err[kLanes] = {}, max_abs[kLanes] = {};
+/// Per-lane partial sums of one row: lane l takes the elements i with i % kLanes == l.
+struct RowLanes {
+  float sse[kLanes] = {}, signal[kLanes] = {}, max_err[kLanes] = {}, max_abs[kLanes] = {};
+};
+
+/// Elements [from, n) into the lanes, one at a time (the tail, or every element without SSE2).
+void row_error_scalar(const float* x, const float* y, int64_t from, int64_t n, RowLanes* lanes) {
+  for (int64_t i = from; i < n; ++i) {
+    const int l = static_cast<int>(i % kLanes);
+    const float v = x[i], e = v - y[i];
+    lanes->sse[l] += e * e;
+    lanes->signal[l] += v * v;
+    lanes->max_err[l] = std::max(lanes->max_err[l], std::fabs(e));
+    lanes->max_abs[l] = std::max(lanes->max_abs[l], std::fabs(v));
+  }
+}
+
+#if defined(__SSE2__)
+/// Whole groups of kLanes elements, two SSE vectors per accumulator; returns the first element not done.
+int64_t row_error_simd(const float* x, const float* y, int64_t n, RowLanes* lanes) {
+  static_assert(kLanes == 8, "two 4-float vectors per accumulator");
+  const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
+  __m128 sse[2], sig[2], err[2], mag[2];
+  for (int h = 0; h < 2; ++h) sse[h] = sig[h] = err[h] = mag[h] = _mm_setzero_ps();
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) {
-      const float v = x[i + l], e = v - y[i + l];
-      sse[l] += e * e;
-      sig[l] += v * v;
-      max_err[l] = std::max(max_err[l], std::fabs(e));
-      max_abs[l] = std::max(max_abs[l], std::fabs(v));
+    for (int h = 0; h < 2; ++h) {
+      const __m128 v = _mm_loadu_ps(x + i + 4 * h);
+      const __m128 e = _mm_sub_ps(v, _mm_loadu_ps(y + i + 4 * h));
+      sse[h] = _mm_add_ps(sse[h], _mm_mul_ps(e, e));
+      sig[h] = _mm_add_ps(sig[h], _mm_mul_ps(v, v));
+      err[h] = _mm_max_ps(err[h], _mm_and_ps(e, abs_mask));
+      mag[h] = _mm_max_ps(mag[h], _mm_and_ps(v, abs_mask));
     }
   }
-  for (int l = 0; i < n; ++i, ++l) {
-    const float v = x[i], e = v - y[i];
-    sse[l] += e * e;
-    sig[l] += v * v;
-    max_err[l] = std::max(max_err[l], std::fabs(e));
-    max_abs[l] = std::max(max_abs[l], std::fabs(v));
+  for (int h = 0; h < 2; ++h) {
+    _mm_storeu_ps(lanes->sse + 4 * h, sse[h]);
+    _mm_storeu_ps(lanes->signal + 4 * h, sig[h]);
+    _mm_storeu_ps(lanes->max_err + 4 * h, err[h]);
+    _mm_storeu_ps(lanes->max_abs + 4 * h, mag[h]);
   }
+  return i;
+}
+#else
+int64_t row_error_simd(const float*, const float*, int64_t, RowLanes*) { return 0; }
+#endif
+
+/// Error of one row: float partial sums in kLanes lanes, combined in double (exact zero stays zero).
+QuantMetrics row_error(const float* x, const float* y, int64_t n) {
+  RowLanes lanes;
+  row_error_scalar(x, y, row_error_simd(x, y, n, &lanes), n, &lanes);
   QuantMetrics m;
   m.num_weights = n;
   for (int l = 0; l < kLanes; ++l) {
-    m.sse += sse[l];
-    m.signal += sig[l];
-    m.max_abs_error = std::max<double>(m.max_abs_error, max_err[l]);
-    m.max_abs_value = std::max<double>(m.max_abs_value, max_abs[l]);
+    m.sse += lanes.sse[l];
+    m.signal += lanes.signal[l];
+    m.max_abs_error = std::max<double>(m.max_abs_error, lanes.max_err[l]);
+    m.max_abs_value = std::max<double>(m.max_abs_value, lanes.max_abs[l]);
   }
   return m;
 }
