@@ -16,6 +16,7 @@
 #include "tests/writers/bundle_test_util.h"
 #include "validators/bundle_session.h"
 #include "validators/parity_session.h"
+#include "validators/quantized_weight_store.h"
 #include "writers/bundle.pb.h"
 #include "writers/convert.h"
 
@@ -196,6 +197,31 @@ TEST(BundleVerify, MultimodalBundleAgainstItsCheckpointIsExact) {
   ASSERT_TRUE(report.ok()) << report.error().to_string();
   EXPECT_EQ(report->tokens_matched, report->tokens_total);
   EXPECT_TRUE(report->pass);
+}
+
+/// A quantized bundle runs on its encoded weights: the same figures as quantizing the checkpoint in memory.
+TEST(BundleVerify, QuantizedBundlesVerifyLikeInMemoryQuantization) {
+  const std::vector<std::pair<std::string, Scheme>> cases = {
+      {"grid-q4_0", Scheme::kQ4_0}, {"grid-kmeans", Scheme::kKmeans4}, {"sample", Scheme::kInt8}};
+  for (const auto& [fixture, scheme] : cases) {
+    SCOPED_TRACE(fixture);
+    ScratchDir scratch;
+    ConvertOptions options;
+    options.source = kFixtures + fixture;
+    options.out = scratch / "q.hfb.zip";
+    options.zip = true;
+    options.zstd_level = 1;
+    options.quant.global = scheme;
+    auto converted = convert_checkpoint(options);
+    ASSERT_TRUE(converted.ok()) << converted.error().to_string();
+    auto policy = QuantPolicy::create(options.quant);
+    ASSERT_TRUE(policy.ok());
+    auto in_memory = verify_quantized_model(kFixtures + fixture, kFixtures + fixture, *policy, VerifyOptions{}, nullptr);
+    auto bundle = verify_model(options.out, kFixtures + fixture, VerifyOptions{});
+    ASSERT_TRUE(in_memory.ok()) << in_memory.error().to_string();
+    ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
+    expect_same_figures(*in_memory, *bundle);
+  }
 }
 
 TEST(BundleVerify, BundleWithoutTextGraphFailsClearly) {
