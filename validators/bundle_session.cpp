@@ -1,4 +1,5 @@
-// open_bundle_session: Bundle::open -> BundleWeightStore -> stored text graph (or rebuilt multimodal graphs) -> Session.
+// open_bundle_session: Bundle::open -> BundleWeightStore -> the stored text graph (or rebuilt multimodal
+// graphs) -> Session.
 #include "validators/bundle_session.h"
 
 #include <sys/stat.h>

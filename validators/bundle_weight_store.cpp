@@ -36,7 +36,8 @@ Result<std::unique_ptr<BundleWeightStore>> BundleWeightStore::create(const Bundl
   std::unique_ptr<BundleWeightStore> store(new BundleWeightStore());
   if (graph == nullptr) {
     for (const BundleTensor& tensor : bundle.tensors()) {
-      if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized() && !is_widenable(tensor.info.dtype)) continue;  // e.g. I64 tables no graph reads
+      // Plain non-float tensors (I64 tables) are no weights a graph reads.
+      if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized() && !is_widenable(tensor.info.dtype)) continue;
       HFB_TRY(store->load(tensor));
     }
     return store;

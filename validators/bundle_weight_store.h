@@ -19,9 +19,9 @@ class BundleWeightStore final : public WeightStore {
  public:
   /// Loads the tensors the initializers of `graph` read (every float or encoded tensor of the bundle when
   /// `graph` is null): plain F32/F16/BF16 widened, scheme tensors and plain Q4_0/Q8_0 tensors as EncodedTensor
-  /// (sizes checked by validate_encoded). Fails with kNotFound naming an initializer's tensor the bundle lacks, kInvalidFile when
-  /// its shape differs from the graph's, kUnsupported for a plain non-float dtype or an unknown scheme,
-  /// kInvalidFile naming the tensor for a missing part or parts that disagree with the scheme.
+  /// (bundle_tensor_to_encoded, validators/bundle_inspect.h). Fails with kNotFound naming an initializer's
+  /// tensor the bundle lacks, kInvalidFile when its shape differs from the graph's or its parts disagree with
+  /// its scheme, kUnsupported for a plain non-float dtype or an unknown scheme.
   static Result<std::unique_ptr<BundleWeightStore>> create(const Bundle& bundle, const Graph* graph);
   Result<WeightView> weight(const ValueInfo& initializer) const override;
   /// Tensors held encoded / as float32.

@@ -1,4 +1,5 @@
-// Writer side of the manifest's op graph: core GraphData -> hfb.bundle.OpGraph / Graph (inverse: readers/bundle/bundle_graph.h).
+// Writer side of the manifest's op graph: core GraphData -> hfb.bundle.OpGraph / Graph
+// (inverse: readers/bundle/bundle_graph.h).
 #pragma once
 
 #include <vector>

@@ -1,4 +1,5 @@
-// Reader side of the manifest's op graph: hfb.bundle.OpGraph -> core GraphData / Graph (inverse of writers/bundle_graph.h).
+// Reader side of the manifest's op graph: hfb.bundle.OpGraph -> core GraphData / Graph
+// (inverse of writers/bundle_graph.h).
 #pragma once
 
 #include <string>

@@ -216,7 +216,8 @@ TEST(BundleVerify, QuantizedBundlesVerifyLikeInMemoryQuantization) {
     ASSERT_TRUE(converted.ok()) << converted.error().to_string();
     auto policy = QuantPolicy::create(options.quant);
     ASSERT_TRUE(policy.ok());
-    auto in_memory = verify_quantized_model(kFixtures + fixture, kFixtures + fixture, *policy, VerifyOptions{}, nullptr);
+    auto in_memory =
+        verify_quantized_model(kFixtures + fixture, kFixtures + fixture, *policy, VerifyOptions{}, nullptr);
     auto bundle = verify_model(options.out, kFixtures + fixture, VerifyOptions{});
     ASSERT_TRUE(in_memory.ok()) << in_memory.error().to_string();
     ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
