@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/quant_options.h"
 #include "validators/parity_greedy.h"
+#include "validators/bundle_session.h"
 #include "validators/parity_session.h"
 #include "validators/quantized_weight_store.h"
 #include "validators/coverage_json.h"
@@ -27,6 +28,10 @@ int run_run(const RunOptions& options) {
   if (!ids.ok()) return report_error(ids.error());
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
+  if (*policy && is_bundle_path(options.model)) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
+                                                               options.model + "' is a bundle (use convert --quant)"));
+  }
   CoverageReport coverage;
   auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
                        : open_model_session(options.model);

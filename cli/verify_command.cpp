@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "validators/bundle_session.h"
 #include "validators/parity_session.h"
 #include "validators/quantized_weight_store.h"
 #include "validators/report.h"
@@ -41,6 +42,10 @@ int run_verify(const VerifyCommandOptions& options) {
   }
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
+  if (*policy && is_bundle_path(options.model)) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
+                                                               options.model + "' is a bundle (use convert --quant)"));
+  }
   if (*policy && options.golden.empty()) {
     return report_error(Error(ErrorCode::kUnsupported, "--quant works with --golden only (not --against) for now"));
   }

@@ -16,7 +16,7 @@ using testing::ScratchDir;
 const std::string kSample = std::string(HFB_FIXTURES_DIR) + "/gemma4/sample";
 
 std::string convert_sample(const ScratchDir& scratch, const std::string& flags) {
-  const std::string out = scratch / "sample.hfb.zip";
+  const std::string out = scratch / (flags.find("--zip") == std::string::npos ? "sample.hfb" : "sample.hfb.zip");
   auto r = run_cli("convert " + kSample + " -o " + out + " " + flags + " > /dev/null");
   EXPECT_EQ(r.exit_code, 0);
   return out;
@@ -53,6 +53,13 @@ TEST(BundleCli, VerifyABundleAgainstGoldensAndSavedGoldens) {
   EXPECT_FALSE(a.empty());
   EXPECT_EQ(a.substr(a.find("\"cases\"")), b.substr(b.find("\"cases\"")));
   EXPECT_NE(tokens(a).find("\"tokens_matched\""), std::string::npos);
+}
+
+TEST(BundleCli, QuantOnABundleIsABadArgument) {
+  ScratchDir scratch;
+  const std::string bundle = convert_sample(scratch, "");
+  EXPECT_EQ(run_cli("run " + bundle + " --prompt-ids 2,17 --quant q4_0 2>/dev/null").exit_code, 2);
+  EXPECT_EQ(run_cli("verify " + bundle + " --golden " + kSample + " --quant q4_0 2>/dev/null").exit_code, 2);
 }
 
 TEST(BundleCli, SaveGoldenNeedsAgainst) {
