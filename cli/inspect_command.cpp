@@ -5,7 +5,12 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "passes/chunk_plan.h"
+#include "passes/pass_pipeline.h"
+#include "readers/gemma4/text_graph_builder.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
 #include "readers/gemma4/multimodal_graph_builder.h"
@@ -28,6 +33,7 @@ struct InspectOptions {
   std::string tensor;
   std::string raw_out;
   std::string dequant_out;
+  std::string chunks = "auto";  ///< the chunk plan shown: as `convert --chunks`
 };
 
 constexpr int64_t kDefaultGraphAudioFrames = 16;
@@ -55,6 +61,17 @@ int inspect_graph(const Model& model, const InspectOptions& options) {
   return kExitOk;
 }
 
+// The chunk plan `convert` would write with the default passes and `--chunks`, run on a copy of the model.
+Result<ChunkPlan> default_chunk_plan(const Model& loaded, const std::string& chunks) {
+  Model model = loaded;
+  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  PassOptions passes;
+  passes.chunks = chunks;
+  HFB_TRY(PassPipelineResult result, run_pass_pipeline(model, &graph, passes));
+  if (!result.chunk_plan) return Error(ErrorCode::kInternal, "the default passes made no chunk plan");
+  return *result.chunk_plan;
+}
+
 int inspect_checkpoint(const InspectOptions& options) {
   if (options.check || !options.tensor.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--check and --tensor work on bundles only")
@@ -65,7 +82,16 @@ int inspect_checkpoint(const InspectOptions& options) {
   Result<Model> model = load_checkpoint(options.path, load);
   if (!model.ok()) return report_error(model.error());
   if (options.graph) return inspect_graph(*model, options);
-  print(options.json ? model_summary_json(*model) + "\n" : model_summary_text(*model));
+  Result<ChunkPlan> plan = default_chunk_plan(*model, options.chunks);
+  if (!plan.ok()) return report_error(plan.error());
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::parse(model_summary_json(*model));
+    out["chunk_plan"] = nlohmann::json::parse(chunk_plan_to_json(*plan, false));
+    print(out.dump() + "\n");
+  } else {
+    print(model_summary_text(*model) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
+          plan->to_string());
+  }
   return kExitOk;
 }
 
@@ -137,6 +163,7 @@ void setup_inspect(CLI::App& app, std::function<int()>* run) {
   cmd->add_option("--image-patches", options->image_patches,
                   "With --graph: patches of the vision tower (a multiple of pooling_kernel^2)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--chunks", options->chunks, "Checkpoint: the chunk plan shown, as convert --chunks (default auto)");
   cmd->add_flag("--check", options->check, "Bundle: verify every file and segment checksum (exit 1 on mismatch)");
   cmd->add_option("--tensor", options->tensor, "Bundle: one tensor, by its checkpoint name");
   cmd->add_option("--raw-out", options->raw_out, "With --tensor: write its stored bytes (segments in stored order)");

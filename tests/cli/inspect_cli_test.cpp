@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -183,6 +185,36 @@ TEST(InspectCli, ASafetensorsFileIsACheckpointNotAZippedBundle) {
   Outcome o = inspect("inspect " + kGemma4 + "sample/model.safetensors --json");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(json::parse(o.out)["format"], "hf-safetensors");
+}
+
+TEST(InspectCli, JsonShowsTheChunkPlanConvertWouldWrite) {
+  Outcome o = inspect("inspect " + kGemma4 + "sample --json");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  json j = json::parse(o.out);
+  ASSERT_TRUE(j.contains("chunk_plan"));
+  std::vector<std::pair<int, int>> layers;
+  for (const json& c : j["chunk_plan"]["chunks"]) {
+    if (c["kind"] == "decoder") layers.emplace_back(c["layers"][0].get<int>(), c["layers"][1].get<int>());
+  }
+  // sample: 4 layers, the last 2 KV-shared; auto puts a boundary at the end of the non-shared region.
+  ASSERT_GE(layers.size(), 2u);
+  EXPECT_EQ(layers.front().first, 0);
+  EXPECT_EQ(layers.back().second, 4);
+  for (size_t i = 1; i < layers.size(); ++i) EXPECT_EQ(layers[i].first, layers[i - 1].second);
+  bool boundary_at_2 = false;
+  for (const auto& l : layers) boundary_at_2 = boundary_at_2 || l.first == 2;
+  EXPECT_TRUE(boundary_at_2);
+
+  Outcome explicit_plan = inspect("inspect " + kGemma4 + "sample --json --chunks 0-1,2-3");
+  ASSERT_EQ(explicit_plan.exit_code, 0) << explicit_plan.err;
+  const json plan = json::parse(explicit_plan.out);
+  int decoders = 0;
+  for (const json& c : plan["chunk_plan"]["chunks"]) decoders += c["kind"] == "decoder" ? 1 : 0;
+  EXPECT_EQ(decoders, 2);
+
+  Outcome bad = inspect("inspect " + kGemma4 + "sample --chunks 0-1,5-3");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--chunks"), std::string::npos) << bad.err;
 }
 
 TEST(InspectCli, BadInputExitsTwoWithOneLine) {
