@@ -71,25 +71,6 @@ QuantMetrics compute_metrics(const SourceMatrix& src, const EncodedTensor& enc, 
   return m;
 }
 
-QuantParams normalize_params(Scheme scheme, const SourceMatrix& src, QuantParams p) {
-  if (scheme == Scheme::kInt8 || scheme == Scheme::kInt4) {
-    if (p.per_tensor || p.block_size >= src.cols) p.block_size = 0;
-  } else {
-    p.block_size = 0;
-  }
-  if (scheme == Scheme::kKmeans4 || scheme == Scheme::kKmeans8) {
-    if (p.per_tensor || p.group_size > src.rows) p.group_size = src.rows;
-    p.per_tensor = p.group_size == src.rows;
-  } else {
-    p.group_size = 0;
-    p.per_channel_scale = false;
-  }
-  if (scheme == Scheme::kNone || scheme == Scheme::kQ4_0 || scheme == Scheme::kQ8_0) {
-    p.per_tensor = false;
-    p.f32_scales = false;
-  }
-  return p;
-}
 
 Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
                                    bool reference) {
@@ -100,7 +81,7 @@ Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const
   out.shape = Shape({src.rows, src.cols});
   out.rows = src.rows;
   out.cols = src.cols;
-  out.params = normalize_params(scheme, src, params);
+  out.params = normalize_params(scheme, src.rows, src.cols, params);
   if (reference) out.params.num_threads = 1;
   Status st;
   switch (scheme) {
@@ -161,6 +142,26 @@ Result<EncodedTensor> quantize(Scheme scheme, const TensorInfo& info, const Quan
   HFB_TRY(EncodedTensor enc, quantize(scheme, src, params));
   enc.shape = info.shape;
   return enc;
+}
+
+QuantParams normalize_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams p) {
+  if (scheme == Scheme::kInt8 || scheme == Scheme::kInt4) {
+    if (p.per_tensor || p.block_size >= cols) p.block_size = 0;
+  } else {
+    p.block_size = 0;
+  }
+  if (scheme == Scheme::kKmeans4 || scheme == Scheme::kKmeans8) {
+    if (p.per_tensor || p.group_size > rows) p.group_size = rows;
+    p.per_tensor = p.group_size == rows;
+  } else {
+    p.group_size = 0;
+    p.per_channel_scale = false;
+  }
+  if (scheme == Scheme::kNone || scheme == Scheme::kQ4_0 || scheme == Scheme::kQ8_0) {
+    p.per_tensor = false;
+    p.f32_scales = false;
+  }
+  return p;
 }
 
 }  // namespace hfb

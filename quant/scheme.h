@@ -90,6 +90,11 @@ struct SourceMatrix {
 /// tensor and the rule when it cannot (e.g. "q4_0 needs cols % 32 == 0, got 16"), kUnsupported for dtypes.
 Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
 
+/// The parameters a scheme actually stores for a [rows, cols] matrix (what EncodedTensor::params holds):
+/// block size only for absmax and only when smaller than a row, group size only for k-means (capped at
+/// rows; a group of all rows is per-tensor), no per-tensor/f32-scale flags for none/q4_0/q8_0. Never fails.
+QuantParams normalize_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams params);
+
 /// Encodes with the fast path (threads + SIMD-friendly loops). Fails as check_quantizable, and with
 /// kInvalidArgument naming the tensor and row for non-finite input to int8/int4/kmeans, or an f16
 /// scale overflow (ask for f32 scales). q4_0/q8_0 take any input exactly as ggml does.

@@ -289,7 +289,7 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
 Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecision& decision,
                                       const TensorTarget& target) {
   const auto [rows, cols] = matrix_view(info.shape);
-  const QuantParams stored = stored_quant_params(decision.scheme, rows, cols, decision.params);
+  const QuantParams stored = normalize_params(decision.scheme, rows, cols, decision.params);
   const auto expected = info.shape.num_bytes(info.dtype);
   if (!expected || *expected != info.num_bytes) {
     return Error(ErrorCode::kInvalidFile, "data span " + std::to_string(info.num_bytes) + " bytes, expected " +
@@ -329,29 +329,9 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
 
 }  // namespace
 
-QuantParams stored_quant_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams p) {
-  if (is_absmax(scheme)) {
-    if (p.per_tensor || p.block_size >= cols) p.block_size = 0;
-  } else {
-    p.block_size = 0;
-  }
-  if (is_kmeans(scheme)) {
-    if (p.per_tensor || p.group_size > rows) p.group_size = rows;
-    p.per_tensor = p.group_size == rows;
-  } else {
-    p.group_size = 0;
-    p.per_channel_scale = false;
-  }
-  if (scheme == Scheme::kNone || scheme == Scheme::kQ4_0 || scheme == Scheme::kQ8_0) {
-    p.per_tensor = false;
-    p.f32_scales = false;
-  }
-  return p;
-}
-
 int64_t convert_block_rows(const TensorInfo& info, const TensorDecision& decision) {
   const auto [rows, cols] = matrix_view(info.shape);
-  const QuantParams stored = stored_quant_params(decision.scheme, rows, cols, decision.params);
+  const QuantParams stored = normalize_params(decision.scheme, rows, cols, decision.params);
   if (needs_whole_tensor(decision.scheme, stored) || rows <= 1) return std::max<int64_t>(1, rows);
   const uint64_t row_bytes = std::max<uint64_t>(1, static_cast<uint64_t>(cols) * info.dtype.block_bytes());
   int64_t block = std::max<int64_t>(1, static_cast<int64_t>(kConvertBlockBytes / row_bytes));

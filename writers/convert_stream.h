@@ -34,9 +34,6 @@ struct StreamedTensor {
   uint64_t stored_bytes = 0;  ///< bytes the tensor takes in its file, 64-byte alignment padding included
 };
 
-/// The QuantParams a whole [rows, cols] tensor is encoded with (quantize()'s normalisation: kmeans group
-/// clamped to rows, block size 0 when >= cols, ...); what the manifest records.
-QuantParams stored_quant_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams params);
 
 /// Rows per streamed block for this decision: whole tensor for per-tensor scales/LUTs, else about
 /// kConvertBlockBytes of source, a multiple of the k-means group size. Always >= 1.

@@ -126,7 +126,9 @@ TEST(BundleWriterAtomic, RefusesExistingOutputWithoutForce) {
 
 TEST(BundleWriterAtomic, OutputAppearingDuringWriteIsNotClobbered) {
   ScratchDir dir;
-  auto writer = BundleWriter::create(dir / "out.hfb.zip", BundleWriterOptions{false, 0, true});
+  BundleWriterOptions zip_options;
+  zip_options.zip = true;
+  auto writer = BundleWriter::create(dir / "out.hfb.zip", zip_options);
   ASSERT_TRUE(writer.ok());
   testing::write_all(dir / "out.hfb.zip", "someone else's file");
   auto result = (*writer)->finish();
@@ -151,7 +153,9 @@ TEST(BundleWriterAtomic, ForceReplacesDirectoryAndZipWhole) {
     auto bundle = Bundle::open(out);
     ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
     EXPECT_EQ((*bundle)->producer(), "second");
-    if (!zip) EXPECT_FALSE(path_exists(out + "/stale.bin")) << "old directory replaced whole";
+    if (!zip) {
+      EXPECT_FALSE(path_exists(out + "/stale.bin")) << "old directory replaced whole";
+    }
   }
   EXPECT_EQ(testing::list_dir(dir.path()), (std::vector<std::string>{"out.hfb", "out.zip"}));
 }

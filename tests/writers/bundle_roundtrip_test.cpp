@@ -301,7 +301,9 @@ TEST(BundleWriter, WritesSchemePartsInOrderAligned) {
                                                                    {"scales", {scales.data(), scales.size()}},
                                                                    {"lut", {lut.data(), lut.size()}}}).ok());
   ASSERT_TRUE((*writer)->finish().ok());
-  auto bundle = Bundle::open(dir / "p.hfb", {BundleCheck::kChecksums});
+  BundleReadOptions checked;
+  checked.check = BundleCheck::kChecksums;
+  auto bundle = Bundle::open(dir / "p.hfb", checked);
   ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
   const BundleTensor& t = (*bundle)->tensors()[0];
   ASSERT_EQ(t.segments.size(), 3u);
