@@ -4,12 +4,23 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
 namespace hfb {
 
+void blas_threads_for(int64_t multiply_adds) {
+  // OpenBLAS threads small products too; waking its threads costs more than the product, and on a busy
+  // machine (ctest -j, a build beside it) their yield loops stretch a millisecond into seconds.
+  static const int max_threads = std::max(1, openblas_get_num_threads());
+  static std::atomic<int> current{max_threads};
+  const int want = multiply_adds >= kBlasThreadingMultiplyAdds ? max_threads : 1;
+  if (current.exchange(want) != want) openblas_set_num_threads(want);
+}
+
 void kernel_linear(const float* x, int64_t rows, int64_t in, const float* w, int64_t out, float* y) {
+  blas_threads_for(rows * in * out);
   if (rows == 1) {
     cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(out), static_cast<int>(in), 1.0f, w,
                 static_cast<int>(in), x, 1, 0.0f, y, 1);

@@ -7,6 +7,12 @@
 
 namespace hfb {
 
+/// Products with fewer multiply-adds than this run OpenBLAS on one thread.
+constexpr int64_t kBlasThreadingMultiplyAdds = int64_t{1} << 22;
+/// Sets OpenBLAS's thread count for a product of `multiply_adds` (1 below the threshold, else the count
+/// OpenBLAS started with, e.g. from OPENBLAS_NUM_THREADS). Never fails.
+void blas_threads_for(int64_t multiply_adds);
+
 /// y[rows, out] = x[rows, in] * w[out, in]^T (cblas_sgemv for one row, cblas_sgemm otherwise).
 void kernel_linear(const float* x, int64_t rows, int64_t in, const float* w, int64_t out, float* y);
 

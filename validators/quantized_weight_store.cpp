@@ -8,6 +8,7 @@
 
 #include "readers/gemma4/text_graph_builder.h"
 #include "readers/model_reader.h"
+#include "validators/kernels.h"
 #include "validators/runtime.h"
 
 namespace hfb {
@@ -79,6 +80,7 @@ void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w,
   }
   const int64_t tile = std::min(kTileRows, out);
   if (static_cast<int64_t>(scratch->size()) < tile * in) scratch->resize(static_cast<size_t>(tile * in));
+  blas_threads_for(rows * in * tile);
   for (int64_t begin = 0; begin < out; begin += tile) {
     const int64_t end = std::min(out, begin + tile);
     dequantize_rows(w, begin, end, scratch->data());

@@ -110,7 +110,8 @@ TEST_P(DefaultPassCombinations, ParityUnchanged) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, DefaultPassCombinations,
                          ::testing::Values("sample", "sample-release", "sample-sharded", "text-kveqv",
-                                           "mm", "mm-clipscope"));
+                                           "mm", "mm-clipscope", "grid-q4_0", "grid-int8", "grid-int4",
+                                           "grid-kmeans", "grid-int8-mm"));
 
 }  // namespace
 }  // namespace hfb
