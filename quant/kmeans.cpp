@@ -24,12 +24,10 @@ bool uses_patterns(const SourceMatrix& src, const QuantParams& p) {
   return src.dtype.id() != DTypeId::kF32 && !p.per_channel_scale;
 }
 
-// Value order of sign-magnitude 16-bit floats (after -0 -> +0).
-inline uint32_t pattern_key(uint16_t p) { return (p & 0x8000u) ? 0x7FFFu - (p & 0x7FFFu) : 0x8000u + p; }
+// The 16-bit float pattern at position `key` of the value order of sign-magnitude floats (-0 folded into +0).
 inline uint16_t key_pattern(uint32_t key) {
   return static_cast<uint16_t>(key < 0x8000u ? (0x8000u | (0x7FFFu - key)) : key - 0x8000u);
 }
-inline uint16_t canonical(uint16_t p) { return p == 0x8000u ? 0 : p; }
 
 const uint16_t* row_patterns(const SourceMatrix& src, int64_t r) {
   return static_cast<const uint16_t*>(src.data) + r * src.cols;
