@@ -154,6 +154,14 @@ void GraphInterpreter::commit() {
   pending_length_ = 0;
 }
 
+Status GraphInterpreter::read_taps(Taps* taps) const {
+  for (const std::string& name : graph_.data().taps) {
+    HFB_TRY(Matrix value, read(name));
+    (*taps)[name] = std::move(value);
+  }
+  return ok_status();
+}
+
 Result<Matrix> GraphInterpreter::read(const std::string& name) const {
   int v = value_index(graph_, name);
   int root = v;

@@ -57,6 +57,8 @@ class GraphInterpreter {
   /// A value of the last run as [first dim, rest]. Fails with kNotFound if unknown or not live at the end
   /// of the run (only outputs and taps are guaranteed).
   Result<Matrix> read(const std::string& name) const;
+  /// Every tap of the graph after a run into `taps` (replacing entries of the same name). Fails like read.
+  Status read_taps(Taps* taps) const;
   const Graph& graph() const { return graph_; }
   /// The cache behind a state (for tests and diagnostics); null if unknown.
   const KvCache* cache(const std::string& state) const;

@@ -28,10 +28,7 @@ class GraphSession final : public Session {
     HFB_TRY(interpreter_->run(ids));
     prefilled_ = true;
     if (taps) {
-      for (const std::string& name : interpreter_->graph().data().taps) {
-        HFB_TRY(Matrix value, interpreter_->read(name));
-        (*taps)[name] = std::move(value);
-      }
+      HFB_TRY(interpreter_->read_taps(taps));
     }
     return interpreter_->read(kGraphLogits);
   }

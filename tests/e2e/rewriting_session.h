@@ -59,9 +59,7 @@ class RewritingSession final : public Session {
     HFB_TRY(interpreter_->set_media(inputs));
     HFB_TRY(interpreter_->run(ids));
     if (taps) {
-      for (const std::string& name : interpreter_->graph().data().taps) {
-        HFB_TRY((*taps)[name], interpreter_->read(name));
-      }
+      HFB_TRY(interpreter_->read_taps(taps));
     }
     return interpreter_->read(kGraphLogits);
   }
