@@ -1,16 +1,13 @@
 // stream_tensor: row-block reads from the mmapped checkpoint, per-block quantize, append, release pages.
 #include "writers/convert_stream.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "quant/fused_encode.h"
 #include "writers/bundle_format.h"
 #include "writers/bundle_writer.h"
 
@@ -33,116 +30,6 @@ void add_metrics(QuantMetrics* total, const QuantMetrics& block) {
   total->signal += block.signal;
   total->max_abs_error = std::max(total->max_abs_error, block.max_abs_error);
   total->max_abs_value = std::max(total->max_abs_value, block.max_abs_value);
-}
-
-constexpr int kLanes = 8;            // independent float accumulators per row (vectorisable)
-constexpr int64_t kMetricRows = 16;  // rows widened and decoded at a time per thread
-
-/// Widens row `row` of the block to float32 (exact for F16/BF16).
-void widen_row(const SourceMatrix& src, int64_t row, float* out) {
-  const int64_t n = src.cols;
-  if (src.dtype.id() == DTypeId::kF32) {
-    std::memcpy(out, static_cast<const float*>(src.data) + row * n, static_cast<size_t>(n) * sizeof(float));
-    return;
-  }
-  const uint16_t* p = static_cast<const uint16_t*>(src.data) + row * n;
-  if (src.dtype.id() == DTypeId::kBF16) {
-    for (int64_t i = 0; i < n; ++i) {
-      const uint32_t bits = static_cast<uint32_t>(p[i]) << 16;
-      std::memcpy(out + i, &bits, sizeof(float));
-    }
-  } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = f16_to_f32(p[i]);
-  }
-}
-
-/// Per-lane partial sums of one row: lane l takes the elements i with i % kLanes == l.
-struct RowLanes {
-  float sse[kLanes] = {}, signal[kLanes] = {}, max_err[kLanes] = {}, max_abs[kLanes] = {};
-};
-
-/// Elements [from, n) into the lanes, one at a time (the tail, or every element without SSE2).
-void row_error_scalar(const float* x, const float* y, int64_t from, int64_t n, RowLanes* lanes) {
-  for (int64_t i = from; i < n; ++i) {
-    const int l = static_cast<int>(i % kLanes);
-    const float v = x[i], e = v - y[i];
-    lanes->sse[l] += e * e;
-    lanes->signal[l] += v * v;
-    lanes->max_err[l] = std::max(lanes->max_err[l], std::fabs(e));
-    lanes->max_abs[l] = std::max(lanes->max_abs[l], std::fabs(v));
-  }
-}
-
-#if defined(__SSE2__)
-/// Whole groups of kLanes elements, two SSE vectors per accumulator; returns the first element not done.
-int64_t row_error_simd(const float* x, const float* y, int64_t n, RowLanes* lanes) {
-  static_assert(kLanes == 8, "two 4-float vectors per accumulator");
-  const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7FFFFFFF));
-  __m128 sse[2], sig[2], err[2], mag[2];
-  for (int h = 0; h < 2; ++h) sse[h] = sig[h] = err[h] = mag[h] = _mm_setzero_ps();
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int h = 0; h < 2; ++h) {
-      const __m128 v = _mm_loadu_ps(x + i + 4 * h);
-      const __m128 e = _mm_sub_ps(v, _mm_loadu_ps(y + i + 4 * h));
-      sse[h] = _mm_add_ps(sse[h], _mm_mul_ps(e, e));
-      sig[h] = _mm_add_ps(sig[h], _mm_mul_ps(v, v));
-      err[h] = _mm_max_ps(err[h], _mm_and_ps(e, abs_mask));
-      mag[h] = _mm_max_ps(mag[h], _mm_and_ps(v, abs_mask));
-    }
-  }
-  for (int h = 0; h < 2; ++h) {
-    _mm_storeu_ps(lanes->sse + 4 * h, sse[h]);
-    _mm_storeu_ps(lanes->signal + 4 * h, sig[h]);
-    _mm_storeu_ps(lanes->max_err + 4 * h, err[h]);
-    _mm_storeu_ps(lanes->max_abs + 4 * h, mag[h]);
-  }
-  return i;
-}
-#else
-int64_t row_error_simd(const float*, const float*, int64_t, RowLanes*) { return 0; }
-#endif
-
-/// Error of one row: float partial sums in kLanes lanes, combined in double (exact zero stays zero).
-QuantMetrics row_error(const float* x, const float* y, int64_t n) {
-  RowLanes lanes;
-  row_error_scalar(x, y, row_error_simd(x, y, n, &lanes), n, &lanes);
-  QuantMetrics m;
-  m.num_weights = n;
-  for (int l = 0; l < kLanes; ++l) {
-    m.sse += lanes.sse[l];
-    m.signal += lanes.signal[l];
-    m.max_abs_error = std::max<double>(m.max_abs_error, lanes.max_err[l]);
-    m.max_abs_value = std::max<double>(m.max_abs_value, lanes.max_abs[l]);
-  }
-  return m;
-}
-
-/// Error metrics of an encoded block against its source, on up to `threads` threads; per-row results are
-/// summed in row order, so the figures do not depend on the thread count. (quantize()'s own metrics pass
-/// accumulates every element in double: exact but about a third of the whole convert's CPU time.)
-QuantMetrics block_metrics(const SourceMatrix& src, const EncodedTensor& enc, int threads) {
-  std::vector<QuantMetrics> rows(static_cast<size_t>(src.rows));
-  auto work = [&](int64_t begin, int64_t end) {
-    std::vector<float> x(static_cast<size_t>(kMetricRows * src.cols)), y(x.size());
-    for (int64_t r = begin; r < end; r += kMetricRows) {
-      const int64_t stop = std::min(end, r + kMetricRows);
-      for (int64_t k = r; k < stop; ++k) widen_row(src, k, x.data() + (k - r) * src.cols);
-      dequantize_rows(enc, r, stop, y.data());
-      for (int64_t k = r; k < stop; ++k) {
-        const int64_t at = (k - r) * src.cols;
-        rows[static_cast<size_t>(k)] = row_error(x.data() + at, y.data() + at, src.cols);
-      }
-    }
-  };
-  const int64_t split = threads > 1 && src.rows >= 2 * kMetricRows ? src.rows / 2 : src.rows;
-  std::thread second;
-  if (split < src.rows) second = std::thread(work, split, src.rows);
-  work(0, split);
-  if (second.joinable()) second.join();
-  QuantMetrics total;
-  for (const QuantMetrics& m : rows) add_metrics(&total, m);
-  return total;
 }
 
 BundleTensorMeta tensor_meta(const TensorInfo& info, const std::string& chunk) {
@@ -274,14 +161,13 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
     scratch->assign(span.data, span.data + span.size);
     src.data = scratch->data();
   }
-  QuantParams params = decision.params;
-  params.compute_metrics = false;  // block_metrics below: same figures to float rounding, a third of the cost
-  auto block = quantize(decision.scheme, src, params);
+  // One pass per row where fused (bf16 q4_0 / int8 per row): widen, encode, decode, error figures; the
+  // figures equal quantize()'s double-precision metrics to float rounding.
+  auto block = quantize_with_row_metrics(decision.scheme, src, decision.params);
   if (!block.ok()) {  // row numbers in the message count from `begin`
     return std::move(block).error().with_context("in the block of rows [" + std::to_string(begin) + ", " +
                                                  std::to_string(end) + ")");
   }
-  block->metrics = block_metrics(src, *block, params.num_threads);
   info.source->release(offset, size);  // the block's source pages are consumed
   return block;
 }
