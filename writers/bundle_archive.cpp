@@ -1,88 +1,10 @@
-// zstd compression of finished data files and deterministic stored-entry zips (libzip) for the bundle writer.
+// Deterministic stored-entry zips (libzip) for the bundle writer.
 #include "writers/bundle_archive.h"
 
-#include <fcntl.h>
 #include <unistd.h>
-#include <xxhash.h>
 #include <zip.h>
-#include <zstd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
 
 namespace hfb {
-namespace {
-
-constexpr size_t kIoBlock = 1u << 20;
-
-struct ZstdCctxDeleter {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-struct Xxh3Deleter {
-  void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
-};
-
-Error zstd_error(size_t code, const std::string& path) {
-  return Error(ErrorCode::kIo, std::string("zstd compression failed: ") + ZSTD_getErrorName(code)).with_path(path);
-}
-
-// Compress one input block (or the end of input) and hand every produced byte to the sink.
-Status pump_zstd(ZSTD_CCtx* cctx, ZSTD_inBuffer& in, ZSTD_EndDirective mode, std::vector<uint8_t>& out_buf,
-                 WriteSink& sink, XXH3_state_t* hash, CompressedFile& result, const std::string& path) {
-  bool done = false;
-  while (!done) {
-    ZSTD_outBuffer out{out_buf.data(), out_buf.size(), 0};
-    const size_t remaining = ZSTD_compressStream2(cctx, &out, &in, mode);
-    if (ZSTD_isError(remaining)) return zstd_error(remaining, path);
-    HFB_TRY(sink.write(out_buf.data(), out.pos));
-    XXH3_64bits_update(hash, out_buf.data(), out.pos);
-    result.stored_size += out.pos;
-    done = mode == ZSTD_e_end ? remaining == 0 : in.pos == in.size;
-  }
-  return ok_status();
-}
-
-}  // namespace
-
-Result<CompressedFile> compress_file_zstd(const std::string& src_path, uint64_t raw_size, int level,
-                                          WriteSink& sink) {
-  if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel() || level == 0) {
-    return Error(ErrorCode::kInvalidArgument, "zstd level " + std::to_string(level) + " outside 1.." +
-                                                  std::to_string(ZSTD_maxCLevel()));
-  }
-  std::unique_ptr<ZSTD_CCtx, ZstdCctxDeleter> cctx(ZSTD_createCCtx());
-  std::unique_ptr<XXH3_state_t, Xxh3Deleter> hash(XXH3_createState());
-  if (!cctx || !hash) return Error(ErrorCode::kIo, "out of memory for zstd").with_path(src_path);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-  ZSTD_CCtx_setPledgedSrcSize(cctx.get(), raw_size);
-  XXH3_64bits_reset(hash.get());
-
-  const int fd = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno)).with_path(src_path);
-  std::vector<uint8_t> in_buf(kIoBlock), out_buf(ZSTD_CStreamOutSize());
-  CompressedFile result;
-  Status status = ok_status();
-  for (;;) {
-    const ssize_t n = ::read(fd, in_buf.data(), in_buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = Error(ErrorCode::kIo, std::string("read failed: ") + std::strerror(errno)).with_path(src_path);
-      break;
-    }
-    ZSTD_inBuffer in{in_buf.data(), static_cast<size_t>(n), 0};
-    const ZSTD_EndDirective mode = n == 0 ? ZSTD_e_end : ZSTD_e_continue;
-    status = pump_zstd(cctx.get(), in, mode, out_buf, sink, hash.get(), result, src_path);
-    if (!status.ok() || n == 0) break;
-  }
-  ::close(fd);
-  HFB_TRY(status);
-  HFB_TRY(sink.close());
-  result.stored_xxh3 = XXH3_64bits_digest(hash.get());
-  return result;
-}
-
 namespace {
 
 Error zip_error(zip_t* za, const std::string& what, const std::string& path) {

@@ -24,7 +24,7 @@ class Manifest;
 
 struct BundleWriterOptions {
   bool force = false;         ///< replace an existing OUT (atomically) instead of refusing
-  int zstd_level = 0;         ///< 0: store data files raw; 1..22: zstd-compress each data file when complete
+  int zstd_level = 0;         ///< 0: store data files raw; 1..22: zstd-compress data files as they are written
   bool zip = false;           ///< publish one stored-entry .zip file instead of a directory
   std::string producer = "hfbundle";
   SinkFactory sink_factory;   ///< empty: POSIX files (tests inject failing sinks here)
@@ -104,7 +104,7 @@ class BundleWriter {
   /// begin_tensor + one segment per (part, bytes) in order ("codes", "scales", "lut") + end_tensor.
   Status write_tensor_parts(const BundleTensorMeta& meta, const std::string& file,
                             const std::vector<std::pair<std::string, ByteSpan>>& parts);
-  /// Completes a data file (compressing it with zstd if asked); no more segments may go to it.
+  /// Completes a data file (ending its zstd frame if compressed); no more segments may go to it.
   Status close_file(const std::string& name);
   /// Copies `src_path` into the bundle as `name` ("config.json"). Fails with kIo naming src_path.
   Status copy_file(const std::string& src_path, const std::string& name);

@@ -1,5 +1,5 @@
 // BundleWriter data path: data files, tensors and segments streamed with 64-byte alignment and XXH3-64,
-// zstd on file completion, and verbatim copies of config files.
+// zstd streamed as bytes are appended (no raw copy on disk), and verbatim copies of config files.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "core/checked_math.h"
-#include "writers/bundle_archive.h"
 #include "writers/bundle_format.h"
 #include "writers/bundle_writer.h"
 #include "writers/bundle_writer_internal.h"
@@ -71,9 +70,19 @@ Status BundleWriter::add_data_file(const std::string& name, int kind) {
   file->name = name;
   file->stored_name = name;
   file->kind = static_cast<bundle::FileKind>(kind);
-  auto sink = options_.sink_factory(tmp_dir_ + "/" + name);
+  const bool compress = options_.zstd_level > 0 && file->kind != bundle::FILE_CONFIG;
+  if (compress) file->stored_name = name + kBundleZstdSuffix;
+  const std::string path = tmp_dir_ + "/" + file->stored_name;
+  auto sink = options_.sink_factory(path);
   if (!sink.ok()) return fail(std::move(sink).error());
   file->sink = std::move(sink).value();
+  if (compress) {
+    auto zstd = ZstdSink::create(std::move(file->sink), path, options_.zstd_level);
+    if (!zstd.ok()) return fail(std::move(zstd).error());
+    file->zstd = zstd->get();
+    file->zstd_level = options_.zstd_level;
+    file->sink = std::move(zstd).value();
+  }
   file_index_[name] = files_.size();
   files_.push_back(std::move(file));
   return ok_status();
@@ -226,21 +235,15 @@ Status BundleWriter::close_file(const std::string& name) {
     return fail(Error(ErrorCode::kInvalidArgument, "close_file while a segment is open in it").with_path(name));
   }
   HFB_WRITER_TRY(file.sink->close());
-  file.sink.reset();
   file.closed = true;
   file.stored_size = file.size;
   file.stored_xxh3 = XXH3_64bits_digest(file.hash.get());
-  if (options_.zstd_level == 0 || file.kind == bundle::FILE_CONFIG) return ok_status();
-  const std::string raw_path = tmp_dir_ + "/" + file.name;
-  file.stored_name = file.name + kBundleZstdSuffix;
-  auto sink = options_.sink_factory(tmp_dir_ + "/" + file.stored_name);
-  if (!sink.ok()) return fail(std::move(sink).error());
-  auto compressed = compress_file_zstd(raw_path, file.size, options_.zstd_level, **sink);
-  if (!compressed.ok()) return fail(std::move(compressed).error());
-  ::unlink(raw_path.c_str());
-  file.zstd_level = options_.zstd_level;
-  file.stored_size = compressed->stored_size;
-  file.stored_xxh3 = compressed->stored_xxh3;
+  if (file.zstd != nullptr) {
+    file.stored_size = file.zstd->stored().size;
+    file.stored_xxh3 = file.zstd->stored().xxh3;
+  }
+  file.zstd = nullptr;
+  file.sink.reset();
   return ok_status();
 }
 

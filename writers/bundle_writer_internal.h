@@ -26,9 +26,10 @@ inline Xxh3State make_xxh3_state() {
 /// One output file of the bundle while it is written.
 struct BundleWriter::DataFile {
   std::string name;              ///< raw name ("chunk_00.bin")
-  std::string stored_name;       ///< name on disk once complete ("chunk_00.bin.zst" when compressed)
+  std::string stored_name;       ///< name on disk ("chunk_00.bin.zst" when compressed)
   bundle::FileKind kind = bundle::FILE_CHUNK;
-  std::unique_ptr<WriteSink> sink;
+  std::unique_ptr<WriteSink> sink;  ///< the raw file, or a ZstdSink writing stored_name
+  ZstdSink* zstd = nullptr;      ///< `sink` when it compresses (not owned)
   Xxh3State hash = make_xxh3_state();  ///< of the raw bytes, padding included
   uint64_t size = 0;             ///< raw bytes written so far
   bool closed = false;
