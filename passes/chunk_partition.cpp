@@ -1,5 +1,5 @@
 // partition_graph: node placement by initializer ownership + dataflow (earliest feasible chunk),
-// then per-chunk values, states and boundary lists.
+// then per-chunk values, states and boundary lists (core/graph_split).
 #include "passes/chunk_partition.h"
 
 #include <algorithm>
@@ -84,96 +84,6 @@ Result<std::vector<int>> place_nodes(const Graph& graph, const ChunkPlan& plan) 
   return placement;
 }
 
-void add_unique(std::vector<std::string>* list, const std::string& name) {
-  if (std::find(list->begin(), list->end(), name) == list->end()) list->push_back(name);
-}
-
-bool has_value(const GraphData& data, const std::string& name) {
-  return std::any_of(data.values.begin(), data.values.end(),
-                     [&](const ValueInfo& v) { return v.name == name; });
-}
-
-/// Fills values, states and boundary lists of every chunk from the node placement.
-class ChunkFiller {
- public:
-  ChunkFiller(const Graph& graph, const std::vector<int>& placement, std::vector<ChunkGraph>* chunks)
-      : graph_(graph), placement_(placement), chunks_(*chunks) {
-    needed_outside_.insert(graph.data().outputs.begin(), graph.data().outputs.end());
-    needed_outside_.insert(graph.data().taps.begin(), graph.data().taps.end());
-  }
-
-  Status fill() {
-    const std::vector<Node>& nodes = graph_.nodes();
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      ChunkGraph& chunk = chunks_[placement_[i]];
-      add_inputs(nodes[i], placement_[i], &chunk);
-      HFB_TRY(track_state(nodes[i], placement_[i], &chunk));
-      for (const std::string& out : nodes[i].outputs) {
-        produced_in_[out] = placement_[i];
-        if (const ValueInfo* value = graph_.find_value(out)) chunk.data.values.push_back(*value);
-      }
-      chunk.data.nodes.push_back(nodes[i]);
-    }
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      for (const std::string& out : nodes[i].outputs) {
-        if (needed_outside_.count(out)) add_unique(&chunks_[placement_[i]].outputs, out);
-      }
-    }
-    for (ChunkGraph& chunk : chunks_) {
-      chunk.data.inputs = chunk.inputs;
-      chunk.data.outputs = chunk.outputs;
-    }
-    return ok_status();
-  }
-
- private:
-  /// Initializers become the chunk's values; values from elsewhere become boundary inputs.
-  void add_inputs(const Node& node, int at, ChunkGraph* chunk) {
-    for (const std::string& in : node.inputs) {
-      const ValueInfo* value = in.empty() ? nullptr : graph_.find_value(in);
-      if (value == nullptr) continue;
-      auto it = produced_in_.find(in);
-      if (value->kind == ValueKind::kInitializer) {
-        if (!has_value(chunk->data, in)) chunk->data.values.push_back(*value);
-      } else if (it == produced_in_.end() || it->second != at) {
-        if (!has_value(chunk->data, in)) {
-          chunk->inputs.push_back(in);
-          ValueInfo boundary = *value;
-          boundary.kind = ValueKind::kInput;
-          chunk->data.values.push_back(std::move(boundary));
-        }
-        if (it != produced_in_.end()) needed_outside_.insert(in);
-      }
-    }
-  }
-
-  /// Declares the states an attention node uses; a state written by an earlier chunk is imported.
-  Status track_state(const Node& node, int at, ChunkGraph* chunk) {
-    const std::string state = node.attr_string("state", "");
-    if (node.op != OpType::kAttention || state.empty()) return ok_status();
-    const bool writes = node.attr_int("writes_state", 0) != 0;
-    auto writer = state_writer_.find(state);
-    if (!writes && writer == state_writer_.end()) {
-      return partition_error("node '" + node.name + "' reads state '" + state +
-                             "' before any node writes it");
-    }
-    if (writes) state_writer_[state] = at;
-    const StateInfo* info = graph_.find_state(state);
-    if (info != nullptr && std::none_of(chunk->data.states.begin(), chunk->data.states.end(),
-                                        [&](const StateInfo& s) { return s.name == state; })) {
-      chunk->data.states.push_back(*info);
-    }
-    if (!writes && writer->second != at) add_unique(&chunk->imported_states, state);
-    return ok_status();
-  }
-
-  const Graph& graph_;
-  const std::vector<int>& placement_;
-  std::vector<ChunkGraph>& chunks_;
-  std::map<std::string, int> produced_in_, state_writer_;
-  std::set<std::string> needed_outside_;
-};
-
 Error partition_bug(const ChunkGraph& chunk, const std::string& what) {
   return Error(ErrorCode::kInternal, "chunk partition: chunk " + chunk.chunk + ": " + what);
 }
@@ -183,16 +93,9 @@ Error partition_bug(const ChunkGraph& chunk, const std::string& what) {
 Result<std::vector<ChunkGraph>> partition_graph(const Graph& graph, const ChunkPlan& plan) {
   if (plan.chunks.empty()) return partition_error("the plan has no chunks");
   HFB_TRY(std::vector<int> placement, place_nodes(graph, plan));
-  std::vector<ChunkGraph> chunks(plan.chunks.size());
-  for (size_t c = 0; c < plan.chunks.size(); ++c) chunks[c].chunk = plan.chunks[c].name;
-  HFB_TRY(ChunkFiller(graph, placement, &chunks).fill());
-  for (ChunkGraph& chunk : chunks) {
-    for (StateInfo& state : chunk.data.states) {
-      state.imported = std::find(chunk.imported_states.begin(), chunk.imported_states.end(),
-                                 state.name) != chunk.imported_states.end();
-    }
-  }
-  return chunks;
+  std::vector<std::string> names;
+  for (const Chunk& chunk : plan.chunks) names.push_back(chunk.name);
+  return split_graph(graph, placement, names);
 }
 
 Status check_partition(const Graph& graph, const std::vector<ChunkGraph>& chunks) {

@@ -7,17 +7,10 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/graph_split.h"
 #include "passes/chunk_plan.h"
 
 namespace hfb {
-
-struct ChunkGraph {
-  std::string chunk;                       ///< the plan chunk's name ("decoder.1")
-  GraphData data;                          ///< its nodes (in whole-graph order), values, states
-  std::vector<std::string> inputs;         ///< values read but produced elsewhere, first use first
-  std::vector<std::string> outputs;        ///< values later chunks read, graph outputs and taps
-  std::vector<std::string> imported_states;  ///< KV states read here but written by an earlier chunk
-};
 
 /// Assigns every node to the earliest chunk that can compute it: the latest chunk among the
 /// owners (per `plan`) of the initializers it reads and the chunks of the nodes feeding it; a node

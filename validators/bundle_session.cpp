@@ -1,5 +1,5 @@
-// open_bundle_session: Bundle::open -> BundleWeightStore -> the stored text graph (or rebuilt multimodal
-// graphs) -> Session.
+// open_bundle_session: Bundle::open -> BundleWeightStore -> the stored text graph split into its chunk
+// subgraphs (or rebuilt multimodal graphs) -> Session.
 #include "validators/bundle_session.h"
 
 #include <sys/stat.h>
@@ -9,6 +9,7 @@
 
 #include "readers/bundle/bundle_graph.h"
 #include "validators/bundle_weight_store.h"
+#include "validators/chunk_sequence.h"
 #include "validators/multimodal_session.h"
 #include "validators/runtime.h"
 #include "writers/bundle_format.h"
@@ -33,9 +34,13 @@ Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, cons
             make_multimodal_session(bundle_model(*bundle), std::shared_ptr<const WeightStore>(std::move(store))));
   } else {
     HFB_TRY(Graph graph, bundle_text_graph(*bundle));
+    HFB_TRY(std::vector<ChunkGraph> chunks, bundle_chunk_graphs(*bundle, graph));
+    for (const ChunkGraph& chunk : chunks) {
+      if (!chunk.data.nodes.empty()) out.chunks.push_back(chunk.chunk);
+    }
     HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, &graph));
-    HFB_TRY(out.session, make_graph_session(graph, std::shared_ptr<const WeightStore>(std::move(store)),
-                                            config.text.num_hidden_layers));
+    HFB_TRY(out.session, make_chunked_session(std::move(chunks), std::shared_ptr<const WeightStore>(std::move(store)),
+                                              config.text.num_hidden_layers, graph.data().taps));
   }
   set_session_token_ids(config, &out);
   out.source = path;

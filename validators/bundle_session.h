@@ -1,6 +1,7 @@
 // Running a bundle on its own (issue 8): `run`/`verify` on a bundle directory or zip, no source checkpoint.
-// Text-only models execute the op graph stored in the manifest; multimodal models rebuild their graphs
-// from the stored config and tensor table (docs/formats/bundle.md, "Running a bundle").
+// Text-only models execute the op graph stored in the manifest as its chunk subgraphs in sequence;
+// multimodal models rebuild their graphs from the stored config and tensor table (docs/formats/bundle.md,
+// "Running a bundle").
 #pragma once
 
 #include <string>
@@ -22,7 +23,8 @@ bool is_bundle_path(const std::string& path);
 Model bundle_model(const Bundle& bundle);
 
 /// Opens the bundle (Bundle::open with `options`) and builds the reference runtime over its weights: a
-/// text-only model runs Manifest.text_graph through make_graph_session; a model with an audio or vision
+/// text-only model runs Manifest.text_graph as its chunk subgraphs in sequence (bundle_chunk_graphs,
+/// make_chunked_session); a model with an audio or vision
 /// tower runs make_multimodal_session over bundle_model(). Plain float weights are widened to float32,
 /// scheme weights stay encoded. eos/bos/reserved ids come from the stored generation config. Fails like
 /// Bundle::open, bundle_text_graph (kNotFound for a bundle written before format 1.1), BundleWeightStore::create

@@ -73,6 +73,7 @@ struct ParityReport {
   int tokens_total = 0;
   int tokens_matched = 0;
   std::vector<CaseReport> cases;
+  std::vector<std::string> chunks;  ///< chunk graphs the runtime ran in sequence; empty: one whole graph
 };
 
 /// Runs every selected golden case through `session` and compares. Fails with kInvalidArgument for

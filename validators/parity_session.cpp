@@ -54,7 +54,9 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   options.cases.clear();  // already applied
   if (options.model.empty()) options.model = model_path;
   HFB_TRY(ModelSession model, open_model_session(model_path));
-  return verify_against_golden(*model.session, selected, options);
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
 }
 
 namespace {
@@ -93,7 +95,9 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   options.cases.clear();
   if (options.model.empty()) options.model = model_path;
   HFB_TRY(ModelSession model, open_model_session(model_path));
-  return verify_against_golden(*model.session, selected, options);
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
 }
 
 Result<std::optional<double>> parse_logit_tolerance(const std::string& text) {

@@ -19,6 +19,7 @@ struct ModelSession {
   int64_t bos_id = 2;
   std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
+  std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
 };
 
 /// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with

@@ -126,6 +126,7 @@ std::string report_to_json(const ParityReport& report) {
   j["logit_tolerance"] = optional_or_null(report.logit_tolerance);
   j["tokens_total"] = report.tokens_total;
   j["tokens_matched"] = report.tokens_matched;
+  j["chunks"] = report.chunks;
   json cases = json::array();
   for (const CaseReport& c : report.cases) cases.push_back(case_to_json(c));
   j["cases"] = std::move(cases);
@@ -137,6 +138,11 @@ std::string report_summary(const ParityReport& report) {
   out << "model:  " << report.model << "\ngolden: " << report.golden << "\n";
   out << "rules:  --margin " << fmt("%g", report.margin_threshold) << ", --logit-tolerance "
       << (report.logit_tolerance ? fmt("%g", *report.logit_tolerance) : std::string("off")) << "\n";
+  if (!report.chunks.empty()) {
+    out << "chunks: " << report.chunks.size() << " chunk graphs run in sequence:";
+    for (const std::string& chunk : report.chunks) out << " " << chunk;
+    out << "\n";
+  }
   for (const CaseReport& c : report.cases) summarize_case(c, out);
   out << "tokens matched " << report.tokens_matched << "/" << report.tokens_total << "\n";
   out << "verdict: " << (report.pass ? "PASS" : "FAIL") << "\n";

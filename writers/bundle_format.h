@@ -9,7 +9,7 @@ namespace hfb {
 inline constexpr const char* kBundleMagic = "hfbundle";
 /// Format version written by this build. Readers accept any minor of kBundleFormatMajor.
 inline constexpr uint32_t kBundleFormatMajor = 1;
-inline constexpr uint32_t kBundleFormatMinor = 1;  // 1.1: Manifest.text_graph
+inline constexpr uint32_t kBundleFormatMinor = 2;  // 1.1: Manifest.text_graph; 1.2: chunk boundaries
 /// Every tensor segment starts at a multiple of this many bytes of its (raw) file.
 inline constexpr uint64_t kBundleAlignment = 64;
 /// Entry name of the manifest inside a bundle directory or zip.

@@ -68,12 +68,15 @@ void graph_to_proto(const GraphData& graph, bundle::OpGraph* out) {
   for (const std::string& name : graph.taps) out->add_taps(name);
 }
 
-void chunk_graph_to_proto(const GraphData& chunk, bundle::Graph* out) {
+void chunk_graph_to_proto(const ChunkGraph& chunk, bundle::Graph* out) {
   out->Clear();
-  for (const Node& node : chunk.nodes) node_to_proto(node, out->add_nodes());
-  for (const ValueInfo& value : chunk.values) {
+  for (const Node& node : chunk.data.nodes) node_to_proto(node, out->add_nodes());
+  for (const ValueInfo& value : chunk.data.values) {
     if (value.kind == ValueKind::kInitializer) out->add_initializers(value.tensor);
   }
+  for (const std::string& name : chunk.inputs) out->add_inputs(name);
+  for (const std::string& name : chunk.outputs) out->add_outputs(name);
+  for (const std::string& name : chunk.imported_states) out->add_imported_states(name);
 }
 
 }  // namespace hfb

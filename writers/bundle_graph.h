@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "core/graph_split.h"
 #include "writers/bundle.pb.h"
 
 namespace hfb {
@@ -17,7 +18,8 @@ void graph_to_proto(const GraphData& graph, bundle::OpGraph* out);
 /// One node as stored in OpGraph.nodes and Chunk.graph.nodes.
 void node_to_proto(const Node& node, bundle::Node* out);
 
-/// A chunk's subgraph: its nodes (in whole-graph order) and the tensor names its initializers read.
-void chunk_graph_to_proto(const GraphData& chunk, bundle::Graph* out);
+/// A chunk's subgraph: its nodes (in whole-graph order), the tensor names its initializers read, and
+/// (format 1.2) its boundary inputs, outputs and imported states.
+void chunk_graph_to_proto(const ChunkGraph& chunk, bundle::Graph* out);
 
 }  // namespace hfb

@@ -12,7 +12,7 @@ Status store_manifest_graphs(const Graph& graph, const ChunkPlan* plan, bundle::
   HFB_TRY(std::vector<ChunkGraph> parts, partition_graph(graph, *plan));
   for (const ChunkGraph& part : parts) {
     for (bundle::Chunk& chunk : *manifest->mutable_chunks()) {
-      if (chunk.name() == part.chunk) chunk_graph_to_proto(part.data, chunk.mutable_graph());
+      if (chunk.name() == part.chunk) chunk_graph_to_proto(part, chunk.mutable_graph());
     }
   }
   return ok_status();

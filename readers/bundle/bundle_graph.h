@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/graph_split.h"
 #include "writers/bundle.pb.h"
 
 namespace hfb {
@@ -24,5 +25,14 @@ Result<Graph> graph_from_proto_validated(const bundle::OpGraph& proto, const std
 /// The text graph of a bundle (Manifest.text_graph). Fails with kNotFound when the bundle has none (a 1.0
 /// writer), else like graph_from_proto_validated.
 Result<Graph> bundle_text_graph(const Bundle& bundle);
+
+/// The chunk subgraphs of a bundle, in run order (readers/bundle/bundle_chunks.cpp): the manifest's
+/// per-chunk node lists (Chunk.graph.nodes) place every node of `text_graph` (bundle_text_graph) in a
+/// chunk, and split_graph derives each chunk's values, boundary inputs/outputs and imported states.
+/// When no chunk lists a node (the chunk plan did not run), one chunk holds the whole graph. Fails with
+/// kInvalidFile naming the manifest and the chunk for a listed node unknown to text_graph or stored
+/// differently there, a node listed twice or in no chunk, a node reading a value or state a later chunk
+/// produces, or stored boundary lists (format 1.2) that differ from the derived ones.
+Result<std::vector<ChunkGraph>> bundle_chunk_graphs(const Bundle& bundle, const Graph& text_graph);
 
 }  // namespace hfb

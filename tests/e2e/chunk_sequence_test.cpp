@@ -8,7 +8,8 @@
 #include "passes/chunk_plan.h"
 #include "readers/gemma4/text_graph_builder.h"
 #include "readers/model_reader.h"
-#include "tests/e2e/chunk_runner.h"
+#include "passes/chunk_partition.h"
+#include "validators/chunk_sequence.h"
 #include "validators/weight_store.h"
 
 namespace hfb {
@@ -39,7 +40,7 @@ size_t expect_same_logits(const ChunkRequest& request, int steps) {
   std::shared_ptr<const WeightStore> weights(std::move(*store));
   auto whole = GraphInterpreter::create(*graph, weights);
   EXPECT_TRUE(whole.ok()) << whole.error().to_string();
-  auto runner = ChunkRunner::create(*chunks, weights);
+  auto runner = ChunkSequence::create(*chunks, weights);
   EXPECT_TRUE(runner.ok()) << runner.error().to_string();
   if (!whole.ok() || !runner.ok()) return 0;
 
@@ -48,14 +49,15 @@ size_t expect_same_logits(const ChunkRequest& request, int steps) {
   for (int step = 0; step <= steps; ++step) {
     EXPECT_TRUE((*whole)->run(ids).ok());
     auto expected = (*whole)->read(kGraphLogits);
-    auto got = runner->step(ids, kGraphLogits);
+    EXPECT_TRUE((*runner)->step(ids, nullptr).ok());
+    auto got = (*runner)->value(kGraphLogits);
     EXPECT_TRUE(expected.ok() && got.ok()) << (got.ok() ? "" : got.error().to_string());
     if (!expected.ok() || !got.ok()) return 0;
     EXPECT_EQ(got->rows, static_cast<int64_t>(ids.size()));
     EXPECT_EQ(got->data, expected->data) << "step " << step;
     ids = {argmax_last_row(*expected)};
   }
-  return runner->names().size();
+  return (*runner)->names().size();
 }
 
 TEST(ChunkSequence, FourChunkPlanMatchesWholeGraph) {

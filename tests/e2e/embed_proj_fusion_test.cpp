@@ -8,7 +8,8 @@
 
 #include "passes/embed_proj_fusion.h"
 #include "readers/model_reader.h"
-#include "tests/e2e/chunk_runner.h"
+#include "passes/chunk_partition.h"
+#include "validators/chunk_sequence.h"
 #include "tests/e2e/pass_parity.h"
 
 namespace hfb {
@@ -159,15 +160,16 @@ TEST(EmbedProjFusion, FusedChunksInSequenceGiveTheWholeGraphsLogits) {
   ASSERT_TRUE((*whole)->run(s.both->prompt).ok());
   auto expected = (*whole)->read(kGraphLogits);
   ASSERT_TRUE(expected.ok());
-  auto runner = ChunkRunner::create(chunks, weights);
+  auto runner = ChunkSequence::create(chunks, weights);
   ASSERT_TRUE(runner.ok()) << runner.error().to_string();
-  EXPECT_EQ(runner->names(), (std::vector<std::string>{"audio", "vision", "embeddings", "decoder.0", "decoder.1",
+  EXPECT_EQ((*runner)->names(), (std::vector<std::string>{"audio", "vision", "embeddings", "decoder.0", "decoder.1",
                                                        "head"}));
-  auto got = runner->step(s.both->prompt, kGraphLogits, &s.both->media);
+  ASSERT_TRUE((*runner)->step(s.both->prompt, &s.both->media).ok());
+  auto got = (*runner)->value(kGraphLogits);
   ASSERT_TRUE(got.ok()) << got.error().to_string();
   EXPECT_EQ(got->data, expected->data);
   // The audio chunk handed over text-hidden-size soft tokens.
-  EXPECT_EQ(runner->values().at("audio_embedded").cols, s.model.config.text.hidden_size);
+  EXPECT_EQ((*runner)->values().at("audio_embedded").cols, s.model.config.text.hidden_size);
 }
 
 TEST(EmbedProjFusion, ParityUnchanged) {

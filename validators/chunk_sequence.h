@@ -1,0 +1,59 @@
+// Running a model as its chunk subgraphs in sequence (what a device runtime does with a chunked bundle):
+// one interpreter per chunk, boundary values handed over by name, KV states read from the chunk that
+// writes them, every cache committed only when all chunks of a step succeeded.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/graph_split.h"
+#include "validators/graph_interpreter.h"
+#include "validators/session.h"
+#include "validators/weight_store.h"
+
+namespace hfb {
+
+class ChunkSequence {
+ public:
+  /// One interpreter per non-empty chunk, in order; an imported state is read from the cache of the
+  /// earlier chunk that writes it. Fails like Graph::from_data and GraphInterpreter::create (naming the
+  /// chunk), or with kInvalidArgument if an imported state has no writer in an earlier chunk.
+  static Result<std::unique_ptr<ChunkSequence>> create(std::vector<ChunkGraph> chunks,
+                                                       std::shared_ptr<const WeightStore> weights);
+
+  /// Clears every cache; positions restart at 0.
+  void reset();
+  /// Runs every chunk on `ids` (positions follow the committed ones), handing boundary values over, then
+  /// commits every cache. `media` (may be null) goes to every chunk (GraphInterpreter::set_media). On
+  /// failure nothing is committed and the error names the chunk.
+  Status step(const std::vector<int64_t>& ids, const MediaInputs* media);
+  /// A boundary value, graph output or tap of the last step. Fails with kNotFound if no chunk produced it.
+  Result<Matrix> value(const std::string& name) const;
+  /// True if some chunk reads a media input (input_features / pixel_values).
+  bool takes_media() const;
+  /// Names of the non-empty chunks, in run order.
+  const std::vector<std::string>& names() const { return names_; }
+  /// Values handed over at the boundaries in the last step, by name.
+  const std::map<std::string, Matrix>& values() const { return values_; }
+
+ private:
+  ChunkSequence() = default;
+  Status run_chunk(size_t c, const std::vector<int64_t>& ids, const MediaInputs* media);
+
+  std::vector<ChunkGraph> chunks_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<GraphInterpreter>> interpreters_;
+  std::map<std::string, Matrix> values_;
+};
+
+/// A greedy-decoding Session over `chunks` (split_graph of a whole graph whose output is "logits" [L, V]);
+/// `taps` are the whole graph's tap names (captured after prefill from the chunks that produce them).
+/// Fails like ChunkSequence::create, or with kInvalidArgument if no chunk outputs an [L, V] "logits".
+Result<std::unique_ptr<Session>> make_chunked_session(std::vector<ChunkGraph> chunks,
+                                                      std::shared_ptr<const WeightStore> weights, int num_layers,
+                                                      std::vector<std::string> taps);
+
+}  // namespace hfb
