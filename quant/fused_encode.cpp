@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "quant/fused_rows.h"
 #include "quant/quant_internal.h"
 
 namespace hfb {
@@ -19,21 +20,9 @@ namespace {
 
 using quant_internal::parallel_for;
 
-constexpr int kLanes = 8;
-
-/// Per-lane partial sums of one row: lane l takes the elements i with i % kLanes == l.
-struct RowLanes {
-  float sse[kLanes] = {}, signal[kLanes] = {}, max_err[kLanes] = {}, max_abs[kLanes] = {};
-};
-
-/// One element into lane l (the row tails, and every element without SSE2).
-inline void lane_add(RowLanes* lanes, int l, float v, float y) {
-  const float e = v - y;
-  lanes->sse[l] += e * e;
-  lanes->signal[l] += v * v;
-  lanes->max_err[l] = std::max(lanes->max_err[l], std::fabs(e));
-  lanes->max_abs[l] = std::max(lanes->max_abs[l], std::fabs(v));
-}
+using fused_internal::kLanes;
+using fused_internal::lane_add;
+using fused_internal::RowLanes;
 
 QuantMetrics lanes_total(const RowLanes& lanes, int64_t n) {
   QuantMetrics m;
@@ -181,17 +170,8 @@ inline __m128i int8_codes(__m128 x, __m128 inv) {
   return _mm_sub_epi32(_mm_xor_si128(r, neg), neg);
 }
 
-/// One bf16 row to int8 codes with one f16 scale (2 bytes at `scale`), decoded and measured into `lanes`.
-/// False (nothing meaningful written) for non-finite input or an f16 scale overflow.
-bool int8_row(const uint16_t* p, int64_t cols, int8_t* q, uint8_t* scale, RowLanes* lanes) {
-  const uint16_t bits = bf16_absmax_bits(p, cols);
-  if (bits >= 0x7F80) return false;
-  const uint16_t h = f32_to_f16(bf16_to_f32(bits) / 127.0f);
-  const float s = f16_to_f32(h);
-  if (!std::isfinite(s)) return false;
-  scale[0] = static_cast<uint8_t>(h & 0xFF);
-  scale[1] = static_cast<uint8_t>(h >> 8);
-  const float inv = s != 0.0f ? 1.0f / s : 0.0f;
+/// int8 codes of whole groups of 8 elements, decoded and measured; the first element not done.
+int64_t int8_body(const uint16_t* p, int64_t cols, float inv, float s, int8_t* q, RowLanes* lanes) {
   const __m128 vinv = _mm_set1_ps(inv), vs = _mm_set1_ps(s);
   LaneAcc acc;
   int64_t i = 0;
@@ -205,6 +185,21 @@ bool int8_row(const uint16_t* p, int64_t cols, int8_t* q, uint8_t* scale, RowLan
     acc.add(1, x1, _mm_mul_ps(_mm_cvtepi32_ps(c1), vs));
   }
   acc.store(lanes);
+  return i;
+}
+
+/// One bf16 row to int8 codes with one f16 scale (2 bytes at `scale`), decoded and measured into `lanes`.
+/// False (nothing meaningful written) for non-finite input or an f16 scale overflow.
+bool int8_row(const uint16_t* p, int64_t cols, int8_t* q, uint8_t* scale, RowLanes* lanes, bool avx2) {
+  const uint16_t bits = avx2 ? fused_internal::bf16_absmax_bits_avx2(p, cols) : bf16_absmax_bits(p, cols);
+  if (bits >= 0x7F80) return false;
+  const uint16_t h = f32_to_f16(bf16_to_f32(bits) / 127.0f);
+  const float s = f16_to_f32(h);
+  if (!std::isfinite(s)) return false;
+  scale[0] = static_cast<uint8_t>(h & 0xFF);
+  scale[1] = static_cast<uint8_t>(h >> 8);
+  const float inv = s != 0.0f ? 1.0f / s : 0.0f;
+  int64_t i = avx2 ? fused_internal::int8_body_avx2(p, cols, inv, s, q, lanes) : int8_body(p, cols, inv, s, q, lanes);
   for (; i < cols; ++i) {
     const float x = bf16_to_f32(p[i]);
     float r = quant_internal::round_half_away(x * inv);
@@ -214,6 +209,7 @@ bool int8_row(const uint16_t* p, int64_t cols, int8_t* q, uint8_t* scale, RowLan
   }
   return true;
 }
+
 #endif  // __SSE2__
 
 bool is_int8_per_row(Scheme scheme, const QuantParams& p) {
@@ -222,25 +218,28 @@ bool is_int8_per_row(Scheme scheme, const QuantParams& p) {
 
 /// Rows [begin, end) of a fused input into `out`; rows that need quantize()'s error get faults[r] = 1.
 void fused_rows(const SourceMatrix& src, EncodedTensor* out, int64_t begin, int64_t end,
-                std::vector<QuantMetrics>* rows, std::vector<uint8_t>* faults) {
+                std::vector<QuantMetrics>* rows, std::vector<uint8_t>* faults, bool use_avx2) {
 #if defined(__SSE2__)
   const int64_t cols = src.cols, stride = out->row_stride();
+  const bool avx2 = use_avx2 && fused_internal::cpu_has_avx2();
   for (int64_t r = begin; r < end; ++r) {
     const uint16_t* p = static_cast<const uint16_t*>(src.data) + r * cols;
     uint8_t* codes = out->codes.data() + r * stride;
     RowLanes lanes;
-    if (out->scheme == Scheme::kQ4_0) {
+    if (out->scheme == Scheme::kQ4_0 && avx2) {
+      fused_internal::q4_0_row_avx2(p, cols, codes, &lanes);
+    } else if (out->scheme == Scheme::kQ4_0) {
       LaneAcc acc;
       q4_0_row(p, cols, codes, &acc);
       acc.store(&lanes);
-    } else if (!int8_row(p, cols, reinterpret_cast<int8_t*>(codes), out->scales.data() + r * 2, &lanes)) {
+    } else if (!int8_row(p, cols, reinterpret_cast<int8_t*>(codes), out->scales.data() + r * 2, &lanes, avx2)) {
       (*faults)[static_cast<size_t>(r)] = 1;
       continue;
     }
     (*rows)[static_cast<size_t>(r)] = lanes_total(lanes, cols);
   }
 #else
-  (void)src, (void)out, (void)begin, (void)end, (void)rows, (void)faults;
+  (void)src, (void)out, (void)begin, (void)end, (void)rows, (void)faults, (void)use_avx2;
 #endif
 }
 
@@ -305,7 +304,8 @@ bool fused_encode_supported(Scheme scheme, const SourceMatrix& src, const QuantP
 #endif
 }
 
-Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params) {
+Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
+                                                FusedIsa isa) {
   if (!fused_encode_supported(scheme, src, params)) return quantize_then_measure(scheme, src, params);
   HFB_TRY(check_quantizable(scheme, src, params));
   EncodedTensor out;
@@ -320,7 +320,7 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
   std::vector<QuantMetrics> rows(static_cast<size_t>(src.rows));
   std::vector<uint8_t> faults(static_cast<size_t>(src.rows), 0);
   parallel_for(src.rows, params.num_threads,
-               [&](int64_t begin, int64_t end) { fused_rows(src, &out, begin, end, &rows, &faults); });
+               [&](int64_t begin, int64_t end) { fused_rows(src, &out, begin, end, &rows, &faults, isa == FusedIsa::kBest); });
   if (std::find(faults.begin(), faults.end(), 1) != faults.end()) {
     return quantize_then_measure(scheme, src, params);  // quantize() names the first bad row
   }

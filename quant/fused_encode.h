@@ -16,12 +16,17 @@ QuantMetrics row_error_lanes(const float* x, const float* y, int64_t n);
 /// q4_0 (cols % 32 == 0) or int8 with one f16 scale per row (params as normalize_params stores them).
 bool fused_encode_supported(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
 
+/// Which row kernels the fused path may use: the best this CPU runs (AVX2 on x86-64 when present), or SSE2
+/// only (tests compare the two; the results are bit-identical).
+enum class FusedIsa { kBest, kSse2 };
+
 /// quantize(scheme, src, params) (codes, scales, LUT byte-identical to it, whatever params.compute_metrics
 /// says) with `metrics` = the row_error_lanes figures of every row against its decoded values, summed in
 /// row order: independent of params.num_threads. Fused inputs (fused_encode_supported) are widened,
 /// encoded, decoded and measured row by row on params.num_threads threads; others are quantized, then
 /// decoded and measured. Fails exactly as quantize() (bad shape or params, non-finite int8 input, f16
 /// scale overflow).
-Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
+Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
+                                                FusedIsa isa = FusedIsa::kBest);
 
 }  // namespace hfb

@@ -72,14 +72,18 @@ void expect_fused_equals_unfused(Scheme scheme, int64_t rows, int64_t cols, bool
   auto reference = quantize_reference(scheme, fused_src, params);
   ASSERT_TRUE(reference.ok()) << reference.error().to_string();
   EXPECT_EQ(unfused->codes, reference->codes);
-  for (int threads : {1, 2}) {
-    params.num_threads = threads;
-    auto fused = quantize_with_row_metrics(scheme, fused_src, params);
-    ASSERT_TRUE(fused.ok()) << fused.error().to_string();
-    EXPECT_EQ(fused->codes, reference->codes) << scheme_name(scheme) << " threads " << threads;
-    EXPECT_EQ(fused->scales, reference->scales) << scheme_name(scheme) << " threads " << threads;
-    EXPECT_TRUE(validate_encoded(*fused).ok());
-    expect_same_metrics(fused->metrics, unfused->metrics);
+  for (FusedIsa isa : {FusedIsa::kBest, FusedIsa::kSse2}) {  // kBest is AVX2 on most x86-64 CPUs
+    for (int threads : {1, 2}) {
+      params.num_threads = threads;
+      auto fused = quantize_with_row_metrics(scheme, fused_src, params, isa);
+      ASSERT_TRUE(fused.ok()) << fused.error().to_string();
+      const std::string what = std::string(scheme_name(scheme)) + (isa == FusedIsa::kSse2 ? " sse2" : " best") +
+                               " threads " + std::to_string(threads);
+      EXPECT_EQ(fused->codes, reference->codes) << what;
+      EXPECT_EQ(fused->scales, reference->scales) << what;
+      EXPECT_TRUE(validate_encoded(*fused).ok());
+      expect_same_metrics(fused->metrics, unfused->metrics);
+    }
   }
   EXPECT_EQ(unfused->metrics.num_weights, rows * cols);
   EXPECT_GT(unfused->metrics.sse, 0.0);
@@ -92,10 +96,13 @@ TEST(FusedEncode, Q4_0Bf16EqualsReferenceBytesAndUnfusedFigures) {
 TEST(FusedEncode, Q4_0Bf16WithNanAndInfEqualsReferenceBytes) {
   const std::vector<uint16_t> bf16 = bf16_data(9, 128, true, 5);
   const SourceMatrix src = matrix(bf16.data(), DTypeId::kBF16, 9, 128);
-  auto fused = quantize_with_row_metrics(Scheme::kQ4_0, src, QuantParams{});
   auto reference = quantize_reference(Scheme::kQ4_0, src, QuantParams{});
-  ASSERT_TRUE(fused.ok() && reference.ok());
-  EXPECT_EQ(fused->codes, reference->codes);
+  ASSERT_TRUE(reference.ok());
+  for (FusedIsa isa : {FusedIsa::kBest, FusedIsa::kSse2}) {
+    auto fused = quantize_with_row_metrics(Scheme::kQ4_0, src, QuantParams{}, isa);
+    ASSERT_TRUE(fused.ok());
+    EXPECT_EQ(fused->codes, reference->codes);
+  }
 }
 
 TEST(FusedEncode, Int8PerRowBf16EqualsReferenceBytesAndUnfusedFigures) {
