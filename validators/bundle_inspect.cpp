@@ -106,10 +106,15 @@ json chunks_json(const Bundle& bundle) {
   const auto& protos = bundle.manifest().chunks();
   for (size_t i = 0; i < bundle.chunks().size(); ++i) {
     const BundleChunkInfo& c = bundle.chunks()[i];
-    const int nodes = i < static_cast<size_t>(protos.size()) ? protos[static_cast<int>(i)].graph().nodes_size() : 0;
+    const bundle::Graph empty;
+    const bundle::Graph& g = i < static_cast<size_t>(protos.size()) ? protos[static_cast<int>(i)].graph() : empty;
     chunks.push_back({{"name", c.name}, {"kind", c.kind}, {"first_layer", c.first_layer},
                       {"end_layer", c.end_layer}, {"file", c.file}, {"inputs", c.inputs},
-                      {"outputs", c.outputs}, {"state", c.state}, {"num_nodes", nodes},
+                      {"outputs", c.outputs}, {"state", c.state}, {"num_nodes", g.nodes_size()},
+                      {"graph_inputs", std::vector<std::string>(g.inputs().begin(), g.inputs().end())},
+                      {"graph_outputs", std::vector<std::string>(g.outputs().begin(), g.outputs().end())},
+                      {"imported_states",
+                       std::vector<std::string>(g.imported_states().begin(), g.imported_states().end())},
                       {"num_tensors", tensors_per_chunk[c.name]}});
   }
   return chunks;

@@ -60,10 +60,18 @@ void append_files_and_chunks(const Bundle& bundle, std::string* out) {
                    m.text_graph().nodes_size(), m.text_graph().values_size(), m.text_graph().states_size());
   }
   *out += format("chunks: %zu\n", bundle.chunks().size());
-  for (const BundleChunkInfo& c : bundle.chunks()) {
+  for (int i = 0; i < static_cast<int>(bundle.chunks().size()); ++i) {
+    const BundleChunkInfo& c = bundle.chunks()[static_cast<size_t>(i)];
     *out += format("  %-10s %-9s layers [%d, %d)  file %s  in %s  out %s  state %zu\n", c.name.c_str(),
                    c.kind.c_str(), c.first_layer, c.end_layer, c.file.c_str(), join(c.inputs).c_str(),
                    join(c.outputs).c_str(), c.state.size());
+    if (i >= m.chunks_size() || m.chunks(i).graph().nodes_size() == 0) continue;
+    const bundle::Graph& g = m.chunks(i).graph();
+    const std::vector<std::string> in(g.inputs().begin(), g.inputs().end());
+    const std::vector<std::string> outs(g.outputs().begin(), g.outputs().end());
+    const std::vector<std::string> imported(g.imported_states().begin(), g.imported_states().end());
+    *out += format("    graph: %d nodes  reads %s  hands on %s  imports %s\n", g.nodes_size(), join(in).c_str(),
+                   join(outs).c_str(), imported.empty() ? "-" : join(imported).c_str());
   }
 }
 
