@@ -87,6 +87,13 @@ TEST_F(InspectBundle, JsonListsEveryTensorAndTheManifest) {
   EXPECT_EQ(j["config"]["architecture"], "Gemma4ForCausalLM");
   EXPECT_EQ(j["config"]["text"]["num_hidden_layers"], 4);
   EXPECT_FALSE(j["chunks"].empty());
+  // Each chunk's graph boundary: a decoder chunk of a KV-shared layer imports its source layer's cache.
+  std::set<std::string> imported;
+  for (const json& c : j["chunks"]) {
+    for (const json& s : c["imported_states"]) imported.insert(s.get<std::string>());
+    if (c["num_nodes"].get<int>() > 0) EXPECT_FALSE(c["graph_outputs"].empty()) << c.dump();
+  }
+  EXPECT_FALSE(imported.empty());
   EXPECT_FALSE(j["files"].empty());
   EXPECT_TRUE(j["passes"].is_array());
   EXPECT_TRUE(j["coverage"].is_array());
@@ -112,7 +119,7 @@ TEST_F(InspectBundle, TextReportAndChecksums) {
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_NE(o.err.find("checksums ok"), std::string::npos) << o.err;
   for (const char* line : {"format: 1.", "source: sample", "config: Gemma4ForCausalLM", "chunks: ", "files: ",
-                           "tensors: ", "model.embed_tokens.weight  BF16 [512, 64]", "passes: ", "coverage: "}) {
+                           "tensors: ", "model.embed_tokens.weight  BF16 [512, 64]", "imports kv.", "passes: ", "coverage: "}) {
     EXPECT_NE(o.out.find(line), std::string::npos) << line << "\n" << o.out;
   }
 }
