@@ -1,6 +1,7 @@
 // bench/convert: writes a synthetic bf16 checkpoint with the real Gemma 4 E2B text shapes (optionally fewer
 // layers), runs `hfbundle convert --quant q4_0` on it for two sizes and prints wall time, GB/s, peak RSS
-// and the slope between the sizes (peak RSS must not grow with checkpoint size). Not a ctest test.
+// and the slope between the sizes (peak RSS must not grow with checkpoint size), with the child's CPU seconds
+// (user + sys, and sys alone) and the 1-minute load average after each run. Not a ctest test.
 //
 //   hfb_convert_bench [--layers A,B] [--dir DIR] [--hfbundle PATH] [--keep]
 #include <sys/resource.h>
@@ -169,6 +170,7 @@ struct Run {
   uint64_t source_bytes = 0;
   double wall = 0;
   double cpu = 0;  // user + system seconds of the child (wall time is inflated when the machine is shared)
+  double sys = 0;  // of which system: mostly the kernel filling fresh page-cache pages with the output
   double peak_rss_mib = 0;
 };
 
@@ -187,8 +189,9 @@ bool run_convert(const std::string& hfbundle, const std::string& src, const std:
   if (::wait4(pid, &status, 0, &usage) != pid) return false;
   run->wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   run->peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-  run->cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  run->sys = static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) * 1e-6;
+  run->cpu = run->sys + static_cast<double>(usage.ru_utime.tv_sec) +
+             static_cast<double>(usage.ru_utime.tv_usec) * 1e-6;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -247,13 +250,16 @@ bool run_size(const BenchArgs& args, int layers, Run* run) {
     std::printf("convert_bench: cannot write %s (disk full?)\n", src.c_str());
     return false;
   }
+  ::sync();  // the checkpoint stays in the page cache, but its writeback no longer competes with the convert
   const std::string out = src + ".hfb";
   if (!run_convert(args.hfbundle, src, out, run)) {
     std::printf("convert_bench: hfbundle convert failed for %s\n", src.c_str());
     return false;
   }
-  std::printf("%7d %10.2f %10.2f %9.2f %10.2f %12.0f\n", layers, run->source_bytes / 1e9, run->wall,
-              run->source_bytes / 1e9 / run->wall, run->cpu, run->peak_rss_mib);
+  double load[1] = {0};
+  if (::getloadavg(load, 1) != 1) load[0] = -1;  // the machine's 1-minute load right after the run
+  std::printf("%7d %10.2f %10.2f %9.2f %10.2f %9.2f %12.0f %6.2f\n", layers, run->source_bytes / 1e9, run->wall,
+              run->source_bytes / 1e9 / run->wall, run->cpu, run->sys, run->peak_rss_mib, load[0]);
   std::fflush(stdout);
   return args.keep || std::system(("rm -rf '" + src + "' '" + out + "'").c_str()) == 0;
 }
@@ -270,7 +276,8 @@ int main(int argc, char** argv) {
   if (!enough_disk(args)) return 1;
   std::printf("convert_bench: E2B text shapes (hidden 1536, vocab 262144, PLE 256/layer, global head dim 512), "
               "bf16, --quant q4_0, %s, %.1f GB free\n", args.hfbundle.c_str(), free_gb(args.dir));
-  std::printf("%7s %10s %10s %9s %10s %12s\n", "layers", "source GB", "wall s", "GB/s", "CPU s", "peak RSS MiB");
+  std::printf("%7s %10s %10s %9s %10s %9s %12s %6s\n", "layers", "source GB", "wall s", "GB/s", "CPU s", "of: sys",
+              "peak RSS MiB", "load");
   std::vector<Run> runs(2);
   for (size_t i = 0; i < 2; ++i) {
     if (!run_size(args, args.sizes[i], &runs[i])) return 1;
