@@ -1,6 +1,7 @@
 // Graph construction, validation on insert, and the readable to_text() listing.
 #include "core/graph.h"
 
+#include <algorithm>
 #include <array>
 #include <sstream>
 
@@ -220,6 +221,19 @@ Result<Graph> Graph::from_data(const GraphData& data) {
   for (const std::string& name : data.outputs) HFB_TRY(graph.mark_output(name));
   for (const std::string& name : data.taps) HFB_TRY(graph.mark_tap(name));
   return graph;
+}
+
+Result<Graph> respecialize(const GraphData& data, const std::map<std::string, std::vector<int64_t>>& input_dims) {
+  GraphData copy = data;
+  for (const auto& [name, dims] : input_dims) {
+    auto it = std::find_if(copy.values.begin(), copy.values.end(),
+                           [&](const ValueInfo& v) { return v.name == name && v.kind == ValueKind::kInput; });
+    if (it == copy.values.end()) {
+      return Error(ErrorCode::kNotFound, "graph: respecialize: '" + name + "' is not a graph input");
+    }
+    it->dims = dims;
+  }
+  return Graph::from_data(copy);
 }
 
 std::string Graph::to_text() const {

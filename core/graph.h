@@ -37,7 +37,8 @@ namespace hfb {
 ///   gelu_tanh  (x), silu (x)                                                     -> x
 ///   softcap    (x)                                   attrs cap   (tanh(x/cap)*cap)   -> x
 ///   clamp      (x)                                   attrs min, max             -> x
-///   reshape    (x)                                   attrs shape (ints; kSeqDim keeps the symbolic dim) -> shape
+///   reshape    (x)                                   attrs shape (ints; kSeqDim keeps the symbolic dim; 0 copies
+///                                                     x's dim at that index, as ONNX) -> shape
 ///   slice      (x)                                   attrs axis, start, end (static axis) -> x with axis end-start
 ///   concat     (a, b, ...)                           attrs axis                 -> sum along axis
 /// Multimodal ops (docs/multimodal.md; shapes in core/graph_shapes_media.cpp, kernels in validators/kernels_{audio,vision}.h):
@@ -58,7 +59,8 @@ namespace hfb {
 ///   rope_2d    (x [P,H,D], positions [P,2] I64)      attrs theta            -> x
 ///   masked_attention (q [N,Hq,D], k [N,Hkv,D], v, mask [N]) attrs num_heads, num_kv_heads, head_dim, scaling
 ///              (bidirectional, keys with mask 0 excluded) -> q
-///   position_pool (x [P,D], positions [P,2] I64)    attrs kernel, length   -> [length,D]
+///   position_pool (x [P,D], positions [P,2] I64)    attrs kernel (P a multiple of kernel^2; optional `length`,
+///                                                     older graphs, must equal P/kernel^2) -> [P/kernel^2,D]
 ///   standardize (x [...,D], bias [D], scale [D])     (x-bias)*scale         -> x
 ///   scatter_tokens (embeds [L,D], ids [L] I64, soft [N,D], mask [N] | "") attrs token_id: the k-th position
 ///              holding token_id gets the k-th soft row with mask 1 -> embeds
@@ -206,5 +208,12 @@ class Graph {
   std::map<std::string, size_t> state_index_;
   std::map<std::string, bool> state_written_;
 };
+
+/// `data` with the listed graph inputs given new dims (e.g. another prompt's media sizes), every node's
+/// output dims re-inferred (Graph::from_data). Sizes that depend on an input are relative in the IR (reshape
+/// 0 = copy, position_pool length from rows, stride_rows/conv2d from their input), so one graph serves every
+/// size. Fails with kNotFound if a name is not a graph input, else like Graph::from_data naming the first
+/// node whose shapes no longer fit.
+Result<Graph> respecialize(const GraphData& data, const std::map<std::string, std::vector<int64_t>>& input_dims);
 
 }  // namespace hfb

@@ -133,9 +133,23 @@ Result<int64_t> static_product(const Node& node, const Dims& dims, bool* symboli
   return product;
 }
 
+// `shape` with every 0 replaced by the input's dim at that index (ONNX Reshape, allowzero = 0).
+Result<Dims> resolve_reshape(const Node& node, const Dims& input) {
+  Dims shape = node.attr_ints("shape");
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] != 0) continue;
+    if (i >= input.size()) {
+      return shape_error(node, "shape " + dims_to_string(shape) + " copies dim " + std::to_string(i) + " of " +
+                                   dims_to_string(input) + ", which has no such dim");
+    }
+    shape[i] = input[i];
+  }
+  return shape;
+}
+
 Result<Dims> infer_reshape(const Node& node, const std::vector<const ValueInfo*>& in) {
   HFB_TRY(expect_inputs(node, in, 1, 1));
-  Dims shape = node.attr_ints("shape");
+  HFB_TRY(Dims shape, resolve_reshape(node, in[0]->dims));
   bool in_symbolic = false, out_symbolic = false;
   HFB_TRY(int64_t in_count, static_product(node, in[0]->dims, &in_symbolic));
   HFB_TRY(int64_t out_count, static_product(node, shape, &out_symbolic));

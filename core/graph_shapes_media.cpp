@@ -169,11 +169,15 @@ Result<Dims> infer_vision_positions(const Node& node, const Inputs& in) {
     }
     return x;
   }
-  // position_pool
-  int64_t kernel = node.attr_int("kernel", 0), length = node.attr_int("length", 0);
-  if (in[0]->dims.size() != 2 || kernel <= 0 || length <= 0 || kernel * kernel * length != in[0]->dims[0]) {
+  // position_pool: length = rows / kernel^2; an explicit `length` (older graphs) must agree.
+  const int64_t kernel = node.attr_int("kernel", 0), rows = in[0]->dims[0];
+  const int64_t area = kernel * kernel;
+  const int64_t length = area > 0 ? rows / area : 0;
+  const int64_t stated = node.attr_int("length", length);
+  if (in[0]->dims.size() != 2 || kernel <= 0 || length <= 0 || area * length != rows || stated != length) {
     return media_error(node, "x " + dims_to_string(in[0]->dims) + " cannot be pooled to length " +
-                                 std::to_string(length) + " with kernel " + std::to_string(kernel));
+                                 std::to_string(stated) + " with kernel " + std::to_string(kernel) +
+                                 " (rows must be a positive multiple of kernel^2)");
   }
   return Dims{length, in[0]->dims[1]};
 }

@@ -19,7 +19,7 @@ class AudioBuilder {
   AudioBuilder(Graph* graph, const AudioConfig& audio, const TensorTable& tensors, bool clipped)
       : graph_(graph), cfg_(audio), ctx_(graph, &tensors, "model.audio_tower.", clipped) {}
 
-  Result<AudioTowerValues> build(int text_hidden, int64_t frames);
+  Result<AudioTowerValues> build(int text_hidden);
 
  private:
   std::string name(int layer, const std::string& what) const {
@@ -27,7 +27,7 @@ class AudioBuilder {
   }
   Result<std::string> clamp(const std::string& x, const std::string& out);
   Result<std::string> norm(const std::string& x, const std::string& weight, double eps, const std::string& out);
-  Result<std::pair<std::string, std::string>> subsample(int64_t frames);
+  Result<std::pair<std::string, std::string>> subsample();
   Result<std::string> feed_forward(int layer, const std::string& which, const std::string& x);
   Result<std::string> attention(int layer, const std::string& x, const std::string& rel, const std::string& mask);
   Result<std::string> light_conv(int layer, const std::string& x);
@@ -54,9 +54,10 @@ Result<std::string> AudioBuilder::norm(const std::string& x, const std::string& 
   return ctx_.op(OpType::kRmsNorm, {x, w}, {{"eps", eps}}, out);
 }
 
-Result<std::pair<std::string, std::string>> AudioBuilder::subsample(int64_t frames) {
+Result<std::pair<std::string, std::string>> AudioBuilder::subsample() {
   const int64_t mels = graph_->find_value(kGraphInputFeatures)->dims[1];
-  HFB_TRY(std::string x, ctx_.op(OpType::kReshape, {kGraphInputFeatures}, {{"shape", std::vector<int64_t>{frames, mels, 1}}},
+  // 0 in a reshape shape copies the input's dim: the frame count stays relative (core/graph.h).
+  HFB_TRY(std::string x, ctx_.op(OpType::kReshape, {kGraphInputFeatures}, {{"shape", std::vector<int64_t>{0, mels, 1}}},
                                  "audio.sub.input"));
   std::string mask = kGraphInputFeaturesMask;
   for (int i = 0; i < 2; ++i) {
@@ -72,7 +73,7 @@ Result<std::pair<std::string, std::string>> AudioBuilder::subsample(int64_t fram
     HFB_TRY(mask, ctx_.op(OpType::kStrideRows, {mask}, {{"stride", int64_t{2}}}, tag + "mask"));
   }
   const auto& dims = graph_->find_value(x)->dims;
-  HFB_TRY(auto flat, ctx_.op(OpType::kReshape, {x}, {{"shape", std::vector<int64_t>{dims[0], dims[1] * dims[2]}}},
+  HFB_TRY(auto flat, ctx_.op(OpType::kReshape, {x}, {{"shape", std::vector<int64_t>{0, dims[1] * dims[2]}}},
                              "audio.sub.flat"));
   HFB_TRY(std::string proj_w, ctx_.weight("subsample_conv_projection.input_proj_linear.weight"));
   HFB_TRY(auto out, ctx_.op(OpType::kLinear, {flat, proj_w}, {}, "audio_subsample_output"));
@@ -96,8 +97,7 @@ Result<std::string> AudioBuilder::attention(int i, const std::string& x, const s
                                             const std::string& mask) {
   const std::string base = "layers." + std::to_string(i) + ".self_attn.";
   const int64_t heads = cfg_.num_attention_heads, head_dim = cfg_.hidden_size / cfg_.num_attention_heads;
-  const int64_t frames = graph_->find_value(x)->dims[0];
-  std::vector<int64_t> shape{frames, heads, head_dim};
+  std::vector<int64_t> shape{0, heads, head_dim};  // frames copied from the input
   HFB_TRY(auto q, ctx_.clipped_linear(x, base + "q_proj", name(i, "q")));
   HFB_TRY(auto k, ctx_.clipped_linear(x, base + "k_proj", name(i, "k")));
   HFB_TRY(auto v, ctx_.clipped_linear(x, base + "v_proj", name(i, "v")));
@@ -122,7 +122,7 @@ Result<std::string> AudioBuilder::attention(int i, const std::string& x, const s
                    {"inverted_mask", int64_t{1}}};  // HF eager: logical_not of a 0/min float mask
   HFB_TRY(auto context, ctx_.op(OpType::kLocalAttention, {q_scaled, k_scaled, v_heads, rel_heads, mask}, attrs,
                                 name(i, "attn")));
-  HFB_TRY(auto merged, ctx_.op(OpType::kReshape, {context}, {{"shape", std::vector<int64_t>{frames, heads * head_dim}}},
+  HFB_TRY(auto merged, ctx_.op(OpType::kReshape, {context}, {{"shape", std::vector<int64_t>{0, heads * head_dim}}},
                                name(i, "attn_merged")));
   return ctx_.clipped_linear(merged, base + "post", name(i, "attn_out"));
 }
@@ -157,7 +157,7 @@ Result<std::string> AudioBuilder::conformer_layer(int i, const std::string& x, c
   return norm(out_clamped, base + "norm_out.weight", 1e-6, audio_layer_tap(i));
 }
 
-Result<AudioTowerValues> AudioBuilder::build(int text_hidden, int64_t frames) {
+Result<AudioTowerValues> AudioBuilder::build(int text_hidden) {
   if (cfg_.hidden_act == "gelu_pytorch_tanh" || cfg_.hidden_act == "gelu_tanh") {
     act_ = OpType::kGeluTanh;
   } else if (cfg_.hidden_act != "silu" && cfg_.hidden_act != "swish") {
@@ -167,7 +167,7 @@ Result<AudioTowerValues> AudioBuilder::build(int text_hidden, int64_t frames) {
       cfg_.attention_chunk_size <= 0 || cfg_.attention_context_left < 1) {
     return Error(ErrorCode::kInvalidArgument, "gemma4 audio graph: invalid attention config");
   }
-  HFB_TRY(auto sub, subsample(frames));
+  HFB_TRY(auto sub, subsample());
   const int64_t context = cfg_.attention_chunk_size + cfg_.attention_context_left - 1 + cfg_.attention_context_right;
   HFB_TRY(auto rel, ctx_.op(OpType::kSinusoidPositions, {},
                             {{"count", context / 2 + 1}, {"dim", static_cast<int64_t>(cfg_.hidden_size)}},
@@ -213,7 +213,7 @@ Result<AudioTowerValues> add_gemma4_audio_tower(Graph* graph, const AudioConfig&
   HFB_TRY(graph->add_input(kGraphInputFeatures, DTypeId::kF32, {frames, mels}));
   HFB_TRY(graph->add_input(kGraphInputFeaturesMask, DTypeId::kF32, {frames}));
   AudioBuilder builder(graph, audio, tensors, clipped);
-  return builder.build(text_hidden, frames);
+  return builder.build(text_hidden);
 }
 
 }  // namespace hfb

@@ -27,10 +27,9 @@ Status add_towers(Graph* graph, const ModelConfig& config, const TensorTable& te
       return Error(ErrorCode::kInvalidArgument, "gemma4 graph: image input for a model without a vision tower");
     }
     bool clipped = config.vision->use_clipped_linears || options.clip_vision_regardless_of_flag;
-    HFB_TRY(auto embedded, add_gemma4_vision_tower(graph, *config.vision, text_hidden, tensors, media.image_patches,
-                                                   media.image_soft_tokens, clipped,
-                                                   options.clip_vision_regardless_of_flag));
-    soft->push_back({embedded, "", config.image_token_id});
+    HFB_TRY(auto vision, add_gemma4_vision_tower(graph, *config.vision, text_hidden, tensors, media.image_patches,
+                                                 clipped, options.clip_vision_regardless_of_flag));
+    soft->push_back({vision.embedded, vision.mask, config.image_token_id});
   }
   if (media.audio_frames > 0) {
     if (!config.audio || config.audio_token_id < 0) {

@@ -11,11 +11,14 @@
 
 namespace hfb {
 
-/// The static sizes of one prompt's media (the tower subgraphs have static dims).
+/// The media sizes a graph is built at. Tower dims are static but relative: a graph built at any sizes is
+/// re-targeted to another prompt's sizes by respecialize() (core/graph.h) on its media inputs.
 struct MediaDims {
   int64_t audio_frames = 0;       ///< T of input_features; 0: no audio tower in the graph
-  int64_t image_patches = 0;      ///< P of pixel_values; 0: no vision tower
-  int64_t image_soft_tokens = 0;  ///< valid pooled tokens = valid patches / k^2 (what the image placeholders take)
+  int64_t image_patches = 0;      ///< P of pixel_values (a multiple of pooling_kernel^2); 0: no vision tower
+  /// Valid pooled tokens = valid patches / k^2 (what the image placeholders take). Informative only: the
+  /// graph keeps all P/k^2 pooled rows and masks the padding ones out of the scatter.
+  int64_t image_soft_tokens = 0;
 };
 
 struct MultimodalGraphOptions {
@@ -25,9 +28,10 @@ struct MultimodalGraphOptions {
 };
 
 /// The text graph (build_gemma4_text_graph) plus, for each medium with non-zero dims, its tower, embedder and
-/// a scatter_tokens node: "hidden_states.0" becomes the token embedding (placeholders embedded as pad) with
-/// image soft tokens then audio soft tokens written into the image_token_id / audio_token_id positions; the
-/// PLE projection then reads the merged embedding. Without media this is the text graph.
+/// a scatter_tokens node (with the tower's soft-token mask): "hidden_states.0" becomes the token embedding
+/// (placeholders embedded as pad) with image soft tokens then audio soft tokens written into the
+/// image_token_id / audio_token_id positions; the PLE projection then reads the merged embedding. Without
+/// media this is the text graph.
 /// Fails like build_gemma4_text_graph and the tower builders, with kInvalidArgument if media is requested
 /// for a tower the config does not have.
 Result<Graph> build_gemma4_multimodal_graph(const ModelConfig& config, const TensorTable& tensors,

@@ -18,7 +18,7 @@ class VisionBuilder {
   VisionBuilder(Graph* graph, const VisionConfig& vision, const TensorTable& tensors, bool clipped, bool force)
       : graph_(graph), cfg_(vision), ctx_(graph, &tensors, "model.vision_tower.", clipped, force) {}
 
-  Result<std::string> build(int text_hidden, int64_t patches, int64_t soft_tokens);
+  Result<VisionTowerValues> build(int text_hidden);
 
  private:
   std::string name(int layer, const std::string& what) const {
@@ -30,13 +30,13 @@ class VisionBuilder {
   Result<std::string> attention(int layer, const std::string& x, const std::string& valid);
   Result<std::string> mlp(int layer, const std::string& x);
   Result<std::string> encoder_layer(int layer, const std::string& x, const std::string& valid);
-  Result<std::string> pool(const std::string& x, const std::string& valid, int64_t patches, int64_t soft_tokens);
+  Result<std::string> pool(const std::string& x, const std::string& valid);
 
   Graph* graph_;
   const VisionConfig& cfg_;
   TowerGraphContext ctx_;
   OpType act_ = OpType::kGeluTanh;
-  int64_t patches_ = 0;
+  std::string soft_mask_;
 };
 
 Result<std::string> VisionBuilder::norm(const std::string& x, const std::string& weight, const std::string& out) {
@@ -52,7 +52,7 @@ Result<std::string> VisionBuilder::heads(int i, const std::string& x, const std:
                                          const std::string& tag) {
   const std::string base = "encoder.layers." + std::to_string(i) + ".self_attn.";
   HFB_TRY(auto projected, ctx_.clipped_linear(x, base + module, name(i, tag)));
-  std::vector<int64_t> shape{patches_, count, static_cast<int64_t>(cfg_.head_dim)};
+  std::vector<int64_t> shape{0, count, static_cast<int64_t>(cfg_.head_dim)};  // 0: patches copied from the input
   HFB_TRY(auto split, ctx_.op(OpType::kReshape, {projected}, {{"shape", shape}}, name(i, tag + "_heads")));
   if (tag == "v") return norm(split, "", name(i, "v_normed"));
   HFB_TRY(auto normed, norm(split, base + tag + "_norm.weight", name(i, tag + "_normed")));
@@ -70,7 +70,7 @@ Result<std::string> VisionBuilder::attention(int i, const std::string& x, const 
                    {"head_dim", static_cast<int64_t>(cfg_.head_dim)},
                    {"scaling", 1.0}};
   HFB_TRY(auto context, ctx_.op(OpType::kMaskedAttention, {q, k, v, valid}, attrs, name(i, "attn")));
-  std::vector<int64_t> flat{patches_, static_cast<int64_t>(cfg_.num_attention_heads) * cfg_.head_dim};
+  std::vector<int64_t> flat{0, static_cast<int64_t>(cfg_.num_attention_heads) * cfg_.head_dim};
   HFB_TRY(auto merged, ctx_.op(OpType::kReshape, {context}, {{"shape", flat}}, name(i, "attn_merged")));
   return ctx_.clipped_linear(merged, base + "o_proj", name(i, "attn_out"));
 }
@@ -96,30 +96,34 @@ Result<std::string> VisionBuilder::encoder_layer(int i, const std::string& x, co
   return ctx_.op(OpType::kAdd, {residual, mlp_normed}, {}, vision_layer_tap(i));
 }
 
-Result<std::string> VisionBuilder::pool(const std::string& x, const std::string& valid, int64_t patches,
-                                        int64_t soft_tokens) {
+// Pools k x k patches into [P/k^2, hidden] x sqrt(hidden). Every pooled row is kept, so the graph does not
+// depend on the image: valid tokens come first (token = x/k + columns * y/k over the image grid), the rest
+// (padding) are zero and masked out of the scatter by soft_mask_ (non-zero where a pooled row holds valid
+// patches: the valid flags pooled like the features).
+Result<std::string> VisionBuilder::pool(const std::string& x, const std::string& valid) {
   const int64_t k = cfg_.pooling_kernel_size;
-  const int64_t length = patches / (k * k);
   HFB_TRY(auto zeroed, ctx_.op(OpType::kMaskRows, {x, valid}, {}, "vision.pool_in"));
   std::string pooled = zeroed;
-  if (length != patches) {
-    HFB_TRY(pooled, ctx_.op(OpType::kPositionPool, {zeroed, kGraphImagePositionIds},
-                            {{"kernel", k}, {"length", length}}, "vision.pooled_all"));
+  soft_mask_ = valid;
+  if (k > 1) {
+    const Attributes kernel{{"kernel", k}};
+    HFB_TRY(pooled, ctx_.op(OpType::kPositionPool, {zeroed, kGraphImagePositionIds}, kernel, "vision.pooled_all"));
+    HFB_TRY(auto column,
+            ctx_.op(OpType::kReshape, {valid}, {{"shape", std::vector<int64_t>{0, 1}}}, "vision.valid_col"));
+    HFB_TRY(auto share,
+            ctx_.op(OpType::kPositionPool, {column, kGraphImagePositionIds}, kernel, "vision.pooled_valid"));
+    HFB_TRY(soft_mask_, ctx_.op(OpType::kReshape, {share}, {{"shape", std::vector<int64_t>{0}}}, "vision_soft_mask"));
   }
   double root = std::sqrt(static_cast<double>(cfg_.hidden_size));
-  HFB_TRY(auto scaled, ctx_.op(OpType::kMulScalar, {pooled}, {{"value", root}}, "vision.pooled_scaled"));
-  // Valid pooled tokens come first (token index = x/k + columns * y/k over the image grid).
-  return ctx_.op(OpType::kSlice, {scaled}, {{"axis", int64_t{0}}, {"start", int64_t{0}}, {"end", soft_tokens}},
-                 "vision_pooled");
+  return ctx_.op(OpType::kMulScalar, {pooled}, {{"value", root}}, "vision_pooled");
 }
 
-Result<std::string> VisionBuilder::build(int text_hidden, int64_t patches, int64_t soft_tokens) {
+Result<VisionTowerValues> VisionBuilder::build(int text_hidden) {
   if (cfg_.hidden_activation == "silu") {
     act_ = OpType::kSilu;
   } else if (cfg_.hidden_activation != "gelu_pytorch_tanh" && cfg_.hidden_activation != "gelu_tanh") {
     return Error(ErrorCode::kUnsupported, "gemma4 vision graph: hidden_activation '" + cfg_.hidden_activation + "'");
   }
-  patches_ = patches;
   HFB_TRY(auto scaled, ctx_.op(OpType::kAffine, {kGraphPixelValues}, {{"shift", -0.5}, {"scale", 2.0}},
                                "vision.pixels_scaled"));
   HFB_TRY(std::string proj_w, ctx_.weight("patch_embedder.input_proj.weight"));
@@ -134,14 +138,14 @@ Result<std::string> VisionBuilder::build(int text_hidden, int64_t patches, int64
     if (!layer.ok()) return std::move(layer).error().with_context("while building vision layer " + std::to_string(i));
     x = layer.value();
   }
-  HFB_TRY(auto pooled, pool(x, valid, patches, soft_tokens));
+  HFB_TRY(auto pooled, pool(x, valid));
   std::string tower;
   if (cfg_.standardize) {
     HFB_TRY(std::string bias, ctx_.weight("std_bias"));
     HFB_TRY(std::string scale, ctx_.weight("std_scale"));
     HFB_TRY(tower, ctx_.op(OpType::kStandardize, {pooled, bias, scale}, {}, "vision_tower_output"));
   } else {
-    std::vector<int64_t> same{soft_tokens, static_cast<int64_t>(cfg_.hidden_size)};
+    std::vector<int64_t> same{0, static_cast<int64_t>(cfg_.hidden_size)};
     HFB_TRY(tower, ctx_.op(OpType::kReshape, {pooled}, {{"shape", same}}, "vision_tower_output"));
   }
   HFB_TRY(auto normed, ctx_.op(OpType::kRmsNorm, {tower, ""}, {{"eps", cfg_.rms_norm_eps}}, "vision.embed_norm"));
@@ -158,19 +162,19 @@ Result<std::string> VisionBuilder::build(int text_hidden, int64_t patches, int64
     HFB_TRY(graph_->mark_tap(tap));
   }
   for (int i = 0; i < cfg_.num_hidden_layers; ++i) HFB_TRY(graph_->mark_tap(vision_layer_tap(i)));
-  return embedded;
+  return VisionTowerValues{embedded, soft_mask_};
 }
 
 }  // namespace
 
-Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vision, int text_hidden,
-                                            const TensorTable& tensors, int64_t patches, int64_t soft_tokens,
-                                            bool clipped, bool force_bounds) {
+Result<VisionTowerValues> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vision, int text_hidden,
+                                                  const TensorTable& tensors, int64_t patches, bool clipped,
+                                                  bool force_bounds) {
   const int64_t k = vision.pooling_kernel_size;
-  if (patches <= 0 || k <= 0 || patches % (k * k) != 0 || soft_tokens <= 0 || soft_tokens > patches / (k * k)) {
-    return Error(ErrorCode::kInvalidArgument, "gemma4 vision graph: " + std::to_string(patches) + " patches, " +
-                                                  std::to_string(soft_tokens) + " soft tokens do not fit pooling " +
-                                                  std::to_string(k) + "x" + std::to_string(k));
+  if (patches <= 0 || k <= 0 || patches % (k * k) != 0) {
+    return Error(ErrorCode::kInvalidArgument, "gemma4 vision graph: " + std::to_string(patches) +
+                                                  " patches do not fit pooling " + std::to_string(k) + "x" +
+                                                  std::to_string(k));
   }
   if (vision.head_dim <= 0 || vision.head_dim % 4 != 0 || vision.num_key_value_heads <= 0) {
     return Error(ErrorCode::kInvalidArgument, "gemma4 vision graph: head_dim must be a positive multiple of 4");
@@ -179,7 +183,7 @@ Result<std::string> add_gemma4_vision_tower(Graph* graph, const VisionConfig& vi
   HFB_TRY(graph->add_input(kGraphPixelValues, DTypeId::kF32, {patches, width}));
   HFB_TRY(graph->add_input(kGraphImagePositionIds, DTypeId::kI64, {patches, 2}));
   VisionBuilder builder(graph, vision, tensors, clipped, force_bounds);
-  return builder.build(text_hidden, patches, soft_tokens);
+  return builder.build(text_hidden);
 }
 
 }  // namespace hfb

@@ -87,6 +87,20 @@ TEST(TowerTaps, ToleranceEdgeMissingAndShapeMismatchFail) {
   EXPECT_EQ(first_drifting_tap(taps).value_or(""), "audio_subsample_output");
 }
 
+TEST(TowerTaps, ExtraTrailingRowsOfOursAreNotCompared) {
+  GoldenCase c = synthetic_case();
+  Taps ours = c.taps;
+  ours["vision_embedded"] = matrix(3, 4, 2.0f);  // the graph keeps padding pooled tokens after the valid one
+  ours["vision_embedded"].data[4] = 99.0f;       // row 1: beyond the golden's rows
+  std::vector<TapReport> taps = compare_tower_taps(c, ours);
+  EXPECT_TRUE(taps[4].pass) << taps[4].problem;
+  EXPECT_EQ(taps[4].valid_rows, 1);
+  ours["vision_embedded"].data[0] = 99.0f;  // row 0 is still compared
+  EXPECT_FALSE(compare_tower_taps(c, ours)[4].pass);
+  ours["vision_embedded"] = matrix(3, 5, 2.0f);  // other columns still fail
+  EXPECT_FALSE(compare_tower_taps(c, ours)[4].pass);
+}
+
 TEST(TowerTaps, CosineCatchesADirectionChangeWithinMaxAbs) {
   GoldenCase c = synthetic_case();
   Taps ours = c.taps;

@@ -1,0 +1,200 @@
+// Graph templates: media dims of a prompt, dropping the towers a prompt lacks, and the template Session
+// (one interpreter per distinct media dims, shared weights).
+#include "validators/graph_template.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "validators/graph_interpreter.h"
+
+namespace hfb {
+namespace {
+
+constexpr const char* kLogits = "logits";
+
+Error template_error(const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); }
+
+bool reads_any(const Node& node, const std::set<std::string>& values, size_t first) {
+  for (size_t i = first; i < node.inputs.size(); ++i) {
+    if (!node.inputs[i].empty() && values.count(node.inputs[i])) return true;
+  }
+  return false;
+}
+
+// Nodes of `whole` that survive without `dropped` values; scatters losing only their soft tokens become
+// identity reshapes. Adds every value computed from a dropped one to `dropped`.
+std::vector<Node> surviving_nodes(const GraphData& whole, std::set<std::string>* dropped) {
+  std::vector<Node> kept;
+  for (const Node& node : whole.nodes) {
+    if (!reads_any(node, *dropped, 0)) {
+      kept.push_back(node);
+      continue;
+    }
+    const bool embeds_survive = !node.inputs.empty() && !dropped->count(node.inputs[0]);
+    if (node.op == OpType::kScatterTokens && embeds_survive) {
+      Node identity = node;
+      identity.op = OpType::kReshape;
+      identity.inputs = {node.inputs[0]};
+      identity.attributes = {{"shape", std::vector<int64_t>{0, 0}}};
+      kept.push_back(std::move(identity));
+      continue;
+    }
+    for (const std::string& out : node.outputs) dropped->insert(out);
+  }
+  return kept;
+}
+
+// Drops nodes nothing live reads any more (e.g. a dropped tower's input-free position table); outputs,
+// taps and state writers are live.
+std::vector<Node> live_nodes(std::vector<Node> nodes, const GraphData& whole, std::set<std::string>* dropped) {
+  std::set<std::string> live(whole.outputs.begin(), whole.outputs.end());
+  live.insert(whole.taps.begin(), whole.taps.end());
+  std::vector<bool> keep(nodes.size(), false);
+  for (size_t i = nodes.size(); i-- > 0;) {
+    const Node& node = nodes[i];
+    keep[i] = !node.attr_string("state", "").empty();
+    for (const std::string& out : node.outputs) keep[i] = keep[i] || (live.count(out) && !dropped->count(out));
+    if (!keep[i]) continue;
+    live.insert(node.inputs.begin(), node.inputs.end());
+  }
+  std::vector<Node> kept;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (keep[i]) {
+      kept.push_back(std::move(nodes[i]));
+    } else {
+      dropped->insert(nodes[i].outputs.begin(), nodes[i].outputs.end());
+    }
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<int64_t>> media_input_dims(const MediaInputs& media) {
+  std::map<std::string, std::vector<int64_t>> dims;
+  const Matrix& f = media.input_features;
+  if (f.rows > 0) {
+    dims["input_features"] = {f.rows, f.cols};
+    dims["input_features_mask"] = {static_cast<int64_t>(media.input_features_mask.size())};
+  }
+  const Matrix& px = media.pixel_values;
+  if (px.rows > 0) {
+    dims["pixel_values"] = {px.rows, px.cols};
+    dims["image_position_ids"] = {static_cast<int64_t>(media.image_position_ids.size() / 2), 2};
+  }
+  return dims;
+}
+
+Result<GraphData> drop_graph_inputs(const GraphData& whole, const std::vector<std::string>& absent) {
+  std::set<std::string> dropped;
+  for (const std::string& name : absent) {
+    if (std::find(whole.inputs.begin(), whole.inputs.end(), name) == whole.inputs.end()) {
+      return Error(ErrorCode::kNotFound, "graph: cannot drop '" + name + "': not a graph input");
+    }
+    dropped.insert(name);
+  }
+  GraphData out;
+  out.states = whole.states;
+  out.nodes = live_nodes(surviving_nodes(whole, &dropped), whole, &dropped);
+  std::set<std::string> read;
+  for (const Node& node : out.nodes) read.insert(node.inputs.begin(), node.inputs.end());
+  for (const ValueInfo& value : whole.values) {
+    if (dropped.count(value.name)) continue;
+    if (value.kind == ValueKind::kInitializer && !read.count(value.name)) continue;
+    out.values.push_back(value);
+  }
+  for (const std::string& name : whole.inputs) {
+    if (!dropped.count(name)) out.inputs.push_back(name);
+  }
+  for (const std::string& name : whole.outputs) {
+    if (dropped.count(name)) return template_error("graph: output '" + name + "' depends on a dropped input");
+    out.outputs.push_back(name);
+  }
+  for (const std::string& name : whole.taps) {
+    if (!dropped.count(name)) out.taps.push_back(name);
+  }
+  return out;
+}
+
+Result<Graph> specialize_for_media(const GraphData& whole, const MediaInputs& media) {
+  const std::map<std::string, std::vector<int64_t>> dims = media_input_dims(media);
+  std::vector<std::string> absent;
+  for (const char* name : {"input_features", "input_features_mask", "pixel_values", "image_position_ids"}) {
+    const bool in_graph = std::find(whole.inputs.begin(), whole.inputs.end(), name) != whole.inputs.end();
+    const bool in_prompt = dims.count(name) > 0;
+    if (in_prompt && !in_graph) {
+      return Error(ErrorCode::kUnsupported, std::string("runtime: the prompt has media for graph input '") + name +
+                                                "', which this graph does not have (no such tower)");
+    }
+    if (in_graph && !in_prompt) absent.push_back(name);
+  }
+  if (absent.empty()) return respecialize(whole, dims);
+  HFB_TRY(GraphData pruned, drop_graph_inputs(whole, absent));
+  return respecialize(pruned, dims);
+}
+
+namespace {
+
+class GraphTemplateSession final : public Session {
+ public:
+  GraphTemplateSession(GraphData whole, std::shared_ptr<const WeightStore> weights, int64_t vocab, int layers)
+      : whole_(std::move(whole)), weights_(std::move(weights)), vocab_(vocab), layers_(layers) {}
+
+  int64_t vocab_size() const override { return vocab_; }
+  int num_layers() const override { return layers_; }
+  void reset() override {
+    if (interpreter_) interpreter_->reset();
+    prefilled_ = false;
+  }
+
+  Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
+    static const MediaInputs kNone;
+    const MediaInputs& inputs = media ? *media : kNone;
+    auto dims = media_input_dims(inputs);
+    if (!interpreter_ || dims != dims_) {
+      interpreter_.reset();
+      HFB_TRY(Graph graph, specialize_for_media(whole_, inputs));
+      HFB_TRY(interpreter_, GraphInterpreter::create(std::move(graph), weights_));
+      dims_ = std::move(dims);
+    }
+    reset();
+    HFB_TRY(interpreter_->set_media(inputs));
+    HFB_TRY(interpreter_->run(ids));
+    prefilled_ = true;
+    if (taps) {
+      HFB_TRY(interpreter_->read_taps(taps));
+    }
+    return interpreter_->read(kLogits);
+  }
+
+  Result<Matrix> decode(int64_t id) override {
+    if (!prefilled_) return Error(ErrorCode::kInvalidArgument, "runtime: decode before prefill");
+    HFB_TRY(interpreter_->run({id}));
+    return interpreter_->read(kLogits);
+  }
+
+ private:
+  GraphData whole_;
+  std::shared_ptr<const WeightStore> weights_;
+  int64_t vocab_;
+  int layers_;
+  std::unique_ptr<GraphInterpreter> interpreter_;
+  std::map<std::string, std::vector<int64_t>> dims_;
+  bool prefilled_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> make_graph_template_session(GraphData whole, std::shared_ptr<const WeightStore> weights,
+                                                             int num_layers) {
+  HFB_TRY(Graph graph, Graph::from_data(whole));
+  const ValueInfo* logits = graph.find_value(kLogits);
+  if (!logits || logits->dims.size() != 2 || logits->dims[0] != kSeqDim) {
+    return template_error("runtime: graph has no [L, V] 'logits' value");
+  }
+  const int64_t vocab = logits->dims[1];
+  return std::unique_ptr<Session>(new GraphTemplateSession(std::move(whole), std::move(weights), vocab, num_layers));
+}
+
+}  // namespace hfb
