@@ -305,7 +305,7 @@ bool fused_encode_supported(Scheme scheme, const SourceMatrix& src, const QuantP
 }
 
 Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
-                                                FusedIsa isa) {
+                                                FusedIsa isa, std::vector<uint8_t> codes_storage) {
   if (!fused_encode_supported(scheme, src, params)) return quantize_then_measure(scheme, src, params);
   HFB_TRY(check_quantizable(scheme, src, params));
   EncodedTensor out;
@@ -315,6 +315,7 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
   out.rows = src.rows;
   out.cols = src.cols;
   out.params = normalize_params(scheme, src.rows, src.cols, params);
+  out.codes = std::move(codes_storage);  // every byte is overwritten below
   out.codes.resize(static_cast<size_t>(src.rows * out.row_stride()));
   if (scheme == Scheme::kInt8) out.scales.resize(static_cast<size_t>(src.rows * 2));
   std::vector<QuantMetrics> rows(static_cast<size_t>(src.rows));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/error.h"
 #include "quant/scheme.h"
@@ -25,8 +26,10 @@ enum class FusedIsa { kBest, kSse2 };
 /// row order: independent of params.num_threads. Fused inputs (fused_encode_supported) are widened,
 /// encoded, decoded and measured row by row on params.num_threads threads; others are quantized, then
 /// decoded and measured. Fails exactly as quantize() (bad shape or params, non-finite int8 input, f16
-/// scale overflow).
+/// scale overflow). `codes_storage`: a buffer whose storage the fused path reuses for the codes (contents
+/// overwritten; no zero fill when its size already matches), e.g. the codes of an earlier, written block.
 Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
-                                                FusedIsa isa = FusedIsa::kBest);
+                                                FusedIsa isa = FusedIsa::kBest,
+                                                std::vector<uint8_t> codes_storage = {});
 
 }  // namespace hfb

@@ -106,11 +106,15 @@ class BlockAppender {
   /// Waits for the previous block (failing with its error), then starts appending `codes`.
   Status push(std::vector<uint8_t> codes) {
     HFB_TRY(wait());
-    if (writer_ == nullptr) return ok_status();
+    spare_ = std::move(pending_);  // written: its storage serves a later block
     pending_ = std::move(codes);
+    if (writer_ == nullptr) return ok_status();
     thread_ = std::thread([this] { status_ = writer_->append(ByteSpan{pending_.data(), pending_.size()}); });
     return ok_status();
   }
+  /// The storage of an appended block, for the next block's codes (reused pages, no zero fill when the
+  /// size matches); empty at first.
+  std::vector<uint8_t> take_spare() { return std::move(spare_); }
   /// Waits for the block in flight; its append's status.
   Status wait() {
     if (thread_.joinable()) thread_.join();
@@ -122,6 +126,7 @@ class BlockAppender {
  private:
   BundleWriter* writer_;
   std::vector<uint8_t> pending_;
+  std::vector<uint8_t> spare_;
   std::thread thread_;
   Status status_;
 };
@@ -144,9 +149,11 @@ Status write_part(const TensorTarget& target, const char* part, const std::vecto
   return target.writer->end_segment();
 }
 
-/// Quantizes rows [begin, end) of the tensor. `scratch` holds an aligned copy when the mapping is not.
+/// Quantizes rows [begin, end) of the tensor. `scratch` holds an aligned copy when the mapping is not;
+/// `storage` is reused for the codes where the fused path runs.
 Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecision& decision, int64_t cols,
-                                     int64_t begin, int64_t end, std::vector<uint8_t>* scratch) {
+                                     int64_t begin, int64_t end, std::vector<uint8_t>* scratch,
+                                     std::vector<uint8_t> storage) {
   const uint64_t row_bytes = static_cast<uint64_t>(cols) * info.dtype.block_bytes();
   const uint64_t offset = info.offset + static_cast<uint64_t>(begin) * row_bytes;
   const uint64_t size = static_cast<uint64_t>(end - begin) * row_bytes;
@@ -163,7 +170,7 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
   }
   // One pass per row where fused (bf16 q4_0 / int8 per row): widen, encode, decode, error figures; the
   // figures equal quantize()'s double-precision metrics to float rounding.
-  auto block = quantize_with_row_metrics(decision.scheme, src, decision.params);
+  auto block = quantize_with_row_metrics(decision.scheme, src, decision.params, FusedIsa::kBest, std::move(storage));
   if (!block.ok()) {  // row numbers in the message count from `begin`
     return std::move(block).error().with_context("in the block of rows [" + std::to_string(begin) + ", " +
                                                  std::to_string(end) + ")");
@@ -193,7 +200,7 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
   BlockAppender appender(target.writer);
   for (int64_t begin = 0; begin < rows; begin += block_rows) {
     const int64_t end = std::min(rows, begin + block_rows);
-    HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch));
+    HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch, appender.take_spare()));
     HFB_TRY(append_block(std::move(block), &appender, &tail));
     if (target.on_bytes) target.on_bytes(static_cast<uint64_t>(end) * row_bytes);
   }

@@ -110,6 +110,22 @@ TEST(FusedEncode, Int8PerRowBf16EqualsReferenceBytesAndUnfusedFigures) {
   expect_fused_equals_unfused(Scheme::kInt8, 40, 1536, false);
 }
 
+// Reused code storage (garbage of the right size, or too small) gives the same bytes.
+TEST(FusedEncode, ReusedCodeStorageIsFullyOverwritten) {
+  const std::vector<uint16_t> bf16 = bf16_data(12, 96, false, 4);
+  const SourceMatrix src = matrix(bf16.data(), DTypeId::kBF16, 12, 96);
+  for (Scheme scheme : {Scheme::kQ4_0, Scheme::kInt8}) {
+    auto reference = quantize_reference(scheme, src, QuantParams{});
+    ASSERT_TRUE(reference.ok());
+    for (size_t size : {reference->codes.size(), size_t{7}}) {
+      auto fused = quantize_with_row_metrics(scheme, src, QuantParams{}, FusedIsa::kBest,
+                                             std::vector<uint8_t>(size, 0xAB));
+      ASSERT_TRUE(fused.ok());
+      EXPECT_EQ(fused->codes, reference->codes) << scheme_name(scheme) << " storage of " << size;
+    }
+  }
+}
+
 TEST(FusedEncode, Int8NonFiniteFailsAsQuantizeNamingTheRow) {
   const std::vector<uint16_t> bf16 = bf16_data(9, 64, true, 3);
   const SourceMatrix src = matrix(bf16.data(), DTypeId::kBF16, 9, 64);
