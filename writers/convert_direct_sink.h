@@ -10,12 +10,13 @@
 
 namespace hfb {
 
-/// Bytes staged before each O_DIRECT write (a multiple of the 4096-byte alignment).
+/// Largest single O_DIRECT write (a multiple of the 4096-byte alignment).
 constexpr uint64_t kDirectSinkBufferBytes = 4ull << 20;
 
-/// A new regular file at `path` (O_CREAT | O_EXCL, 0644) written with O_DIRECT through a staging buffer of
-/// kDirectSinkBufferBytes; the last partial block is written padded and the file truncated to the exact
-/// size on close(). Where the file system refuses O_DIRECT it writes through the page cache instead (same
+/// A new regular file at `path` (O_CREAT | O_EXCL, 0644) written with O_DIRECT: each write() sends the
+/// whole 4096-byte blocks it completes through a staging buffer of kDirectSinkBufferBytes taken from a
+/// process-wide pool (held only during the call), and keeps the rest (< 4096 bytes) for the next; close()
+/// writes the last block padded and truncates the file to the exact size. Where the file system refuses O_DIRECT it writes through the page cache instead (same
 /// bytes). Fails with kIo naming the path (create), and write()/close() with kIo naming the path and the
 /// byte offset (ENOSPC says "disk full?").
 Result<std::unique_ptr<WriteSink>> open_direct_file_sink(const std::string& path);

@@ -39,6 +39,26 @@ TEST(ConvertDirectSink, WritesExactlyTheBytesGivenForAnyPieceSizes) {
   EXPECT_TRUE(got == expected);
 }
 
+// Two open sinks written in turn (sharing the pooled buffers), many small pieces each.
+TEST(ConvertDirectSink, InterleavedSinksKeepTheirOwnBytes) {
+  ScratchDir dir;
+  auto a = open_direct_file_sink(dir / "a.bin");
+  auto b = open_direct_file_sink(dir / "b.bin");
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::string expect_a, expect_b;
+  for (unsigned i = 0; i < 300; ++i) {
+    const std::string pa = pattern(100 + i * 37, i), pb = pattern(4096 + i, i + 1000);
+    ASSERT_TRUE((*a)->write(reinterpret_cast<const uint8_t*>(pa.data()), pa.size()).ok());
+    ASSERT_TRUE((*b)->write(reinterpret_cast<const uint8_t*>(pb.data()), pb.size()).ok());
+    expect_a += pa;
+    expect_b += pb;
+  }
+  ASSERT_TRUE((*a)->close().ok());
+  ASSERT_TRUE((*b)->close().ok());
+  EXPECT_TRUE(testing::read_all(dir / "a.bin") == expect_a);
+  EXPECT_TRUE(testing::read_all(dir / "b.bin") == expect_b);
+}
+
 TEST(ConvertDirectSink, AlignedAndEmptyFilesKeepTheirSize) {
   ScratchDir dir;
   for (size_t n : {size_t{0}, size_t{4096}, static_cast<size_t>(kDirectSinkBufferBytes)}) {
