@@ -133,4 +133,24 @@ Result<std::vector<ChunkGraph>> split_graph(const Graph& graph, const std::vecto
   return chunks;
 }
 
+ChunkAssignment chunk_assignment(const std::vector<ChunkGraph>& parts) {
+  ChunkAssignment out;
+  for (size_t c = 0; c < parts.size(); ++c) {
+    out.chunks.push_back(parts[c].chunk);
+    for (const Node& node : parts[c].data.nodes) out.node_chunk[node.name] = static_cast<int>(c);
+  }
+  return out;
+}
+
+Result<std::vector<ChunkGraph>> split_graph(const Graph& graph, const ChunkAssignment& assignment) {
+  std::vector<int> placement;
+  placement.reserve(graph.nodes().size());
+  for (const Node& node : graph.nodes()) {
+    auto it = assignment.node_chunk.find(node.name);
+    if (it == assignment.node_chunk.end()) return split_error("node '" + node.name + "' is in no chunk");
+    placement.push_back(it->second);
+  }
+  return split_graph(graph, placement, assignment.chunks);
+}
+
 }  // namespace hfb

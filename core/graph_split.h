@@ -4,6 +4,7 @@
 // plan) and by the bundle runtime (placement from the manifest's per-chunk node lists).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,20 @@ struct ChunkGraph {
 /// node writes it.
 Result<std::vector<ChunkGraph>> split_graph(const Graph& graph, const std::vector<int>& placement,
                                             const std::vector<std::string>& names);
+
+/// Chunk names in run order and the chunk (index into `chunks`) of every node, by node name: what a split
+/// means independently of the graph's dims, so it can be re-applied to the graph respecialized to other
+/// media sizes (node names survive respecialization).
+struct ChunkAssignment {
+  std::vector<std::string> chunks;
+  std::map<std::string, int> node_chunk;
+};
+
+/// The assignment a split made (every chunk, empty ones included, in order).
+ChunkAssignment chunk_assignment(const std::vector<ChunkGraph>& parts);
+
+/// split_graph with every node placed by name. Fails with kInvalidArgument naming a node the assignment
+/// does not place, else like split_graph.
+Result<std::vector<ChunkGraph>> split_graph(const Graph& graph, const ChunkAssignment& assignment);
 
 }  // namespace hfb

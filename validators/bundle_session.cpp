@@ -1,5 +1,5 @@
-// open_bundle_session: Bundle::open -> BundleWeightStore -> the stored text graph split into its chunk
-// subgraphs (or rebuilt multimodal graphs) -> Session.
+// open_bundle_session: Bundle::open -> BundleWeightStore -> the stored graph split into its chunk subgraphs
+// -> chunked Session (towers respecialized per prompt's media sizes).
 #include "validators/bundle_session.h"
 
 #include <sys/stat.h>
@@ -10,8 +10,6 @@
 #include "readers/bundle/bundle_graph.h"
 #include "validators/bundle_weight_store.h"
 #include "validators/chunk_sequence.h"
-#include "validators/multimodal_session.h"
-#include "validators/runtime.h"
 #include "writers/bundle_format.h"
 
 namespace hfb {
@@ -28,20 +26,15 @@ Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, cons
   HFB_TRY(std::shared_ptr<const Bundle> bundle, Bundle::open(path, options));
   const ModelConfig& config = bundle->config();
   ModelSession out;
-  if (config.audio || config.vision) {
-    HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, nullptr));
-    HFB_TRY(out.session,
-            make_multimodal_session(bundle_model(*bundle), std::shared_ptr<const WeightStore>(std::move(store))));
-  } else {
-    HFB_TRY(Graph graph, bundle_text_graph(*bundle));
-    HFB_TRY(std::vector<ChunkGraph> chunks, bundle_chunk_graphs(*bundle, graph));
-    for (const ChunkGraph& chunk : chunks) {
-      if (!chunk.data.nodes.empty()) out.chunks.push_back(chunk.chunk);
-    }
-    HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, &graph));
-    HFB_TRY(out.session, make_chunked_session(std::move(chunks), std::shared_ptr<const WeightStore>(std::move(store)),
-                                              config.text.num_hidden_layers, graph.data().taps));
+  HFB_TRY(Graph graph, bundle_text_graph(*bundle));
+  HFB_TRY(std::vector<ChunkGraph> chunks, bundle_chunk_graphs(*bundle, graph));
+  for (const ChunkGraph& chunk : chunks) {
+    if (!chunk.data.nodes.empty()) out.chunks.push_back(chunk.chunk);
   }
+  HFB_TRY(std::unique_ptr<BundleWeightStore> store, BundleWeightStore::create(*bundle, &graph));
+  HFB_TRY(out.session, make_chunked_session(graph.data(), chunk_assignment(chunks),
+                                            std::shared_ptr<const WeightStore>(std::move(store)),
+                                            config.text.num_hidden_layers));
   set_session_token_ids(config, &out);
   out.source = path;
   return out;
@@ -57,14 +50,6 @@ bool is_bundle_path(const std::string& path) {
     return ::stat((path + "/" + kBundleManifestName).c_str(), &manifest) == 0 && S_ISREG(manifest.st_mode);
   }
   return S_ISREG(st.st_mode) && starts_with_zip_signature(path);
-}
-
-Model bundle_model(const Bundle& bundle) {
-  Model model;
-  model.source = bundle.path();
-  model.config = bundle.config();
-  for (const BundleTensor& tensor : bundle.tensors()) model.tensors.add(tensor.info);
-  return model;
 }
 
 Result<ModelSession> open_bundle_session(const std::string& path, const BundleReadOptions& options) {

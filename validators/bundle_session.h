@@ -1,7 +1,6 @@
 // Running a bundle on its own (issue 8): `run`/`verify` on a bundle directory or zip, no source checkpoint.
-// Text-only models execute the op graph stored in the manifest as its chunk subgraphs in sequence;
-// multimodal models rebuild their graphs from the stored config and tensor table (docs/formats/bundle.md,
-// "Running a bundle").
+// The op graph stored in the manifest runs as its chunk subgraphs in sequence; no model-family code is
+// involved (docs/formats/bundle.md, "Running a bundle").
 #pragma once
 
 #include <string>
@@ -17,18 +16,15 @@ namespace hfb {
 /// zip local-file signature. Never fails (unreadable paths are "not a bundle").
 bool is_bundle_path(const std::string& path);
 
-/// The stored config and every tensor as a checkpoint-style Model (source = the bundle path), for graph
-/// builders: plain tensors are complete records; scheme tensors carry name, source dtype, shape, role,
-/// tower and layer (their bytes are not a plain tensor: read them through BundleWeightStore).
-Model bundle_model(const Bundle& bundle);
-
-/// Opens the bundle (Bundle::open with `options`) and builds the reference runtime over its weights: a
-/// text-only model runs Manifest.text_graph as its chunk subgraphs in sequence (bundle_chunk_graphs,
-/// make_chunked_session); a model with an audio or vision
-/// tower runs make_multimodal_session over bundle_model(). Plain float weights are widened to float32,
-/// scheme weights stay encoded. eos/bos/reserved ids come from the stored generation config. Fails like
-/// Bundle::open, bundle_text_graph (kNotFound for a bundle written before format 1.1), BundleWeightStore::create
-/// and the session constructors, with "while opening bundle PATH" context.
+/// Opens the bundle (Bundle::open with `options`) and builds the reference runtime over its weights from
+/// nothing but the manifest: the stored graph (Manifest.text_graph: the text decoder and, for a multimodal
+/// model, its towers built at placeholder media sizes) split into the chunk subgraphs the manifest's
+/// per-chunk node lists define (bundle_chunk_graphs) and run one after another (make_chunked_session; tower
+/// dims re-inferred from each prompt's media). Plain float weights are widened to float32, scheme weights
+/// stay encoded. eos/bos/reserved ids come from the stored generation config; `chunks` lists the chunks run.
+/// Fails like Bundle::open, bundle_text_graph (kNotFound for a bundle written before format 1.1),
+/// bundle_chunk_graphs, BundleWeightStore::create and make_chunked_session, with "while opening bundle PATH"
+/// context.
 Result<ModelSession> open_bundle_session(const std::string& path, const BundleReadOptions& options = {});
 
 }  // namespace hfb

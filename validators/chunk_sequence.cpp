@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "validators/graph_template.h"
+
 namespace hfb {
 namespace {
 
@@ -11,11 +13,6 @@ constexpr const char* kLogits = "logits";
 
 Error in_chunk(Error error, const std::string& chunk) {
   return std::move(error).with_context("in chunk " + chunk);
-}
-
-bool reads_media(const GraphData& data) {
-  return std::any_of(data.inputs.begin(), data.inputs.end(),
-                     [](const std::string& in) { return in == "input_features" || in == "pixel_values"; });
 }
 
 }  // namespace
@@ -83,29 +80,45 @@ Result<Matrix> ChunkSequence::value(const std::string& name) const {
   return it->second;
 }
 
-bool ChunkSequence::takes_media() const {
-  return std::any_of(chunks_.begin(), chunks_.end(), [](const ChunkGraph& c) { return reads_media(c.data); });
-}
-
 namespace {
+
+/// The sequence for one set of media dims: the whole graph specialized to them, split, one interpreter a chunk.
+Result<std::unique_ptr<ChunkSequence>> sequence_for(const GraphData& whole, const ChunkAssignment& assignment,
+                                                    const std::shared_ptr<const WeightStore>& weights,
+                                                    const MediaInputs& media, std::vector<std::string>* taps) {
+  HFB_TRY(Graph graph, specialize_for_media(whole, media));
+  HFB_TRY(std::vector<ChunkGraph> chunks, split_graph(graph, assignment));
+  *taps = graph.data().taps;
+  return ChunkSequence::create(std::move(chunks), weights);
+}
 
 class ChunkedSession final : public Session {
  public:
-  ChunkedSession(std::unique_ptr<ChunkSequence> sequence, int64_t vocab, int layers, std::vector<std::string> taps)
-      : sequence_(std::move(sequence)), vocab_(vocab), layers_(layers), taps_(std::move(taps)) {}
+  ChunkedSession(GraphData whole, ChunkAssignment assignment, std::shared_ptr<const WeightStore> weights,
+                 int64_t vocab, int layers)
+      : whole_(std::move(whole)), assignment_(std::move(assignment)), weights_(std::move(weights)), vocab_(vocab),
+        layers_(layers) {}
+
+  /// Builds the sequence for `media` unless the current one has the same media dims.
+  Status prepare(const MediaInputs& media) {
+    auto dims = media_input_dims(media);
+    if (sequence_ && dims == dims_) return ok_status();
+    sequence_.reset();
+    HFB_TRY(sequence_, sequence_for(whole_, assignment_, weights_, media, &taps_));
+    dims_ = std::move(dims);
+    return ok_status();
+  }
 
   int64_t vocab_size() const override { return vocab_; }
   int num_layers() const override { return layers_; }
   void reset() override {
-    sequence_->reset();
+    if (sequence_) sequence_->reset();
     prefilled_ = false;
   }
 
   Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
-    const bool has_media = media && (media->input_features.rows > 0 || media->pixel_values.rows > 0);
-    if (has_media && !sequence_->takes_media()) {
-      return Error(ErrorCode::kUnsupported, "runtime: audio/image inputs need the multimodal towers");
-    }
+    static const MediaInputs kNone;
+    HFB_TRY(prepare(media ? *media : kNone));
     reset();
     HFB_TRY(sequence_->step(ids, media));
     prefilled_ = true;
@@ -124,28 +137,30 @@ class ChunkedSession final : public Session {
   }
 
  private:
-  std::unique_ptr<ChunkSequence> sequence_;
+  GraphData whole_;
+  ChunkAssignment assignment_;
+  std::shared_ptr<const WeightStore> weights_;
   int64_t vocab_;
   int layers_;
+  std::unique_ptr<ChunkSequence> sequence_;
+  std::map<std::string, std::vector<int64_t>> dims_;
   std::vector<std::string> taps_;
   bool prefilled_ = false;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Session>> make_chunked_session(std::vector<ChunkGraph> chunks,
-                                                      std::shared_ptr<const WeightStore> weights, int num_layers,
-                                                      std::vector<std::string> taps) {
+Result<std::unique_ptr<Session>> make_chunked_session(GraphData whole, ChunkAssignment assignment,
+                                                      std::shared_ptr<const WeightStore> weights, int num_layers) {
   int64_t vocab = -1;
-  for (const ChunkGraph& chunk : chunks) {
-    if (std::find(chunk.outputs.begin(), chunk.outputs.end(), kLogits) == chunk.outputs.end()) continue;
-    for (const ValueInfo& value : chunk.data.values) {
-      if (value.name == kLogits && value.dims.size() == 2 && value.dims[0] == kSeqDim) vocab = value.dims[1];
-    }
+  for (const ValueInfo& value : whole.values) {
+    if (value.name == kLogits && value.dims.size() == 2 && value.dims[0] == kSeqDim) vocab = value.dims[1];
   }
-  if (vocab < 0) return Error(ErrorCode::kInvalidArgument, "runtime: no chunk outputs an [L, V] 'logits' value");
-  HFB_TRY(std::unique_ptr<ChunkSequence> sequence, ChunkSequence::create(std::move(chunks), std::move(weights)));
-  return std::unique_ptr<Session>(new ChunkedSession(std::move(sequence), vocab, num_layers, std::move(taps)));
+  if (vocab < 0) return Error(ErrorCode::kInvalidArgument, "runtime: graph has no [L, V] 'logits' value");
+  std::unique_ptr<ChunkedSession> session(
+      new ChunkedSession(std::move(whole), std::move(assignment), std::move(weights), vocab, num_layers));
+  HFB_TRY(session->prepare(MediaInputs{}));
+  return std::unique_ptr<Session>(std::move(session));
 }
 
 }  // namespace hfb

@@ -32,8 +32,6 @@ class ChunkSequence {
   Status step(const std::vector<int64_t>& ids, const MediaInputs* media);
   /// A boundary value, graph output or tap of the last step. Fails with kNotFound if no chunk produced it.
   Result<Matrix> value(const std::string& name) const;
-  /// True if some chunk reads a media input (input_features / pixel_values).
-  bool takes_media() const;
   /// Names of the non-empty chunks, in run order.
   const std::vector<std::string>& names() const { return names_; }
   /// Values handed over at the boundaries in the last step, by name.
@@ -49,11 +47,14 @@ class ChunkSequence {
   std::map<std::string, Matrix> values_;
 };
 
-/// A greedy-decoding Session over `chunks` (split_graph of a whole graph whose output is "logits" [L, V]);
-/// `taps` are the whole graph's tap names (captured after prefill from the chunks that produce them).
-/// Fails like ChunkSequence::create, or with kInvalidArgument if no chunk outputs an [L, V] "logits".
-Result<std::unique_ptr<Session>> make_chunked_session(std::vector<ChunkGraph> chunks,
-                                                      std::shared_ptr<const WeightStore> weights, int num_layers,
-                                                      std::vector<std::string> taps);
+/// A greedy-decoding Session over `whole` (a whole-model graph: inputs input_ids/positions and optionally
+/// the media inputs, output [L, V] "logits", taps; towers built at any media sizes) run as the chunks of
+/// `assignment`, one after another. For each distinct set of prompt media dims the graph is specialized
+/// (specialize_for_media, validators/graph_template.h), split by node name (core/graph_split.h) and run as a
+/// ChunkSequence; taps are the specialized graph's. The no-media sequence is built at once, so a graph or
+/// assignment that cannot run fails here. Fails like specialize_for_media, split_graph and
+/// ChunkSequence::create, or with kInvalidArgument if the graph has no [L, V] "logits".
+Result<std::unique_ptr<Session>> make_chunked_session(GraphData whole, ChunkAssignment assignment,
+                                                      std::shared_ptr<const WeightStore> weights, int num_layers);
 
 }  // namespace hfb

@@ -25,12 +25,14 @@ using testing::ScratchDir;
 
 const std::string kSample = std::string(HFB_FIXTURES_DIR) + "/gemma4/sample";
 
-/// `sample` converted (float) with two explicit decoder chunks, or with no chunk plan.
-std::string convert_sample(const ScratchDir& scratch, bool chunked) {
+const std::string kMm = std::string(HFB_FIXTURES_DIR) + "/gemma4/mm";
+
+/// `source` (default `sample`) converted (float) with two explicit decoder chunks, or with no chunk plan.
+std::string convert_sample(const ScratchDir& scratch, bool chunked, const std::string& source = kSample) {
   ConvertOptions options;
-  options.source = kSample;
+  options.source = source;
   options.out = scratch / (chunked ? "chunked.hfb" : "whole.hfb");
-  auto model = load_checkpoint(kSample);
+  auto model = load_checkpoint(source);
   EXPECT_TRUE(model.ok());
   const int layers = model.ok() ? model->config.text.num_hidden_layers : 4;
   if (chunked) {
@@ -111,6 +113,32 @@ TEST(BundleChunks, WithoutAChunkPlanTheWholeGraphIsOneChunk) {
   auto session = open_bundle_session(convert_sample(scratch, false));
   ASSERT_TRUE(session.ok()) << session.error().to_string();
   EXPECT_EQ(session->chunks, std::vector<std::string>{"all"});
+}
+
+/// A multimodal bundle runs its towers as chunks of the stored graph, respecialized to each prompt's media:
+/// every golden case (audio, image, both, text) and tower tap passes, and nothing is rebuilt from the config
+/// (a manifest whose config claims other tower sizes still runs the stored graph).
+TEST(BundleChunks, MultimodalTowersRunAsChunksOfTheStoredGraph) {
+  ScratchDir scratch;
+  const std::string path = convert_sample(scratch, true, kMm);
+  bundle::Manifest manifest;
+  ASSERT_TRUE(manifest.ParseFromString(testing::read_all(path + "/manifest.pb")));
+  ASSERT_TRUE(manifest.config().has_audio() && manifest.config().has_vision());
+  manifest.mutable_config()->mutable_audio()->set_num_hidden_layers(7);
+  manifest.mutable_config()->mutable_vision()->set_num_hidden_layers(9);
+  testing::write_all(path + "/manifest.pb", manifest.SerializeAsString());
+  auto report = verify_model(path, kMm, VerifyOptions{});
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_TRUE(report->pass) << report_summary(*report);
+  EXPECT_EQ(report->tokens_matched, report->tokens_total);
+  EXPECT_EQ(report->chunks.front(), "audio");
+  EXPECT_EQ(report->chunks.at(1), "vision");
+  size_t taps = 0;
+  for (const CaseReport& c : report->cases) {
+    EXPECT_EQ(c.status, CaseStatus::kPass) << c.name;
+    taps += c.taps.size();
+  }
+  EXPECT_GT(taps, 0u);  // tower taps were compared
 }
 
 /// Edits the manifest of a fresh chunked bundle and expects open_model_session to refuse it naming `needle`.
