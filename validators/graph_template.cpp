@@ -1,17 +1,16 @@
 // Graph templates: media dims of a prompt, dropping the towers a prompt lacks, and the template Session
-// (one interpreter per distinct media dims, shared weights).
+// (the chunked Session of validators/chunk_sequence.h with the whole graph as its one chunk).
 #include "validators/graph_template.h"
 
 #include <algorithm>
 #include <set>
 #include <utility>
 
+#include "validators/chunk_sequence.h"
 #include "validators/graph_interpreter.h"
 
 namespace hfb {
 namespace {
-
-constexpr const char* kLogits = "logits";
 
 Error template_error(const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); }
 
@@ -134,67 +133,12 @@ Result<Graph> specialize_for_media(const GraphData& whole, const MediaInputs& me
   return respecialize(pruned, dims);
 }
 
-namespace {
-
-class GraphTemplateSession final : public Session {
- public:
-  GraphTemplateSession(GraphData whole, std::shared_ptr<const WeightStore> weights, int64_t vocab, int layers)
-      : whole_(std::move(whole)), weights_(std::move(weights)), vocab_(vocab), layers_(layers) {}
-
-  int64_t vocab_size() const override { return vocab_; }
-  int num_layers() const override { return layers_; }
-  void reset() override {
-    if (interpreter_) interpreter_->reset();
-    prefilled_ = false;
-  }
-
-  Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
-    static const MediaInputs kNone;
-    const MediaInputs& inputs = media ? *media : kNone;
-    auto dims = media_input_dims(inputs);
-    if (!interpreter_ || dims != dims_) {
-      interpreter_.reset();
-      HFB_TRY(Graph graph, specialize_for_media(whole_, inputs));
-      HFB_TRY(interpreter_, GraphInterpreter::create(std::move(graph), weights_));
-      dims_ = std::move(dims);
-    }
-    reset();
-    HFB_TRY(interpreter_->set_media(inputs));
-    HFB_TRY(interpreter_->run(ids));
-    prefilled_ = true;
-    if (taps) {
-      HFB_TRY(interpreter_->read_taps(taps));
-    }
-    return interpreter_->read(kLogits);
-  }
-
-  Result<Matrix> decode(int64_t id) override {
-    if (!prefilled_) return Error(ErrorCode::kInvalidArgument, "runtime: decode before prefill");
-    HFB_TRY(interpreter_->run({id}));
-    return interpreter_->read(kLogits);
-  }
-
- private:
-  GraphData whole_;
-  std::shared_ptr<const WeightStore> weights_;
-  int64_t vocab_;
-  int layers_;
-  std::unique_ptr<GraphInterpreter> interpreter_;
-  std::map<std::string, std::vector<int64_t>> dims_;
-  bool prefilled_ = false;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<Session>> make_graph_template_session(GraphData whole, std::shared_ptr<const WeightStore> weights,
                                                              int num_layers) {
   HFB_TRY(Graph graph, Graph::from_data(whole));
-  const ValueInfo* logits = graph.find_value(kLogits);
-  if (!logits || logits->dims.size() != 2 || logits->dims[0] != kSeqDim) {
-    return template_error("runtime: graph has no [L, V] 'logits' value");
-  }
-  const int64_t vocab = logits->dims[1];
-  return std::unique_ptr<Session>(new GraphTemplateSession(std::move(whole), std::move(weights), vocab, num_layers));
+  ChunkAssignment one_chunk{{"all"}, {}};
+  for (const Node& node : graph.nodes()) one_chunk.node_chunk[node.name] = 0;
+  return make_chunked_session(std::move(whole), std::move(one_chunk), std::move(weights), num_layers);
 }
 
 }  // namespace hfb

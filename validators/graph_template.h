@@ -32,8 +32,9 @@ Result<GraphData> drop_graph_inputs(const GraphData& whole, const std::vector<st
 Result<Graph> specialize_for_media(const GraphData& whole, const MediaInputs& media);
 
 /// A Session over `whole`, a whole-model graph (inputs input_ids/positions and optionally the media inputs
-/// of validators/graph_interpreter.h, output [L, V] "logits", taps) built at any media sizes. Each distinct
-/// set of prompt media dims gets its own interpreter over specialize_for_media(whole, media); weights come
+/// of validators/graph_interpreter.h, output [L, V] "logits", taps) built at any media sizes: make_chunked_session
+/// with the whole graph as one chunk ("all"). Each distinct set of prompt media dims gets its own interpreter
+/// over specialize_for_media(whole, media); weights come
 /// from `weights` (which must hold every initializer of `whole`). `num_layers` is reported by num_layers().
 /// Fails with kInvalidArgument if `whole` does not validate (Graph::from_data) or has no [L, V] "logits";
 /// prefill() fails like specialize_for_media, GraphInterpreter::create/set_media/run, or with kInvalidArgument

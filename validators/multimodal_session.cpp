@@ -22,25 +22,8 @@ MediaDims media_dims(const MediaInputs& media, int pooling_kernel) {
   return dims;
 }
 
-namespace {
-
-// A graph with every tower present at placeholder sizes: it names every weight any prompt can need and,
-// respecialized (validators/graph_template.h), serves every prompt's media sizes.
-Result<Graph> build_template(const Model& model, const MultimodalGraphOptions& options) {
-  MediaDims all;
-  if (model.config.audio) all.audio_frames = 8;
-  if (model.config.vision) {
-    int64_t k = model.config.vision->pooling_kernel_size;
-    all.image_patches = k * k;
-    all.image_soft_tokens = 1;
-  }
-  return build_gemma4_multimodal_graph(model.config, model.tensors, all, options);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, const MultimodalGraphOptions& options) {
-  HFB_TRY(Graph graph, build_template(model, options));
+  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors, options));
   HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
   return make_graph_template_session(graph.data(), std::shared_ptr<const WeightStore>(std::move(store)),
                                      model.config.text.num_hidden_layers);
@@ -48,7 +31,7 @@ Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, con
 
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, std::shared_ptr<const WeightStore> weights,
                                                          const MultimodalGraphOptions& options) {
-  HFB_TRY(Graph graph, build_template(model, options));
+  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors, options));
   return make_graph_template_session(graph.data(), std::move(weights), model.config.text.num_hidden_layers);
 }
 

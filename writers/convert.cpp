@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "readers/gemma4/multimodal_graph_builder.h"
-#include "readers/gemma4/text_graph_builder.h"
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
 #include "writers/bundle_writer.h"
@@ -248,21 +247,6 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   return ok_status();
 }
 
-/// The graph the bundle stores: the text decoder and, for a multimodal model, every tower with its embedder
-/// and merge, built at placeholder media sizes (the runtime re-infers tower dims per prompt).
-Result<Graph> build_stored_graph(const Model& model) {
-  const ModelConfig& config = model.config;
-  if (!config.audio && !config.vision) return build_gemma4_text_graph(config, model.tensors);
-  MediaDims placeholder;
-  if (config.audio) placeholder.audio_frames = 8;
-  if (config.vision) {
-    const int64_t k = config.vision->pooling_kernel_size;
-    placeholder.image_patches = k * k;
-    placeholder.image_soft_tokens = 1;
-  }
-  return build_gemma4_multimodal_graph(config, model.tensors, placeholder);
-}
-
 }  // namespace
 
 std::string convert_file_for(Role role, int chunk_index) {
@@ -281,7 +265,7 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
     return Error(ErrorCode::kInvalidArgument, "output exists (use --force to replace it)").with_path(options.out);
   }
   HFB_TRY(Model model, load_checkpoint(options.source));
-  HFB_TRY(Graph graph, build_stored_graph(model));
+  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors));  // towers at placeholder sizes
   ConvertResult result;
   HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
   result.out = options.out;

@@ -89,4 +89,16 @@ Result<Graph> build_gemma4_multimodal_graph(const ModelConfig& config, const Ten
   return graph;
 }
 
+Result<Graph> build_gemma4_model_graph(const ModelConfig& config, const TensorTable& tensors,
+                                       const MultimodalGraphOptions& options) {
+  MediaDims placeholder;
+  if (config.audio) placeholder.audio_frames = 8;
+  if (config.vision) {
+    const int64_t k = config.vision->pooling_kernel_size;
+    placeholder.image_patches = k * k;
+    placeholder.image_soft_tokens = 1;
+  }
+  return build_gemma4_multimodal_graph(config, tensors, placeholder, options);
+}
+
 }  // namespace hfb

@@ -37,6 +37,13 @@ struct MultimodalGraphOptions {
 Result<Graph> build_gemma4_multimodal_graph(const ModelConfig& config, const TensorTable& tensors,
                                             const MediaDims& media, const MultimodalGraphOptions& options = {});
 
+/// The whole model's graph: every tower the config has, built at placeholder media sizes (8 audio frames, one
+/// pooled image of pooling_kernel^2 patches). It names every weight any prompt can need and, respecialized to a
+/// prompt's media dims (core/graph.h respecialize), serves every prompt; this is the graph a bundle stores.
+/// A config without towers gives the text graph. Fails like build_gemma4_multimodal_graph.
+Result<Graph> build_gemma4_model_graph(const ModelConfig& config, const TensorTable& tensors,
+                                       const MultimodalGraphOptions& options = {});
+
 /// Name of the scaled token embedding before the merge.
 inline constexpr const char* kGraphTextEmbedded = "text_embedded";
 
