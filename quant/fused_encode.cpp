@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "quant/fused_rows.h"
+#include "quant/q4_0_sse2.h"
 #include "quant/quant_internal.h"
 
 namespace hfb {
@@ -45,6 +46,8 @@ void add_metrics(QuantMetrics* total, const QuantMetrics& row) {
 }
 
 #if defined(__SSE2__)
+using quant_internal::q4_0_codes4;
+
 /// The 8 lanes as two SSE vectors (h = 0: lanes 0-3, h = 1: lanes 4-7).
 struct LaneAcc {
   __m128 sse[2], sig[2], err[2], mag[2];
@@ -72,18 +75,6 @@ struct LaneAcc {
 /// bf16 -> f32 of the low / high four of eight bf16 values (exact: the bits shifted up by 16).
 inline __m128 bf16_lo(__m128i v) { return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), v)); }
 inline __m128 bf16_hi(__m128i v) { return _mm_castsi128_ps(_mm_unpackhi_epi16(_mm_setzero_si128(), v)); }
-
-/// q4_0 codes of four values as quantize_block_fast (q4_0.cpp) makes them: (int8)(x * id + 8.5f), MIN(15, .),
-/// low byte.
-inline __m128i q4_codes(__m128 x, __m128 id) {
-  const __m128 v = _mm_add_ps(_mm_mul_ps(x, id), _mm_set1_ps(8.5f));
-  __m128i t = _mm_cvttps_epi32(v);
-  t = _mm_srai_epi32(_mm_slli_epi32(t, 24), 24);
-  const __m128i k15 = _mm_set1_epi32(15);
-  const __m128i gt = _mm_cmpgt_epi32(t, k15);
-  t = _mm_or_si128(_mm_and_si128(gt, k15), _mm_andnot_si128(gt, t));
-  return _mm_and_si128(t, _mm_set1_epi32(0xFF));
-}
 
 /// The signed value of the q4_0 block scale: ggml's max (first largest |x|, NaN never wins) divided by -8.
 inline float q4_block_d(const __m128 x[8], const uint16_t* p) {
@@ -125,8 +116,8 @@ void q4_0_row(const uint16_t* src, int64_t cols, uint8_t* out, LaneAcc* acc) {
     const __m128 vid = _mm_set1_ps(id);
     __m128i w[4];
     for (int k = 0; k < 4; ++k) {
-      const __m128i hi = _mm_and_si128(_mm_slli_epi32(q4_codes(x[4 + k], vid), 4), _mm_set1_epi32(0xFF));
-      w[k] = _mm_or_si128(q4_codes(x[k], vid), hi);
+      const __m128i hi = _mm_and_si128(_mm_slli_epi32(q4_0_codes4(x[4 + k], vid), 4), _mm_set1_epi32(0xFF));
+      w[k] = _mm_or_si128(q4_0_codes4(x[k], vid), hi);
     }
     const __m128i packed = _mm_packus_epi16(_mm_packs_epi32(w[0], w[1]), _mm_packs_epi32(w[2], w[3]));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(blk + 2), packed);
@@ -308,13 +299,7 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
                                                 FusedIsa isa, std::vector<uint8_t> codes_storage) {
   if (!fused_encode_supported(scheme, src, params)) return quantize_then_measure(scheme, src, params);
   HFB_TRY(check_quantizable(scheme, src, params));
-  EncodedTensor out;
-  out.scheme = scheme;
-  out.name = src.name;
-  out.shape = Shape({src.rows, src.cols});
-  out.rows = src.rows;
-  out.cols = src.cols;
-  out.params = normalize_params(scheme, src.rows, src.cols, params);
+  EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);
   out.codes = std::move(codes_storage);  // every byte is overwritten below
   out.codes.resize(static_cast<size_t>(src.rows * out.row_stride()));
   if (scheme == Scheme::kInt8) out.scales.resize(static_cast<size_t>(src.rows * 2));

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "quant/ggml_blocks.h"
+#include "quant/q4_0_sse2.h"
 #include "quant/quant_internal.h"
 
 #if defined(__SSE2__)
@@ -41,17 +42,7 @@ void quantize_block_reference(const float* x, BlockQ4_0* y) {
 }
 
 #if defined(__SSE2__)
-// cvttps2dq is x86's conversion (INT32_MIN for NaN / out of range), so every input matches the
-// reference; the low byte is sign-extended and clamped with MIN(15, .) as ggml's (int8_t) cast does.
-inline __m128i codes4(__m128 x, __m128 id) {
-  const __m128 v = _mm_add_ps(_mm_mul_ps(x, id), _mm_set1_ps(8.5f));
-  __m128i t = _mm_cvttps_epi32(v);
-  t = _mm_srai_epi32(_mm_slli_epi32(t, 24), 24);
-  const __m128i k15 = _mm_set1_epi32(15);
-  const __m128i gt = _mm_cmpgt_epi32(t, k15);
-  t = _mm_or_si128(_mm_and_si128(gt, k15), _mm_andnot_si128(gt, t));
-  return _mm_and_si128(t, _mm_set1_epi32(0xFF));
-}
+using quant_internal::q4_0_codes4;
 
 void quantize_block_fast(const float* x, BlockQ4_0* y) {
   const __m128 sign = _mm_set1_ps(-0.0f);
@@ -77,8 +68,8 @@ void quantize_block_fast(const float* x, BlockQ4_0* y) {
   const __m128 vid = _mm_set1_ps(id);
   __m128i lo[4], hi[4];
   for (int k = 0; k < 4; ++k) {
-    lo[k] = codes4(_mm_loadu_ps(x + 4 * k), vid);
-    hi[k] = _mm_and_si128(_mm_slli_epi32(codes4(_mm_loadu_ps(x + 16 + 4 * k), vid), 4), _mm_set1_epi32(0xFF));
+    lo[k] = q4_0_codes4(_mm_loadu_ps(x + 4 * k), vid);
+    hi[k] = _mm_and_si128(_mm_slli_epi32(q4_0_codes4(_mm_loadu_ps(x + 16 + 4 * k), vid), 4), _mm_set1_epi32(0xFF));
     lo[k] = _mm_or_si128(lo[k], hi[k]);
   }
   const __m128i w = _mm_packus_epi16(_mm_packs_epi32(lo[0], lo[1]), _mm_packs_epi32(lo[2], lo[3]));

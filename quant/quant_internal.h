@@ -27,6 +27,10 @@ inline int8_t x86_truncate_i8(float v) {
   return static_cast<int8_t>(low);
 }
 
+/// An EncodedTensor for `src` under `scheme` with its name, shape and normalized params set and no codes,
+/// scales or LUT yet (what every encoder fills in).
+EncodedTensor encoded_shell(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
+
 /// Widens row `row` of `src` to float32 (exact for F16/BF16).
 void load_row(const SourceMatrix& src, int64_t row, float* out);
 

@@ -75,13 +75,7 @@ QuantMetrics compute_metrics(const SourceMatrix& src, const EncodedTensor& enc, 
 Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
                                    bool reference) {
   HFB_TRY(check_quantizable(scheme, src, params));
-  EncodedTensor out;
-  out.scheme = scheme;
-  out.name = src.name;
-  out.shape = Shape({src.rows, src.cols});
-  out.rows = src.rows;
-  out.cols = src.cols;
-  out.params = normalize_params(scheme, src.rows, src.cols, params);
+  EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);
   if (reference) out.params.num_threads = 1;
   Status st;
   switch (scheme) {
@@ -164,4 +158,18 @@ QuantParams normalize_params(Scheme scheme, int64_t rows, int64_t cols, QuantPar
   return p;
 }
 
+namespace quant_internal {
+
+EncodedTensor encoded_shell(Scheme scheme, const SourceMatrix& src, const QuantParams& params) {
+  EncodedTensor out;
+  out.scheme = scheme;
+  out.name = src.name;
+  out.shape = Shape({src.rows, src.cols});
+  out.rows = src.rows;
+  out.cols = src.cols;
+  out.params = normalize_params(scheme, src.rows, src.cols, params);
+  return out;
+}
+
+}  // namespace quant_internal
 }  // namespace hfb
