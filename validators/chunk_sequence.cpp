@@ -2,6 +2,7 @@
 #include "validators/chunk_sequence.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "validators/graph_template.h"
@@ -10,6 +11,25 @@ namespace hfb {
 namespace {
 
 constexpr const char* kLogits = "logits";
+
+bool is_media_input(const std::string& name) {
+  return name == "input_features" || name == "input_features_mask" || name == "pixel_values" ||
+         name == "image_position_ids";
+}
+
+/// Per chunk: whether it reads only media inputs and values of earlier media-only chunks (nothing that
+/// changes from one token step to the next), and holds no KV state.
+std::vector<bool> media_only_chunks(const std::vector<ChunkGraph>& chunks) {
+  std::vector<bool> out;
+  std::set<std::string> static_values;
+  for (const ChunkGraph& chunk : chunks) {
+    bool only = chunk.data.states.empty();
+    for (const std::string& in : chunk.inputs) only = only && (is_media_input(in) || static_values.count(in) > 0);
+    if (only) static_values.insert(chunk.outputs.begin(), chunk.outputs.end());
+    out.push_back(only);
+  }
+  return out;
+}
 
 Error in_chunk(Error error, const std::string& chunk) {
   return std::move(error).with_context("in chunk " + chunk);
@@ -43,12 +63,16 @@ Result<std::unique_ptr<ChunkSequence>> ChunkSequence::create(std::vector<ChunkGr
     sequence->chunks_.push_back(std::move(chunk));
   }
   if (sequence->interpreters_.empty()) return Error(ErrorCode::kInvalidArgument, "runtime: every chunk is empty");
+  sequence->media_only_ = media_only_chunks(sequence->chunks_);
+  sequence->ran_.assign(sequence->chunks_.size(), false);
   return sequence;
 }
 
 void ChunkSequence::reset() {
   for (auto& interpreter : interpreters_) interpreter->reset();
   values_.clear();
+  ran_.assign(chunks_.size(), false);
+  last_run_.clear();
 }
 
 Status ChunkSequence::run_chunk(size_t c, const std::vector<int64_t>& ids, const MediaInputs* media) {
@@ -66,11 +90,18 @@ Status ChunkSequence::run_chunk(size_t c, const std::vector<int64_t>& ids, const
 }
 
 Status ChunkSequence::step(const std::vector<int64_t>& ids, const MediaInputs* media) {
+  std::vector<std::string> ran;
   for (size_t c = 0; c < interpreters_.size(); ++c) {
+    if (media == nullptr && media_only_[c] && ran_[c]) continue;  // a tower's outputs stand until new media
     Status status = run_chunk(c, ids, media);
     if (!status.ok()) return in_chunk(std::move(status).error(), names_[c]);
+    ran.push_back(names_[c]);
   }
-  for (auto& interpreter : interpreters_) interpreter->commit();
+  for (size_t c = 0; c < interpreters_.size(); ++c) {
+    interpreters_[c]->commit();
+    ran_[c] = ran_[c] || std::find(ran.begin(), ran.end(), names_[c]) != ran.end();
+  }
+  last_run_ = std::move(ran);
   return ok_status();
 }
 

@@ -1,6 +1,7 @@
 // Running a model as its chunk subgraphs in sequence (what a device runtime does with a chunked bundle):
 // one interpreter per chunk, boundary values handed over by name, KV states read from the chunk that
-// writes them, every cache committed only when all chunks of a step succeeded.
+// writes them, every cache committed only when all chunks of a step succeeded. A chunk that reads nothing but
+// media inputs (a tower) runs on the steps given media and is not re-run on the decode steps after them.
 #pragma once
 
 #include <map>
@@ -27,8 +28,10 @@ class ChunkSequence {
   /// Clears every cache; positions restart at 0.
   void reset();
   /// Runs every chunk on `ids` (positions follow the committed ones), handing boundary values over, then
-  /// commits every cache. `media` (may be null) goes to every chunk (GraphInterpreter::set_media). On
-  /// failure nothing is committed and the error names the chunk.
+  /// commits every cache. `media` (may be null) goes to every chunk (GraphInterpreter::set_media). A media-only
+  /// chunk (its inputs are media inputs or values of other media-only chunks; no ids, positions or token
+  /// state) is skipped when `media` is null and it ran since the last reset(): its outputs are still those
+  /// of that run. On failure nothing is committed and the error names the chunk.
   Status step(const std::vector<int64_t>& ids, const MediaInputs* media);
   /// A boundary value, graph output or tap of the last step. Fails with kNotFound if no chunk produced it.
   Result<Matrix> value(const std::string& name) const;
@@ -36,6 +39,8 @@ class ChunkSequence {
   const std::vector<std::string>& names() const { return names_; }
   /// Values handed over at the boundaries in the last step, by name.
   const std::map<std::string, Matrix>& values() const { return values_; }
+  /// Names of the chunks the last successful step ran (media-only chunks drop out on decode steps).
+  const std::vector<std::string>& last_run() const { return last_run_; }
 
  private:
   ChunkSequence() = default;
@@ -45,6 +50,9 @@ class ChunkSequence {
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<GraphInterpreter>> interpreters_;
   std::map<std::string, Matrix> values_;
+  std::vector<bool> media_only_;  ///< per chunk
+  std::vector<bool> ran_;         ///< per chunk: ran since the last reset()
+  std::vector<std::string> last_run_;
 };
 
 /// A greedy-decoding Session over `whole` (a whole-model graph: inputs input_ids/positions and optionally

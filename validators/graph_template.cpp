@@ -68,6 +68,22 @@ std::vector<Node> live_nodes(std::vector<Node> nodes, const GraphData& whole, st
   return kept;
 }
 
+/// Two chunks: "media", every node that does not depend on the token inputs (the towers and constants:
+/// computed once per prompt), then "all", the rest.
+ChunkAssignment media_and_tokens(const Graph& graph) {
+  std::set<std::string> per_token;
+  for (const char* input : {"input_ids", "positions"}) per_token.insert(input);
+  ChunkAssignment out{{"media", "all"}, {}};
+  for (const Node& node : graph.nodes()) {
+    const bool token = node.op == OpType::kAttention ||
+                       std::any_of(node.inputs.begin(), node.inputs.end(),
+                                   [&](const std::string& in) { return per_token.count(in) > 0; });
+    if (token) per_token.insert(node.outputs.begin(), node.outputs.end());
+    out.node_chunk[node.name] = token ? 1 : 0;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, std::vector<int64_t>> media_input_dims(const MediaInputs& media) {
@@ -136,9 +152,7 @@ Result<Graph> specialize_for_media(const GraphData& whole, const MediaInputs& me
 Result<std::unique_ptr<Session>> make_graph_template_session(GraphData whole, std::shared_ptr<const WeightStore> weights,
                                                              int num_layers) {
   HFB_TRY(Graph graph, Graph::from_data(whole));
-  ChunkAssignment one_chunk{{"all"}, {}};
-  for (const Node& node : graph.nodes()) one_chunk.node_chunk[node.name] = 0;
-  return make_chunked_session(std::move(whole), std::move(one_chunk), std::move(weights), num_layers);
+  return make_chunked_session(std::move(whole), media_and_tokens(graph), std::move(weights), num_layers);
 }
 
 }  // namespace hfb

@@ -170,6 +170,22 @@ TEST(EmbedProjFusion, FusedChunksInSequenceGiveTheWholeGraphsLogits) {
   EXPECT_EQ(got->data, expected->data);
   // The audio chunk handed over text-hidden-size soft tokens.
   EXPECT_EQ((*runner)->values().at("audio_embedded").cols, s.model.config.text.hidden_size);
+  EXPECT_EQ((*runner)->last_run(), (*runner)->names());
+  // Decode steps skip the tower chunks (media only: their soft tokens stand) and still match the whole graph,
+  // which recomputes the towers every step.
+  for (int64_t id : {17, 300}) {
+    ASSERT_TRUE((*whole)->run({id}).ok());
+    auto step_expected = (*whole)->read(kGraphLogits);
+    ASSERT_TRUE((*runner)->step({id}, nullptr).ok());
+    auto step_got = (*runner)->value(kGraphLogits);
+    ASSERT_TRUE(step_expected.ok() && step_got.ok());
+    EXPECT_EQ(step_got->data, step_expected->data) << "decode " << id;
+    EXPECT_EQ((*runner)->last_run(), (std::vector<std::string>{"embeddings", "decoder.0", "decoder.1", "head"}));
+  }
+  // After reset() the towers run again even without new media (their outputs are gone).
+  (*runner)->reset();
+  ASSERT_TRUE((*runner)->step(s.both->prompt, &s.both->media).ok());
+  EXPECT_EQ((*runner)->last_run(), (*runner)->names());
 }
 
 TEST(EmbedProjFusion, ParityUnchanged) {
