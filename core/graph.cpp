@@ -225,13 +225,14 @@ Result<Graph> Graph::from_data(const GraphData& data) {
 
 Result<Graph> respecialize(const GraphData& data, const std::map<std::string, std::vector<int64_t>>& input_dims) {
   GraphData copy = data;
-  for (const auto& [name, dims] : input_dims) {
+  for (const auto& entry : input_dims) {
+    const std::string& name = entry.first;  // not a structured binding: C++17 lambdas cannot capture those
     auto it = std::find_if(copy.values.begin(), copy.values.end(),
                            [&](const ValueInfo& v) { return v.name == name && v.kind == ValueKind::kInput; });
     if (it == copy.values.end()) {
       return Error(ErrorCode::kNotFound, "graph: respecialize: '" + name + "' is not a graph input");
     }
-    it->dims = dims;
+    it->dims = entry.second;
   }
   return Graph::from_data(copy);
 }
