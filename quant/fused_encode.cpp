@@ -37,14 +37,6 @@ QuantMetrics lanes_total(const RowLanes& lanes, int64_t n) {
   return m;
 }
 
-void add_metrics(QuantMetrics* total, const QuantMetrics& row) {
-  total->num_weights += row.num_weights;
-  total->sse += row.sse;
-  total->signal += row.signal;
-  total->max_abs_error = std::max(total->max_abs_error, row.max_abs_error);
-  total->max_abs_value = std::max(total->max_abs_value, row.max_abs_value);
-}
-
 #if defined(__SSE2__)
 using quant_internal::q4_0_codes4;
 
@@ -78,23 +70,8 @@ inline __m128 bf16_hi(__m128i v) { return _mm_castsi128_ps(_mm_unpackhi_epi16(_m
 
 /// The signed value of the q4_0 block scale: ggml's max (first largest |x|, NaN never wins) divided by -8.
 inline float q4_block_d(const __m128 x[8], const uint16_t* p) {
-  const __m128 sign = _mm_set1_ps(-0.0f);
-  __m128 a[8];
-  __m128 m = _mm_setzero_ps();
-  for (int k = 0; k < 8; ++k) {
-    a[k] = _mm_andnot_ps(sign, x[k]);
-    m = _mm_max_ps(a[k], m);
-  }
-  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
-  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
-  const float amax = _mm_cvtss_f32(m);
-  float max = 0.0f;
-  if (amax > 0.0f) {
-    const __m128 am = _mm_set1_ps(amax);
-    uint32_t mask = 0;
-    for (int k = 0; k < 8; ++k) mask |= static_cast<uint32_t>(_mm_movemask_ps(_mm_cmpeq_ps(a[k], am))) << (4 * k);
-    max = bf16_to_f32(p[__builtin_ctz(mask)]);  // x[k] holds elements 4k .. 4k + 3 in order
-  }
+  const int first = quant_internal::q4_0_first_absmax(x);  // x[k] holds elements 4k .. 4k + 3 in order
+  const float max = first < 0 ? 0.0f : bf16_to_f32(p[first]);
   return max / -8;
 }
 
@@ -253,7 +230,7 @@ void measure_rows(const SourceMatrix& src, const EncodedTensor& enc, int threads
 
 QuantMetrics sum_rows(const std::vector<QuantMetrics>& rows) {
   QuantMetrics total;
-  for (const QuantMetrics& m : rows) add_metrics(&total, m);  // row order: independent of the thread split
+  for (const QuantMetrics& m : rows) total.add(m);  // row order: independent of the thread split
   return total;
 }
 

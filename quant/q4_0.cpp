@@ -45,23 +45,10 @@ void quantize_block_reference(const float* x, BlockQ4_0* y) {
 using quant_internal::q4_0_codes4;
 
 void quantize_block_fast(const float* x, BlockQ4_0* y) {
-  const __m128 sign = _mm_set1_ps(-0.0f);
-  __m128 a[8];
-  __m128 m = _mm_setzero_ps();
-  for (int k = 0; k < 8; ++k) {
-    a[k] = _mm_andnot_ps(sign, _mm_loadu_ps(x + 4 * k));
-    m = _mm_max_ps(a[k], m);  // a NaN lane in a[k] yields m: NaN never wins, as in the reference
-  }
-  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
-  m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
-  const float amax = _mm_cvtss_f32(m);
-  float max = 0.0f;
-  if (amax > 0.0f) {
-    const __m128 am = _mm_set1_ps(amax);
-    uint32_t mask = 0;
-    for (int k = 0; k < 8; ++k) mask |= static_cast<uint32_t>(_mm_movemask_ps(_mm_cmpeq_ps(a[k], am))) << (4 * k);
-    max = x[__builtin_ctz(mask)];
-  }
+  __m128 v[8];
+  for (int k = 0; k < 8; ++k) v[k] = _mm_loadu_ps(x + 4 * k);
+  const int first = quant_internal::q4_0_first_absmax(v);
+  const float max = first < 0 ? 0.0f : x[first];
   const float d = max / -8;
   const float id = (d != 0.0f) ? 1.0f / d : 0.0f;
   y->d = f32_to_f16(d);

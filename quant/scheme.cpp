@@ -1,6 +1,7 @@
 // Scheme names, encoded-tensor layout helpers, shape checks and validation of encoded tensors.
 #include "quant/scheme.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -57,6 +58,14 @@ double QuantMetrics::sse_per_weight() const { return num_weights > 0 ? sse / num
 
 double QuantMetrics::max_rel_error() const {
   return max_abs_value > 0 ? max_abs_error / max_abs_value : 0.0;
+}
+
+void QuantMetrics::add(const QuantMetrics& part) {
+  num_weights += part.num_weights;
+  sse += part.sse;
+  signal += part.signal;
+  max_abs_error = std::max(max_abs_error, part.max_abs_error);
+  max_abs_value = std::max(max_abs_value, part.max_abs_value);
 }
 
 int64_t EncodedTensor::row_stride() const {

@@ -49,6 +49,9 @@ struct QuantMetrics {
   double snr_db() const;      ///< 10 log10(signal / sse); +inf if sse == 0, -inf if signal == 0 < sse
   double sse_per_weight() const;
   double max_rel_error() const;  ///< max_abs_error / max_abs_value (0 for an all-zero tensor)
+  /// Adds the figures of a disjoint part (rows, a block): sums add, maxima take the larger. Summing parts
+  /// in a fixed order gives the same figures for any split into threads or blocks.
+  void add(const QuantMetrics& part);
 };
 
 /// A quantized tensor: what the bundle writer stores and what the runtime computes on. The tensor is

@@ -24,14 +24,6 @@ bool needs_whole_tensor(Scheme scheme, const QuantParams& stored) {
   return (is_absmax(scheme) || is_kmeans(scheme)) && stored.per_tensor;
 }
 
-void add_metrics(QuantMetrics* total, const QuantMetrics& block) {
-  total->num_weights += block.num_weights;
-  total->sse += block.sse;
-  total->signal += block.signal;
-  total->max_abs_error = std::max(total->max_abs_error, block.max_abs_error);
-  total->max_abs_value = std::max(total->max_abs_value, block.max_abs_value);
-}
-
 BundleTensorMeta tensor_meta(const TensorInfo& info, const std::string& chunk) {
   BundleTensorMeta meta;
   meta.name = info.name;
@@ -138,7 +130,7 @@ Status append_block(EncodedTensor block, BlockAppender* appender, EncodedTail* t
   const size_t at = tail->lut.size();
   tail->lut.resize(at + block.lut.size() * sizeof(float));
   if (!block.lut.empty()) std::memcpy(tail->lut.data() + at, block.lut.data(), block.lut.size() * sizeof(float));
-  add_metrics(&tail->metrics, block.metrics);
+  tail->metrics.add(block.metrics);
   return appender->push(std::move(block.codes));
 }
 
