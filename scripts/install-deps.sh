@@ -6,6 +6,8 @@ packages=(
   libzip-dev nlohmann-json3-dev libprotobuf-dev protobuf-compiler libzstd-dev
   libopenblas-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev
 )
+# node + npm run the tokenizer's JavaScript reference comparison (scripts/js-reference.sh); any node >= 18 works.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
