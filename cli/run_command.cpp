@@ -1,10 +1,14 @@
-// `hfbundle run MODEL|BUNDLE --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation
-// with the reference runtime (a checkpoint quantized in memory first with --quant).
+// `hfbundle run MODEL|BUNDLE (--prompt TEXT | --chat MESSAGE | --prompt-ids 2,17,5) [-n 16] [--json]
+// [--quant SCHEME ...]`: greedy continuation with the reference runtime (a checkpoint quantized in memory first
+// with --quant). Text prompts are tokenized with the model's tokenizer.json and the answer is streamed as text.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "readers/tokenizer/stream_decoder.h"
+#include "readers/tokenizer/text_tokenizer.h"
 #include "validators/parity_greedy.h"
 #include "validators/bundle_session.h"
 #include "validators/parity_session.h"
@@ -18,13 +22,39 @@ namespace {
 struct RunOptions {
   std::string model;
   std::string prompt_ids;
+  std::string prompt;
+  std::string chat;
   int max_new_tokens = 16;
   bool json = false;
   QuantCliOptions quant;
 };
 
+bool text_mode(const RunOptions& options) { return !options.prompt.empty() || !options.chat.empty(); }
+
+// The prompt ids: parsed from --prompt-ids, or --prompt / --chat through the model's tokenizer.
+Result<std::vector<int64_t>> prompt_ids(const RunOptions& options, const tokenizer::TextTokenizer* text) {
+  if (!text) return parse_token_ids(options.prompt_ids);
+  std::vector<int32_t> ids;
+  if (!options.chat.empty()) {
+    HFB_TRY(ids, tokenizer::encode_chat_prompt(*text, options.chat));
+  } else {
+    HFB_TRY(ids, text->tokenizer.encode(options.prompt, true));
+  }
+  return std::vector<int64_t>(ids.begin(), ids.end());
+}
+
 int run_run(const RunOptions& options) {
-  auto ids = parse_token_ids(options.prompt_ids);
+  int modes = !options.prompt_ids.empty() + !options.prompt.empty() + !options.chat.empty();
+  if (modes != 1) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "give exactly one of --prompt, --chat, --prompt-ids"));
+  }
+  std::optional<tokenizer::TextTokenizer> text;
+  if (text_mode(options)) {
+    auto loaded = tokenizer::load_text_tokenizer(options.model);
+    if (!loaded.ok()) return report_error(loaded.error());
+    text.emplace(std::move(*loaded));
+  }
+  auto ids = prompt_ids(options, text ? &*text : nullptr);
   if (!ids.ok()) return report_error(ids.error());
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
@@ -47,9 +77,34 @@ int run_run(const RunOptions& options) {
   GreedyOptions greedy;
   greedy.max_new_tokens = options.max_new_tokens;
   greedy.eos_ids = model->eos_ids;
+  std::optional<tokenizer::StreamDecoder> stream;
+  Status stream_status;
+  if (text) {
+    for (int32_t id : text->stop_ids) {
+      if (std::find(greedy.eos_ids.begin(), greedy.eos_ids.end(), id) == greedy.eos_ids.end()) greedy.eos_ids.push_back(id);
+    }
+  }
+  if (text && !options.json) {
+    stream.emplace(text->tokenizer);
+    greedy.on_token = [&](int64_t token) {
+      bool stop = std::find(greedy.eos_ids.begin(), greedy.eos_ids.end(), token) != greedy.eos_ids.end();
+      if (stop || !stream_status.ok()) return;
+      auto piece = stream->push(static_cast<int32_t>(token));
+      if (!piece.ok()) {
+        stream_status = std::move(piece).error();
+        return;
+      }
+      std::fwrite(piece->data(), 1, piece->size(), stdout);
+      std::fflush(stdout);
+    };
+  }
   auto run = run_greedy(*model->session, *ids, nullptr, nullptr, greedy);
   if (!run.ok()) return report_error(run.error());
-  if (options.json) {
+  if (!stream_status.ok()) return report_error(stream_status.error());
+  if (stream) {
+    std::string rest = stream->finish();
+    std::printf("%s\n", rest.c_str());
+  } else if (options.json) {
     std::fputs(greedy_run_to_json(*run).c_str(), stdout);
   } else {
     std::string line;
@@ -63,8 +118,10 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Greedy continuation of a prompt with the float32 reference runtime");
   sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
-  sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)")
-      ->required();
+  sub->add_option("--prompt", options->prompt, "Prompt text (tokenized with the model's tokenizer.json, bos as its "
+                                               "config says); the continuation is printed as text");
+  sub->add_option("--chat", options->chat, "One user message in the model's turn format; prints the model's answer");
+  sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)");
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");

@@ -13,5 +13,5 @@ npm_dir="$build/npm"
 mkdir -p "$npm_dir"
 cp tests/tokenizer_js/package.json tests/tokenizer_js/package-lock.json tests/tokenizer_js/compare.mjs "$npm_dir/"
 npm ci --prefix "$npm_dir" --no-audit --no-fund --loglevel=error
-(cd "$npm_dir" && node compare.mjs "$hfbundle" "$OLDPWD/fixtures/tokenizer_corpus")
+(cd "$npm_dir" && node compare.mjs "$hfbundle" "$OLDPWD/fixtures/tokenizer_corpus" "$OLDPWD/fixtures/gemma4")
 echo "== js reference comparison took $(( $(date +%s) - start )) s"

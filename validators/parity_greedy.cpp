@@ -88,11 +88,13 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     return run;
   }
   bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &run);
+  if (options.on_token) options.on_token(run.generated.back());
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
   while (!stop && static_cast<int>(run.steps.size()) < options.max_new_tokens) {
     HFB_TRY(Matrix logits, session.decode(run.generated.back()));
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
     stop = record_step(logits.row(0), vocab, options, &run);
+    if (options.on_token) options.on_token(run.generated.back());
   }
   return run;
 }

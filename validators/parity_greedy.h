@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct GreedyOptions {
   int max_new_tokens = 16;
   std::vector<int64_t> eos_ids;  ///< stop right after emitting one of these (empty: never stop early)
   bool keep_logits = false;      ///< keep the prefill [L,V] and per-step [steps,V] logits
+  /// Called with each generated token as soon as it is picked (streaming output; eos ids included).
+  std::function<void(int64_t token)> on_token;
 };
 
 /// One generated token: step 0 is the last prefill position.

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 
-const [hfbundle, corpusDir] = process.argv.slice(2);
+const [hfbundle, corpusDir, fixturesDir] = process.argv.slice(2);
 
 const modelDir = join(process.cwd(), "node_modules", "@lenml", "tokenizer-gemma3", "models");
 const tokenizerJson = JSON.parse(readFileSync(join(modelDir, "tokenizer.json"), "utf8"));
@@ -91,6 +91,27 @@ for (const message of messages) {
   const same = expected.length === got.length && expected.every((id, k) => id === got[k]);
   if (!same) failures++;
   console.log(`${same ? "ok  " : "FAIL"} chat ${JSON.stringify(message)}: ${expected.length} ids`);
+}
+// The synthetic tokenizers of the tiny fixtures (Gemma 4 and Gemma 3 turn formats): their own chat templates
+// rendered by @huggingface/jinja against `hfbundle tokenize FIXTURE --chat`, and plain encodes.
+for (const fixture of ["sample", "text-kveqv", "mm"]) {
+  if (!fixturesDir) break;
+  const dir = join(fixturesDir, fixture);
+  const config = JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8"));
+  const tok = new Tokenizer(JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")), config);
+  const fixtureTemplate = new Template(config.chat_template);
+  for (const message of ["hello the world", " what is a model?\n", "ünïcödé 🙂"]) {
+    const rendered = fixtureTemplate.render({ messages: [{ role: "user", content: message }], bos_token: "<bos>",
+                                              add_generation_prompt: true });
+    const checks = [[["--chat"], tok.encode(rendered, { add_special_tokens: false }).ids, "chat"],
+                    [[], tok.encode(message).ids, "text"]];
+    for (const [flags, expected, what] of checks) {
+      const got = run(["tokenize", dir, ...flags], message).toString().trim().split(",").map(Number);
+      const same = expected.length === got.length && expected.every((id, k) => id === got[k]);
+      if (!same) failures++;
+      console.log(`${same ? "ok  " : "FAIL"} ${fixture} ${what} ${JSON.stringify(message)}: ${expected.length} ids`);
+    }
+  }
 }
 console.log(`corpus: ${files.length} files, ${totalBytes} bytes; hfbundle (load + encode all) ${hfbSeconds.toFixed(2)} s, ` +
   `reference encode ${jsSeconds.toFixed(2)} s`);
