@@ -16,6 +16,7 @@
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/model_reader.h"
 #include "readers/model_summary.h"
+#include "readers/tokenizer/tokenizer_summary.h"
 #include "validators/bundle_inspect.h"
 #include "validators/bundle_session.h"
 
@@ -39,6 +40,16 @@ struct InspectOptions {
 constexpr int64_t kDefaultGraphAudioFrames = 16;
 
 void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// The tokenizer the checkpoint or bundle carries, as text lines or a JSON value (null when there is none; an
+// unreadable one is shown with its error rather than failing the whole inspect).
+std::string tokenizer_section(const std::string& path, bool json) {
+  auto t = tokenizer::load_text_tokenizer(path);
+  if (t.ok()) return json ? tokenizer::tokenizer_summary_json(*t) : tokenizer::tokenizer_summary_text(*t);
+  if (t.error().code == ErrorCode::kNotFound) return json ? "null" : "tokenizer: none\n";
+  if (json) return nlohmann::json{{"error", t.error().to_string()}}.dump();
+  return "tokenizer: unreadable: " + t.error().to_string() + "\n";
+}
 
 int inspect_graph(const Model& model, const InspectOptions& options) {
   MediaDims dims;
@@ -87,10 +98,11 @@ int inspect_checkpoint(const InspectOptions& options) {
   if (options.json) {
     nlohmann::json out = nlohmann::json::parse(model_summary_json(*model));
     out["chunk_plan"] = nlohmann::json::parse(chunk_plan_to_json(*plan, false));
+    out["tokenizer"] = nlohmann::json::parse(tokenizer_section(options.path, true));
     print(out.dump() + "\n");
   } else {
     print(model_summary_text(*model) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
-          plan->to_string());
+          plan->to_string() + "\n" + tokenizer_section(options.path, false));
   }
   return kExitOk;
 }
@@ -139,7 +151,13 @@ int inspect_bundle(const InspectOptions& options) {
                  (*checked)->tensors().size());
   }
   if (!options.tensor.empty()) return inspect_tensor(**bundle, options);
-  print(options.json ? bundle_summary_json(**bundle) + "\n" : bundle_summary_text(**bundle));
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::parse(bundle_summary_json(**bundle));
+    out["tokenizer"] = nlohmann::json::parse(tokenizer_section(options.path, true));
+    print(out.dump() + "\n");
+  } else {
+    print(bundle_summary_text(**bundle) + "\n" + tokenizer_section(options.path, false));
+  }
   return kExitOk;
 }
 

@@ -9,11 +9,17 @@ namespace hfb {
 inline constexpr const char* kBundleMagic = "hfbundle";
 /// Format version written by this build. Readers accept any minor of kBundleFormatMajor.
 inline constexpr uint32_t kBundleFormatMajor = 1;
-inline constexpr uint32_t kBundleFormatMinor = 2;  // 1.1: Manifest.text_graph; 1.2: chunk boundaries
+// 1.1: Manifest.text_graph; 1.2: chunk boundaries; 1.3: FILE_TOKENIZER files (the checkpoint's tokenizer)
+inline constexpr uint32_t kBundleFormatMinor = 3;
 /// Every tensor segment starts at a multiple of this many bytes of its (raw) file.
 inline constexpr uint64_t kBundleAlignment = 64;
 /// Entry name of the manifest inside a bundle directory or zip.
 inline constexpr const char* kBundleManifestName = "manifest.pb";
+/// Tokenizer and processor files a bundle carries when the checkpoint has them (FILE_TOKENIZER, format 1.3).
+inline constexpr const char* kBundleTokenizerFiles[] = {
+    "tokenizer.json",          "tokenizer_config.json",  "chat_template.jinja",
+    "special_tokens_map.json", "processor_config.json",  "preprocessor_config.json",
+};
 /// Suffix of zstd-compressed data files ("chunk_00.bin.zst").
 inline constexpr const char* kBundleZstdSuffix = ".zst";
 

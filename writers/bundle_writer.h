@@ -30,7 +30,7 @@ struct BundleWriterOptions {
   SinkFactory sink_factory;   ///< empty: POSIX files (tests inject failing sinks here)
 };
 
-enum class BundleFileKind : uint8_t { kChunk, kEmbedding, kPle, kHead };
+enum class BundleFileKind : uint8_t { kChunk, kEmbedding, kPle, kHead, kConfig, kTokenizer };
 
 /// What a tensor is; its bytes are given separately, segment by segment.
 struct BundleTensorMeta {
@@ -106,8 +106,10 @@ class BundleWriter {
                             const std::vector<std::pair<std::string, ByteSpan>>& parts);
   /// Completes a data file (ending its zstd frame if compressed); no more segments may go to it.
   Status close_file(const std::string& name);
-  /// Copies `src_path` into the bundle as `name` ("config.json"). Fails with kIo naming src_path.
-  Status copy_file(const std::string& src_path, const std::string& name);
+  /// Copies `src_path` into the bundle as `name` ("config.json"), uncompressed, as a kConfig or kTokenizer
+  /// file. Fails with kIo naming src_path.
+  Status copy_file(const std::string& src_path, const std::string& name,
+                   BundleFileKind kind = BundleFileKind::kConfig);
 
   /// Closes all files, writes manifest.pb, zips if asked, and renames onto OUT. Returns OUT.
   Result<std::string> finish();

@@ -46,6 +46,8 @@ bundle::FileKind file_kind_to_proto(BundleFileKind kind) {
     case BundleFileKind::kEmbedding: return bundle::FILE_EMBEDDING;
     case BundleFileKind::kPle: return bundle::FILE_PLE;
     case BundleFileKind::kHead: return bundle::FILE_HEAD;
+    case BundleFileKind::kConfig: return bundle::FILE_CONFIG;
+    case BundleFileKind::kTokenizer: return bundle::FILE_TOKENIZER;
   }
   return bundle::FILE_CHUNK;
 }
@@ -70,7 +72,8 @@ Status BundleWriter::add_data_file(const std::string& name, int kind) {
   file->name = name;
   file->stored_name = name;
   file->kind = static_cast<bundle::FileKind>(kind);
-  const bool compress = options_.zstd_level > 0 && file->kind != bundle::FILE_CONFIG;
+  const bool compress =
+      options_.zstd_level > 0 && file->kind != bundle::FILE_CONFIG && file->kind != bundle::FILE_TOKENIZER;
   if (compress) file->stored_name = name + kBundleZstdSuffix;
   const std::string path = tmp_dir_ + "/" + file->stored_name;
   auto sink = options_.sink_factory(path);
@@ -247,8 +250,11 @@ Status BundleWriter::close_file(const std::string& name) {
   return ok_status();
 }
 
-Status BundleWriter::copy_file(const std::string& src_path, const std::string& name) {
-  HFB_TRY(add_data_file(name, bundle::FILE_CONFIG));
+Status BundleWriter::copy_file(const std::string& src_path, const std::string& name, BundleFileKind kind) {
+  if (kind != BundleFileKind::kConfig && kind != BundleFileKind::kTokenizer) {
+    return fail(Error(ErrorCode::kInvalidArgument, "copy_file: '" + name + "' must be a config or tokenizer file"));
+  }
+  HFB_TRY(add_data_file(name, file_kind_to_proto(kind)));
   DataFile& file = *files_.back();
   const int fd = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

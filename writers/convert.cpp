@@ -12,6 +12,7 @@
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
+#include "writers/bundle_format.h"
 #include "writers/bundle_writer.h"
 #include "writers/convert_direct_sink.h"
 #include "writers/convert_graph.h"
@@ -241,6 +242,10 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   for (const char* name : {kConfigFileName, kGenerationConfigFileName}) {
     const std::string path = dir + "/" + name;
     if (file_exists(path)) HFB_TRY(writer->copy_file(path, name));
+  }
+  for (const char* name : kBundleTokenizerFiles) {  // format 1.3: the bundle carries the tokenizer
+    const std::string path = dir + "/" + name;
+    if (file_exists(path)) HFB_TRY(writer->copy_file(path, name, BundleFileKind::kTokenizer));
   }
   HFB_TRY(result->out, writer->finish());
   result->written = true;

@@ -95,7 +95,7 @@ const bundle::File* find_file(const bundle::Manifest& m, const std::string& name
 Status check_segment(const bundle::Manifest& m, const bundle::Segment& s, const std::string& path,
                      const std::string& tensor) {
   const bundle::File* file = find_file(m, s.file());
-  if (file == nullptr || file->kind() == bundle::FILE_CONFIG) {
+  if (file == nullptr || file->kind() == bundle::FILE_CONFIG || file->kind() == bundle::FILE_TOKENIZER) {
     return invalid(path, "segment '" + s.part() + "' refers to unknown data file '" + s.file().substr(0, 64) + "'")
         .with_tensor(tensor);
   }

@@ -2,12 +2,16 @@
 #include "readers/tokenizer/text_tokenizer.h"
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "readers/bundle/bundle_reader.h"
+#include "readers/tokenizer/tokenizer_json.h"
 #include "readers/tokenizer/utf8.h"
+#include "writers/bundle_format.h"
 
 namespace hfb::tokenizer {
 namespace {
@@ -121,36 +125,93 @@ const char* chat_format_name(ChatFormat format) {
   return "none";
 }
 
-Result<TextTokenizer> load_text_tokenizer(const std::string& path) {
-  std::error_code ec;
-  fs::path json_path = fs::is_directory(path, ec) ? fs::path(path) / "tokenizer.json" : fs::path(path);
-  if (!fs::is_regular_file(json_path, ec)) {
-    return Error(ErrorCode::kNotFound, "no tokenizer.json (the checkpoint or bundle carries no tokenizer)").with_path(path);
+namespace {
+
+// Reads a side file by name ("tokenizer_config.json"): nullopt when absent.
+using SideFileReader = std::function<Result<std::optional<std::string>>(const std::string& name)>;
+
+Result<TextTokenizer> load_with(const std::string& json_label, const std::string& label_dir,
+                                const SideFileReader& read) {
+  HFB_TRY(auto json_text, read("tokenizer.json"));
+  if (!json_text) {
+    return Error(ErrorCode::kNotFound, "no tokenizer.json (the checkpoint or bundle carries no tokenizer)")
+        .with_path(label_dir);
   }
-  fs::path dir = json_path.parent_path();
-  HFB_TRY(Tokenizer tokenizer, Tokenizer::load(json_path.string()));
+  HFB_TRY(Tokenizer tokenizer, Tokenizer::from_json_text(*json_text, json_label));
+  json_text->clear();
   TextTokenizer out(std::move(tokenizer));
-  out.tokenizer_json_path = json_path.string();
-  HFB_TRY(auto jinja, read_optional(dir / "chat_template.jinja"));
+  out.tokenizer_json_path = json_label;
+  HFB_TRY(auto jinja, read("chat_template.jinja"));
   if (jinja) out.chat_template = *jinja;
-  HFB_TRY(auto config_text, read_optional(dir / "tokenizer_config.json"));
+  const fs::path config_path = fs::path(label_dir) / "tokenizer_config.json";
+  HFB_TRY(auto config_text, read("tokenizer_config.json"));
   if (config_text) {
-    HFB_TRY(json config, parse_object(*config_text, dir / "tokenizer_config.json"));
-    HFB_TRY(apply_tokenizer_config(config, dir / "tokenizer_config.json", &out));
+    HFB_TRY(json config, parse_object(*config_text, config_path));
+    HFB_TRY(apply_tokenizer_config(config, config_path, &out));
   }
   if (!out.bos_id) out.bos_id = out.tokenizer.token_id("<bos>");
   if (!out.eos_id) out.eos_id = out.tokenizer.token_id("<eos>");
   const auto& prefix = out.tokenizer.prefix_ids();
   out.add_bos = out.bos_id && !prefix.empty() && prefix.front() == *out.bos_id;
-  HFB_TRY(auto generation_text, read_optional(dir / "generation_config.json"));
+  HFB_TRY(auto generation_text, read("generation_config.json"));
   if (generation_text) {
-    HFB_TRY(json generation, parse_object(*generation_text, dir / "generation_config.json"));
+    HFB_TRY(json generation, parse_object(*generation_text, fs::path(label_dir) / "generation_config.json"));
     HFB_TRY(apply_generation_config(generation, &out));
   }
   if (out.stop_ids.empty() && out.eos_id) out.stop_ids.push_back(*out.eos_id);
   detect_chat_format(&out);
   if (out.end_of_turn_id) out.stop_ids.push_back(*out.end_of_turn_id);
   return out;
+}
+
+bool is_bundle(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fs::is_regular_file(path / kBundleManifestName, ec);
+  return fs::is_regular_file(path, ec) && path.extension() != ".json";
+}
+
+Result<TextTokenizer> load_from_bundle(const std::string& path) {
+  HFB_TRY(std::shared_ptr<const Bundle> bundle, Bundle::open(path));
+  SideFileReader read = [&](const std::string& name) -> Result<std::optional<std::string>> {
+    auto source = bundle->file(name);
+    if (!source.ok()) {
+      if (source.error().code == ErrorCode::kNotFound) return std::optional<std::string>();
+      return std::move(source).error();
+    }
+    if ((*source)->size() > kMaxTokenizerJsonBytes) {
+      return Error(ErrorCode::kLimit, "bundle file '" + name + "' is too large").with_path(path);
+    }
+    HFB_TRY(ByteSpan bytes, (*source)->read(0, (*source)->size()));
+    return std::optional<std::string>(std::string(reinterpret_cast<const char*>(bytes.data), bytes.size));
+  };
+  return load_with(path + ":tokenizer.json", path, read);
+}
+
+}  // namespace
+
+Result<TextTokenizer> load_text_tokenizer(const std::string& path) {
+  std::error_code ec;
+  if (is_bundle(path)) return load_from_bundle(path);
+  fs::path json_path = fs::is_directory(path, ec) ? fs::path(path) / "tokenizer.json" : fs::path(path);
+  fs::path dir = json_path.parent_path();
+  SideFileReader read = [&](const std::string& name) -> Result<std::optional<std::string>> {
+    if (name == "tokenizer.json") {
+      if (!fs::is_regular_file(json_path, ec)) return std::optional<std::string>();
+      auto size = fs::file_size(json_path, ec);
+      if (ec || size > kMaxTokenizerJsonBytes) {
+        return Error(ErrorCode::kLimit, "tokenizer.json is larger than " + std::to_string(kMaxTokenizerJsonBytes) +
+                                            " bytes").with_path(json_path.string());
+      }
+      std::ifstream file(json_path, std::ios::binary);
+      std::string text(size, '\0');
+      if (!file.read(text.data(), static_cast<std::streamsize>(size))) {
+        return Error(ErrorCode::kIo, "cannot read tokenizer.json").with_path(json_path.string());
+      }
+      return std::optional<std::string>(std::move(text));
+    }
+    return read_optional(dir / name);
+  };
+  return load_with(json_path.string(), dir.empty() ? std::string(".") : dir.string(), read);
 }
 
 Result<std::string> render_chat_prompt(const TextTokenizer& t, std::string_view message) {

@@ -187,8 +187,12 @@ Result<Tokenizer> Tokenizer::load(const std::string& tokenizer_json_path) {
   if (!file.read(text.data(), static_cast<std::streamsize>(size))) {
     return Error(ErrorCode::kIo, "cannot read tokenizer.json").with_path(tokenizer_json_path);
   }
-  HFB_TRY(TokenizerSpec spec, parse_tokenizer_json(text, tokenizer_json_path));
-  return create(std::move(spec), tokenizer_json_path);
+  return from_json_text(text, tokenizer_json_path);
+}
+
+Result<Tokenizer> Tokenizer::from_json_text(std::string_view text, const std::string& path) {
+  HFB_TRY(TokenizerSpec spec, parse_tokenizer_json(text, path));
+  return create(std::move(spec), path);
 }
 
 Tokenizer::Tokenizer(std::unique_ptr<TokenizerImpl> impl) : impl_(std::move(impl)) {}

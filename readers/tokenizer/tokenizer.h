@@ -29,6 +29,8 @@ class Tokenizer {
   static Result<Tokenizer> create(TokenizerSpec spec, const std::string& path);
   /// Reads, parses and compiles a tokenizer.json file; errors as parse_tokenizer_json and create, plus kIo.
   static Result<Tokenizer> load(const std::string& tokenizer_json_path);
+  /// Parses and compiles the text of a tokenizer.json (`path` names it in errors).
+  static Result<Tokenizer> from_json_text(std::string_view text, const std::string& path);
 
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
