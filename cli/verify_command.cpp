@@ -80,6 +80,10 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
                                  "With --against: this many seeded random prompts (default 8)")
                      ->check(CLI::PositiveNumber);
   file->excludes(random);
+  auto* texts = sub->add_option("--prompts-file", options->against.prompts_file,
+                                "With --against: text prompts, one a line (tokenized with the reference's tokenizer)");
+  texts->excludes(random);
+  texts->excludes(file);
   sub->add_option("--seed", options->against.seed, "With --random-prompts: the seed (default 0)");
   sub->add_option("--steps", options->against.steps, "With --against: greedy steps per prompt (default 16)")
       ->check(CLI::PositiveNumber);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "readers/model_reader.h"
+#include "readers/tokenizer/text_tokenizer.h"
 #include "validators/bundle_session.h"
 #include "validators/golden_record.h"
 #include "validators/golden_write.h"
@@ -61,7 +62,27 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
 
 namespace {
 
+// --prompts-file: one text prompt a line (a trailing \r dropped, empty lines skipped), bos as the tokenizer
+// config says.
+Result<std::vector<std::vector<int64_t>>> text_prompts(const AgainstOptions& against) {
+  HFB_TRY(tokenizer::TextTokenizer text, tokenizer::load_text_tokenizer(against.reference_path));
+  std::ifstream in(against.prompts_file, std::ios::binary);
+  if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompts_file);
+  std::vector<std::vector<int64_t>> prompts;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    HFB_TRY(std::vector<int32_t> ids, text.tokenizer.encode(line, true));
+    prompts.emplace_back(ids.begin(), ids.end());
+  }
+  if (prompts.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the prompt file has no prompts").with_path(against.prompts_file);
+  }
+  return prompts;
+}
+
 Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
+  if (!against.prompts_file.empty()) return text_prompts(against);
   if (!against.prompt_ids_file.empty()) {
     std::ifstream in(against.prompt_ids_file, std::ios::binary);
     if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);

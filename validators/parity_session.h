@@ -43,7 +43,8 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
 /// `verify MODEL --against REFERENCE`: the reference checkpoint, run in float32, plays the golden.
 struct AgainstOptions {
   std::string reference_path;
-  std::string prompt_ids_file;  ///< one prompt a line, ids comma-separated; or, when empty:
+  std::string prompts_file;     ///< one text prompt a line, tokenized by the reference's tokenizer.json; or:
+  std::string prompt_ids_file;  ///< one prompt a line, ids comma-separated; or, when both are empty:
   int random_prompts = 8;       ///< this many seeded random prompts (bos first, lengths 2-32)
   uint64_t seed = 0;
   int steps = 16;               ///< greedy steps per prompt (stops after eos, as HF generate does)

@@ -96,3 +96,20 @@ TEST(RunTextCli, ChatRunsOnASyntheticGemma4TokenizerAndRefusesTwoPromptKinds) {
 
 }  // namespace
 }  // namespace hfb
+
+namespace hfb {
+namespace {
+
+TEST(VerifyTextPromptsCli, PromptsFileTakesOneTextPromptALine) {
+  std::string file = temp_file("verify_prompts.txt", "And the LORD said\nIn the beginning\r\n\nHello world\n");
+  auto r = testing::run_cli("verify " + kTrained + " --against " + kTrained + " --prompts-file " + file + " --steps 3");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("case prompt2: pass"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("case prompt3"), std::string::npos) << r.out;  // the empty line is no prompt
+  EXPECT_NE(r.out.find("tokens matched 9/9"), std::string::npos) << r.out;
+  std::string empty = temp_file("verify_empty.txt", "\n\n");
+  EXPECT_EQ(testing::run_cli("verify " + kTrained + " --against " + kTrained + " --prompts-file " + empty).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hfb
