@@ -256,9 +256,8 @@ Status TokenizerImpl::bpe_segment(std::string_view segment, std::vector<int32_t>
   if (segment.empty()) return ok_status();
   bool cacheable = segment.size() < kMaxCachedWordBytes;
   if (cacheable) {
-    auto hit = word_cache.find(std::string(segment));
-    if (hit != word_cache.end()) {
-      out->insert(out->end(), hit->second.begin(), hit->second.end());
+    if (const std::vector<int32_t>* hit = word_cache.find(segment)) {
+      out->insert(out->end(), hit->begin(), hit->end());
       return ok_status();
     }
   }
@@ -308,7 +307,7 @@ Status TokenizerImpl::bpe_segment(std::string_view segment, std::vector<int32_t>
     }
   }
   out->insert(out->end(), ids.begin(), ids.end());
-  if (cacheable && word_cache.size() < kMaxCachedWords) word_cache.emplace(std::string(segment), std::move(ids));
+  if (cacheable) word_cache.insert(segment, std::move(ids), kMaxCachedWords);
   return ok_status();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,6 +29,30 @@ class AddedTokenTrie {
   std::vector<int32_t> nodes_{-1};  // node -> value (-1: no token ends here)
   std::unordered_map<uint64_t, int32_t> edges_;  // (node << 8 | byte) -> child
   std::array<bool, 256> first_bytes_{};
+};
+
+/// Word -> ids of its BPE, bounded (entries stop being added when full). Keys live in a deque (stable), so
+/// lookups take a string_view without allocating.
+class WordCache {
+ public:
+  const std::vector<int32_t>* find(std::string_view word) const {
+    const int32_t* index = index_.find(word);
+    return index ? &values_[*index] : nullptr;
+  }
+  void insert(std::string_view word, std::vector<int32_t> ids, size_t max_entries) {
+    if (values_.size() >= max_entries) return;
+    keys_.emplace_back(word);
+    if (!index_.insert(keys_.back(), static_cast<int32_t>(values_.size()))) {
+      keys_.pop_back();
+      return;
+    }
+    values_.push_back(std::move(ids));
+  }
+
+ private:
+  std::deque<std::string> keys_;
+  std::vector<std::vector<int32_t>> values_;
+  StringIdMap index_;
 };
 
 struct MergeEntry {
@@ -60,7 +85,7 @@ struct TokenizerImpl {
   AddedTokenTrie normalized_trie;
   std::vector<int32_t> prefix_ids;
   std::vector<int32_t> suffix_ids;
-  mutable std::unordered_map<std::string, std::vector<int32_t>> word_cache;
+  mutable WordCache word_cache;
 
   Status encode_text(std::string_view text, std::vector<int32_t>* out) const;
   std::string normalize(std::string_view text) const;
