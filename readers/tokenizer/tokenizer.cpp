@@ -34,6 +34,13 @@ Status compile_vocab(TokenizerImpl* impl) {
     HFB_TRY(check_id(added.id, "added token '" + added.content + "'"));
     max_id = std::max(max_id, added.id);
   }
+  // Tables are indexed by id: bound the largest id by the entry count too, so a small hostile file cannot make
+  // a huge table (real vocabularies are dense; Gemma 3's largest id is 262144 for 262144 + 6415 entries).
+  const int64_t entries = static_cast<int64_t>(vocab.size() + impl->spec.added_tokens.size());
+  if (max_id >= 4 * entries + 4096) {
+    return Error(ErrorCode::kLimit, "ids are sparse: the largest id is " + std::to_string(max_id) + " for " +
+                                        std::to_string(entries) + " tokens (hostile or corrupt file?)");
+  }
   impl->id_to_token.assign(static_cast<size_t>(max_id + 1), std::string());
   impl->special.assign(static_cast<size_t>(max_id + 1), 0);
   std::vector<uint8_t> seen(static_cast<size_t>(max_id + 1), 0);

@@ -102,6 +102,9 @@ std::vector<CorruptionCase> catalogue() {
       {"added_hostile_id", [] {
          return mutate([](json& r) { r["added_tokens"].push_back({{"id", 1ll << 30}, {"content", "<x>"}}); });
        }, ErrorCode::kLimit, "beyond the limit"},
+      {"added_sparse_id", [] {
+         return mutate([](json& r) { r["added_tokens"].push_back({{"id", 1 << 22}, {"content", "<x>"}}); });
+       }, ErrorCode::kLimit, "ids are sparse"},
       {"added_flag_not_bool", [] { return mutate([](json& r) { r["added_tokens"][0]["lstrip"] = "yes"; }); },
        ErrorCode::kInvalidFile, "lstrip"},
       {"truncation_set", [] { return mutate([](json& r) { r["truncation"] = {{"max_length", 8}}; }); },
