@@ -6,6 +6,16 @@
 namespace hfb::tokenizer {
 
 Result<std::string> StreamDecoder::push(int32_t id) {
+  if (tokenizer_.decode_is_concatenative()) {  // linear: decode just this id
+    HFB_TRY(std::string piece, tokenizer_.decode_bytes({id}));
+    raw_ += piece;
+    std::string_view tail = std::string_view(raw_).substr(emitted_);
+    size_t complete = utf8_complete_prefix(tail);
+    std::string out = utf8_lossy(tail.substr(0, complete));
+    raw_.erase(0, emitted_ + complete);
+    emitted_ = 0;
+    return out;
+  }
   ids_.push_back(id);
   auto raw = tokenizer_.decode_bytes(ids_);
   if (!raw.ok()) {

@@ -48,6 +48,9 @@ class Tokenizer {
 
   /// Raw bytes of `ids` (byte-fallback bytes not yet validated as UTF-8): streaming decoders use this.
   Result<std::string> decode_bytes(const std::vector<int32_t>& ids) const;
+  /// True when decode_bytes(a + b) == decode_bytes(a) + decode_bytes(b) (no Strip decoder): streaming can then
+  /// decode one id at a time.
+  bool decode_is_concatenative() const;
 
   std::optional<int32_t> token_id(std::string_view token) const;
   /// Token string of `id`, or nullptr.

@@ -104,6 +104,13 @@ Result<std::string> run_decoders(const TokenizerImpl& impl, const std::vector<in
 
 Result<std::string> Tokenizer::decode(const std::vector<int32_t>& ids) const { return run_decoders(*impl_, ids, true); }
 
+bool Tokenizer::decode_is_concatenative() const {
+  for (const DecoderStep& step : impl_->spec.decoders) {
+    if (step.kind == DecoderStep::Kind::kStrip) return false;
+  }
+  return true;
+}
+
 Result<std::string> Tokenizer::decode_bytes(const std::vector<int32_t>& ids) const {
   return run_decoders(*impl_, ids, false);
 }

@@ -202,3 +202,24 @@ TEST(Tokenizer, WordCacheCutsNeverSplitAMergeThatGluesACharacterToTheSpace) {
 
 }  // namespace
 }  // namespace hfb::tokenizer
+
+namespace hfb::tokenizer {
+namespace {
+
+TEST(Tokenizer, StripDecoderAndItsNonConcatenativeStream) {
+  auto root = test::make_tokenizer_json();
+  root["decoder"]["decoders"].push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  Tokenizer t = make(root);
+  EXPECT_FALSE(t.decode_is_concatenative());
+  auto ids = encode(t, " abc \xE2\x82\xAC", false);
+  auto decoded = t.decode(ids);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, "abc \xE2\x82\xAC");  // the leading space of the fused text is stripped
+  StreamDecoder stream(t);
+  std::string streamed;
+  for (int32_t id : ids) streamed += *stream.push(id);
+  EXPECT_EQ(streamed + stream.finish(), *decoded);
+}
+
+}  // namespace
+}  // namespace hfb::tokenizer
