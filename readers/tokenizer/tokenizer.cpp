@@ -24,7 +24,7 @@ Status check_id(int64_t id, const std::string& where) {
 
 Status compile_vocab(TokenizerImpl* impl) {
   const auto& vocab = impl->spec.vocab;
-  impl->model_ids.reserve(vocab.size() * 2);
+  impl->model_ids.reserve(vocab.size());  // reserve(n) keeps the load factor <= 1/2
   int64_t max_id = -1;
   for (const auto& [token, id] : vocab) {
     HFB_TRY(check_id(id, "model.vocab['" + token + "']"));
@@ -76,7 +76,7 @@ void note_glued_pairs(const std::string& merged, TokenizerImpl* impl) {
 
 Status compile_merges(TokenizerImpl* impl) {
   auto& merges = impl->spec.merges;
-  impl->merges.reserve(merges.size() * 2);
+  impl->merges.reserve(merges.size());
   std::string merged;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& [left, right] = merges[rank];
