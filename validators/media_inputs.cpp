@@ -1,0 +1,178 @@
+// Glue between readers/media's front-ends and the runtime: settings from a checkpoint or bundle, MediaInputs.
+#include "validators/media_inputs.h"
+
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "readers/bundle/bundle_reader.h"
+#include "readers/media/audio_decode.h"
+#include "readers/media/media_file.h"
+#include "readers/media/prompt_expansion.h"
+#include "readers/media/resample.h"
+#include "readers/model_reader.h"
+#include "validators/bundle_session.h"
+
+namespace hfb {
+namespace {
+
+constexpr const char* kProcessorFiles[] = {"processor_config.json", "preprocessor_config.json"};
+
+std::string to_text(const std::vector<uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+Result<std::string> bundle_file_text(const Bundle& bundle, const std::string& name) {
+  HFB_TRY(auto source, bundle.file(name));
+  HFB_TRY(ByteSpan span, source->read(0, source->size()));
+  return std::string(reinterpret_cast<const char*>(span.data), static_cast<size_t>(span.size));
+}
+
+Result<media::MediaSettings> bundle_settings(const std::string& path) {
+  HFB_TRY(auto bundle, Bundle::open(path));
+  HFB_TRY(media::MediaSettings settings, media::media_settings_from_model(bundle->plain_model()));
+  auto config = bundle_file_text(*bundle, "config.json");
+  if (config.ok()) HFB_TRY(media::apply_config_token_ids(*config, path + "!config.json", &settings));
+  for (const char* name : kProcessorFiles) {
+    auto text = bundle_file_text(*bundle, name);
+    if (!text.ok()) continue;
+    HFB_TRY(media::apply_processor_json(*text, path + "!" + name, &settings));
+    break;
+  }
+  return settings;
+}
+
+Result<media::MediaSettings> checkpoint_settings(const std::string& dir) {
+  HFB_TRY(Model model, load_checkpoint(dir));
+  HFB_TRY(media::MediaSettings settings, media::media_settings_from_model(model));
+  const std::filesystem::path root(dir);
+  HFB_TRY(auto config, media::read_media_file((root / "config.json").string()));
+  HFB_TRY(media::apply_config_token_ids(to_text(config), (root / "config.json").string(), &settings));
+  for (const char* name : kProcessorFiles) {
+    const std::string path = (root / name).string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    HFB_TRY(auto text, media::read_media_file(path));
+    HFB_TRY(media::apply_processor_json(to_text(text), path, &settings));
+    break;
+  }
+  return settings;
+}
+
+Status prepare_audio(const media::AudioFeatureConfig& config, const std::string& path, PreparedMedia* out) {
+  HFB_TRY(media::AudioClip clip, media::read_audio_file(path));
+  HFB_TRY(std::vector<float> wave,
+          media::resample_rate(media::downmix_mean(clip), clip.sample_rate, config.sampling_rate));
+  HFB_TRY(media::AudioFeatures features, media::compute_log_mel(wave, config));
+  out->inputs.input_features.rows = features.frames;
+  out->inputs.input_features.cols = features.mel_bins;
+  out->inputs.input_features.data = std::move(features.input_features);
+  out->inputs.input_features_mask = std::move(features.input_features_mask);
+  out->audio_soft_tokens.push_back(features.soft_tokens);
+  out->audio_frames = features.frames;
+  for (uint8_t v : out->inputs.input_features_mask) out->audio_valid_frames += v != 0;
+  return ok_status();
+}
+
+Status prepare_image(const media::ImageProcessorConfig& config, const std::string& path, PreparedMedia* out) {
+  HFB_TRY(media::RgbImage image, media::read_image_file(path));
+  HFB_TRY(media::ImageFeatures features, media::preprocess_image(image, config));
+  out->inputs.pixel_values.rows = features.max_patches;
+  out->inputs.pixel_values.cols = features.patch_dim;
+  out->inputs.pixel_values.data = std::move(features.pixel_values);
+  out->inputs.image_position_ids = std::move(features.position_ids);
+  out->image_soft_tokens.push_back(features.soft_tokens);
+  out->image_patches = features.patches;
+  out->image_target = features.target;
+  out->resized_rgb = std::move(features.resized.rgb);
+  return ok_status();
+}
+
+}  // namespace
+
+Result<media::MediaSettings> load_media_settings(const std::string& model_path, int max_soft_tokens) {
+  auto settings = is_bundle_path(model_path) ? bundle_settings(model_path) : checkpoint_settings(model_path);
+  if (!settings.ok()) return std::move(settings).error().with_context("while reading the media settings of " + model_path);
+  if (max_soft_tokens > 0) HFB_TRY(media::set_max_soft_tokens(max_soft_tokens, &*settings));
+  return settings;
+}
+
+Result<PreparedMedia> prepare_media(const media::MediaSettings& settings, const std::string& audio_path,
+                                    const std::string& image_path) {
+  if (audio_path.empty() && image_path.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "media: give an audio file, an image file or both");
+  }
+  PreparedMedia out;
+  if (!audio_path.empty()) {
+    Status s = prepare_audio(settings.audio, audio_path, &out);
+    if (!s.ok()) return std::move(s).error().with_context("while preparing audio " + audio_path);
+  }
+  if (!image_path.empty()) {
+    Status s = prepare_image(settings.image, image_path, &out);
+    if (!s.ok()) return std::move(s).error().with_context("while preparing image " + image_path);
+  }
+  return out;
+}
+
+Result<std::vector<int64_t>> expand_media_prompt(const std::vector<int64_t>& ids, const media::MediaSettings& settings,
+                                                 const PreparedMedia& media) {
+  if (media::prompt_is_expanded(ids, settings.tokens)) return ids;
+  HFB_TRY(media::ExpandedPrompt expanded,
+          media::expand_prompt_ids(ids, settings.tokens, media.image_soft_tokens, media.audio_soft_tokens));
+  return expanded.ids;
+}
+
+}  // namespace hfb
+
+namespace hfb {
+namespace {
+
+struct ExportTensor {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+  const void* data;
+  size_t bytes;
+};
+
+}  // namespace
+
+std::string preprocessed_safetensors(const PreparedMedia& media, const media::MediaSettings& settings) {
+  const MediaInputs& in = media.inputs;
+  std::vector<ExportTensor> tensors;
+  nlohmann::json meta = {{"writer", "hfbundle preprocess"}, {"settings_source", settings.source}};
+  if (!in.input_features.data.empty()) {
+    tensors.push_back({"input_features", "F32", {in.input_features.rows, in.input_features.cols},
+                       in.input_features.data.data(), in.input_features.data.size() * sizeof(float)});
+    tensors.push_back({"input_features_mask", "U8", {static_cast<int64_t>(in.input_features_mask.size())},
+                       in.input_features_mask.data(), in.input_features_mask.size()});
+    meta["audio_soft_tokens"] = std::to_string(media.audio_soft_tokens.at(0));
+    meta["audio_frames"] = std::to_string(media.audio_frames);
+    meta["audio_valid_frames"] = std::to_string(media.audio_valid_frames);
+  }
+  if (!in.pixel_values.data.empty()) {
+    tensors.push_back({"pixel_values", "F32", {in.pixel_values.rows, in.pixel_values.cols}, in.pixel_values.data.data(),
+                       in.pixel_values.data.size() * sizeof(float)});
+    tensors.push_back({"image_position_ids", "I64", {static_cast<int64_t>(in.image_position_ids.size() / 2), 2},
+                       in.image_position_ids.data(), in.image_position_ids.size() * sizeof(int64_t)});
+    tensors.push_back({"resized_rgb", "U8", {media.image_target.height, media.image_target.width, 3},
+                       media.resized_rgb.data(), media.resized_rgb.size()});
+    meta["image_soft_tokens"] = std::to_string(media.image_soft_tokens.at(0));
+    meta["image_patches"] = std::to_string(media.image_patches);
+    meta["image_target_hw"] = std::to_string(media.image_target.height) + "," + std::to_string(media.image_target.width);
+  }
+  nlohmann::json header = nlohmann::json::object();
+  header["__metadata__"] = meta;
+  size_t offset = 0;
+  for (const ExportTensor& t : tensors) {
+    header[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes}}};
+    offset += t.bytes;
+  }
+  std::string text = header.dump();
+  while (text.size() % 8 != 0) text += ' ';
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((uint64_t{text.size()} >> (8 * i)) & 0xff);
+  out += text;
+  for (const ExportTensor& t : tensors) out.append(static_cast<const char*>(t.data), t.bytes);
+  return out;
+}
+
+}  // namespace hfb
