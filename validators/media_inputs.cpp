@@ -62,6 +62,12 @@ Status prepare_audio(const media::AudioFeatureConfig& config, const std::string&
   HFB_TRY(std::vector<float> wave,
           media::resample_rate(media::downmix_mean(clip), clip.sample_rate, config.sampling_rate));
   HFB_TRY(media::AudioFeatures features, media::compute_log_mel(wave, config));
+  if (features.soft_tokens == 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "audio: " + std::to_string(wave.size()) + " samples at " + std::to_string(config.sampling_rate) +
+                     " Hz give no audio soft token (too short: one token needs about 40 ms)")
+        .with_path(path);
+  }
   out->inputs.input_features.rows = features.frames;
   out->inputs.input_features.cols = features.mel_bins;
   out->inputs.input_features.data = std::move(features.input_features);
