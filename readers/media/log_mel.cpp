@@ -1,6 +1,7 @@
 // Gemma4AudioFeatureExtractor restated in C++ (feature_extraction_gemma4.py at decba1d): framing, window, FFT, mel.
 #include "readers/media/log_mel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 
@@ -69,6 +70,34 @@ void frame_samples(const float* raw, const AudioFeatureConfig& config, std::vect
   } else {
     for (int i = 0; i < len; ++i) out[static_cast<size_t>(i)] = raw[i + 1] - p * raw[i];
   }
+}
+
+/// The bank's non-zero span per mel filter, weights contiguous: skipping exact zeros leaves every sum unchanged.
+struct SparseMelBank {
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<std::vector<double>> weights;
+};
+
+SparseMelBank sparse_bank(const std::vector<double>& bank, int bins, int mels) {
+  SparseMelBank out;
+  out.first.assign(static_cast<size_t>(mels), 0);
+  out.count.assign(static_cast<size_t>(mels), 0);
+  out.weights.resize(static_cast<size_t>(mels));
+  for (int m = 0; m < mels; ++m) {
+    int lo = bins, hi = -1;
+    for (int k = 0; k < bins; ++k) {
+      if (bank[static_cast<size_t>(k) * mels + m] != 0.0) {
+        lo = std::min(lo, k);
+        hi = k;
+      }
+    }
+    if (hi < lo) continue;
+    out.first[static_cast<size_t>(m)] = lo;
+    out.count[static_cast<size_t>(m)] = hi - lo + 1;
+    for (int k = lo; k <= hi; ++k) out.weights[static_cast<size_t>(m)].push_back(bank[static_cast<size_t>(k) * mels + m]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -170,7 +199,7 @@ Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const 
   const int fft_n = c.fft_length();
   const int bins = fft_n / 2 + 1;
   const std::vector<float> window = periodic_hann(c.frame_length);
-  const std::vector<double> bank = htk_mel_filter_bank(c);
+  const SparseMelBank bank = sparse_bank(htk_mel_filter_bank(c), bins, c.feature_size);
   const Fft fft(fft_n);
   std::vector<float> frame(static_cast<size_t>(c.frame_length));
   std::vector<std::complex<double>> spectrum(static_cast<size_t>(fft_n));
@@ -192,7 +221,9 @@ Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const 
     float* row = out.input_features.data() + t * c.feature_size;
     for (int m = 0; m < c.feature_size; ++m) {
       double mel = 0.0;
-      for (int k = 0; k < bins; ++k) mel += magnitude[static_cast<size_t>(k)] * bank[static_cast<size_t>(k) * c.feature_size + m];
+      const double* w = bank.weights[static_cast<size_t>(m)].data();
+      const double* mag = magnitude.data() + bank.first[static_cast<size_t>(m)];
+      for (int k = 0; k < bank.count[static_cast<size_t>(m)]; ++k) mel += mag[k] * w[k];
       double v = std::log(mel + c.mel_floor);
       if (!c.per_bin_mean.empty()) v -= c.per_bin_mean[static_cast<size_t>(m)];
       if (!c.per_bin_stddev.empty()) v /= c.per_bin_stddev[static_cast<size_t>(m)];
