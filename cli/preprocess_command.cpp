@@ -20,7 +20,7 @@ struct PreprocessOptions {
 int run_preprocess(const PreprocessOptions& options) {
   auto settings = load_media_settings(options.model, options.max_soft_tokens);
   if (!settings.ok()) return report_error(settings.error());
-  auto media = prepare_media(*settings, options.audio, options.image);
+  auto media = prepare_media(*settings, options.audio, options.image, MediaUse::kPreprocess);
   if (!media.ok()) return report_error(media.error());
   Status written = write_text_file_atomic(options.output, preprocessed_safetensors(*media, *settings));
   if (!written.ok()) return report_error(written.error());

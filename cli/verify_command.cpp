@@ -1,5 +1,5 @@
 // `hfbundle verify MODEL (--golden DIR | --against CHECKPOINT [--prompt-ids-file F | --random-prompts N --seed S]
-//  [--steps K] [--save-golden DIR]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
+//  [--steps K] [--save-golden DIR] [--audio F] [--image F] [--max-soft-tokens N]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
 //  [--quant SCHEME [policy options] [--coverage FILE]]` (quantized in memory first, see docs/quantization.md).
 #include <cstdio>
 #include <string>
@@ -85,6 +85,13 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--save-golden", options->against.save_golden_dir,
                   "With --against: also store the reference run here in the golden format (for --golden)")
+      ->needs(against);
+  sub->add_option("--audio", options->against.audio_path,
+                  "With --against: a WAV fed with every prompt (markers added after bos when absent)")
+      ->needs(against);
+  sub->add_option("--image", options->against.image_path, "With --against: a PNG/JPEG fed with every prompt")
+      ->needs(against);
+  sub->add_option("--max-soft-tokens", options->against.max_soft_tokens, "With --image: the soft-token budget")
       ->needs(against);
   sub->add_option("--report", options->report, "Write the JSON report here (atomically)");
   sub->add_option("--margin", options->margin, "A divergence passes where the golden top1-top2 margin is below this")

@@ -1,6 +1,7 @@
 // Glue between readers/media's front-ends and the runtime: settings from a checkpoint or bundle, MediaInputs.
 #include "validators/media_inputs.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -57,12 +58,13 @@ Result<media::MediaSettings> checkpoint_settings(const std::string& dir) {
   return settings;
 }
 
-Status prepare_audio(const media::AudioFeatureConfig& config, const std::string& path, PreparedMedia* out) {
+Status prepare_audio(const media::AudioFeatureConfig& config, const std::string& path, MediaUse use,
+                     PreparedMedia* out) {
   HFB_TRY(media::AudioClip clip, media::read_audio_file(path));
   HFB_TRY(std::vector<float> wave,
           media::resample_rate(media::downmix_mean(clip), clip.sample_rate, config.sampling_rate));
   HFB_TRY(media::AudioFeatures features, media::compute_log_mel(wave, config));
-  if (features.soft_tokens == 0) {
+  if (use == MediaUse::kRun && features.soft_tokens == 0) {
     return Error(ErrorCode::kInvalidArgument,
                  "audio: " + std::to_string(wave.size()) + " samples at " + std::to_string(config.sampling_rate) +
                      " Hz give no audio soft token (too short: one token needs about 40 ms)")
@@ -78,9 +80,19 @@ Status prepare_audio(const media::AudioFeatureConfig& config, const std::string&
   return ok_status();
 }
 
-Status prepare_image(const media::ImageProcessorConfig& config, const std::string& path, PreparedMedia* out) {
+Status prepare_image(const media::MediaSettings& settings, const std::string& path, MediaUse use,
+                     PreparedMedia* out) {
   HFB_TRY(media::RgbImage image, media::read_image_file(path));
-  HFB_TRY(media::ImageFeatures features, media::preprocess_image(image, config));
+  HFB_TRY(media::ImageFeatures features, media::preprocess_image(image, settings.image));
+  const int positions = settings.vision_positions;
+  if (use == MediaUse::kRun && positions > 0 && (features.grid_h > positions || features.grid_w > positions)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "image: a " + std::to_string(features.grid_h) + "x" + std::to_string(features.grid_w) +
+                     " patch grid (budget " + std::to_string(settings.image.max_soft_tokens) +
+                     " soft tokens) exceeds the vision tower's position table of " + std::to_string(positions) +
+                     " per axis; use a smaller --max-soft-tokens")
+        .with_path(path);
+  }
   out->inputs.pixel_values.rows = features.max_patches;
   out->inputs.pixel_values.cols = features.patch_dim;
   out->inputs.pixel_values.data = std::move(features.pixel_values);
@@ -102,17 +114,17 @@ Result<media::MediaSettings> load_media_settings(const std::string& model_path, 
 }
 
 Result<PreparedMedia> prepare_media(const media::MediaSettings& settings, const std::string& audio_path,
-                                    const std::string& image_path) {
+                                    const std::string& image_path, MediaUse use) {
   if (audio_path.empty() && image_path.empty()) {
     return Error(ErrorCode::kInvalidArgument, "media: give an audio file, an image file or both");
   }
   PreparedMedia out;
   if (!audio_path.empty()) {
-    Status s = prepare_audio(settings.audio, audio_path, &out);
+    Status s = prepare_audio(settings.audio, audio_path, use, &out);
     if (!s.ok()) return std::move(s).error().with_context("while preparing audio " + audio_path);
   }
   if (!image_path.empty()) {
-    Status s = prepare_image(settings.image, image_path, &out);
+    Status s = prepare_image(settings, image_path, use, &out);
     if (!s.ok()) return std::move(s).error().with_context("while preparing image " + image_path);
   }
   return out;
@@ -129,6 +141,37 @@ Result<std::vector<int64_t>> expand_media_prompt(const std::vector<int64_t>& ids
 }  // namespace hfb
 
 namespace hfb {
+
+Result<PreparedMedia> media_for_prompts(const std::string& reference_path, const std::string& audio_path,
+                                        const std::string& image_path, int max_soft_tokens,
+                                        std::vector<std::vector<int64_t>>* prompts) {
+  HFB_TRY(media::MediaSettings settings, load_media_settings(reference_path, max_soft_tokens));
+  HFB_TRY(PreparedMedia prepared, prepare_media(settings, audio_path, image_path));
+  const media::MediaTokenIds& t = settings.tokens;
+  for (size_t i = 0; i < prompts->size(); ++i) {
+    std::vector<int64_t>& prompt = (*prompts)[i];
+    const bool has_marker = std::any_of(prompt.begin(), prompt.end(), [&](int64_t id) {
+      return (t.image >= 0 && id == t.image) || (t.audio >= 0 && id == t.audio);
+    });
+    if (!has_marker && !prompt.empty()) {
+      std::vector<int64_t> markers;
+      if (!image_path.empty()) markers.push_back(t.image);
+      if (!audio_path.empty()) markers.push_back(t.audio);
+      prompt.insert(prompt.begin() + 1, markers.begin(), markers.end());
+    }
+    auto expanded = expand_media_prompt(prompt, settings, prepared);
+    if (!expanded.ok()) return std::move(expanded).error().with_context("in prompt " + std::to_string(i));
+    prompt = std::move(expanded).value();
+  }
+  return prepared;
+}
+
+std::string media_kind_of(const PreparedMedia& media) {
+  const bool audio = !media.inputs.input_features.data.empty();
+  const bool image = !media.inputs.pixel_values.data.empty();
+  return audio && image ? "audio+image" : audio ? "audio" : image ? "image" : "";
+}
+
 namespace {
 
 struct ExportTensor {

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "readers/model_reader.h"
 #include "validators/bundle_session.h"
 #include "validators/golden_record.h"
 #include "validators/golden_write.h"
+#include "validators/media_inputs.h"
 #include "validators/multimodal_session.h"
 #include "validators/runtime.h"
 
@@ -88,6 +90,13 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   record.steps = against.steps;
   record.eos_ids = reference.eos_ids;
   record.label = against.reference_path;
+  std::optional<PreparedMedia> media;
+  if (!against.audio_path.empty() || !against.image_path.empty()) {
+    HFB_TRY(media, media_for_prompts(against.reference_path, against.audio_path, against.image_path,
+                                     against.max_soft_tokens, &prompts));
+    record.media = &media->inputs;
+    record.media_kind = media_kind_of(*media);
+  }
   HFB_TRY(Golden golden, record_golden(*reference.session, prompts, record));
   if (!against.save_golden_dir.empty()) HFB_TRY(save_golden(golden, against.save_golden_dir));
   reference.session.reset();  // free the reference's weights before loading the model

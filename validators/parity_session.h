@@ -48,6 +48,9 @@ struct AgainstOptions {
   uint64_t seed = 0;
   int steps = 16;               ///< greedy steps per prompt (stops after eos, as HF generate does)
   std::string save_golden_dir;  ///< when set: the reference run is also saved here (validators/golden_write.h)
+  std::string audio_path;       ///< real media fed with every prompt through the reference's front-ends
+  std::string image_path;       ///< (docs/media.md); random prompts then get the markers after bos
+  int max_soft_tokens = 0;      ///< image budget override (0: processor config, else 280)
 };
 
 /// Records a golden from the reference (record_golden) and verifies MODEL against it with the same

@@ -165,6 +165,12 @@ std::vector<double> htk_mel_filter_bank(const AudioFeatureConfig& c) {
 }
 
 int64_t audio_soft_tokens_from_mask(const std::vector<uint8_t>& mask) {
+  int64_t sum = 0;
+  for (uint8_t v : audio_output_mask(mask)) sum += v != 0;
+  return sum;
+}
+
+std::vector<uint8_t> audio_output_mask(const std::vector<uint8_t>& mask) {
   std::vector<uint8_t> current = mask;
   for (int pass = 0; pass < 2; ++pass) {
     const int64_t t = static_cast<int64_t>(current.size());
@@ -173,9 +179,7 @@ int64_t audio_soft_tokens_from_mask(const std::vector<uint8_t>& mask) {
     for (int64_t i = 0; i < t_out && 2 * i < t; ++i) next.push_back(current[static_cast<size_t>(2 * i)]);
     current.swap(next);
   }
-  int64_t sum = 0;
-  for (uint8_t v : current) sum += v != 0;
-  return sum;
+  return current;
 }
 
 Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const AudioFeatureConfig& c) {

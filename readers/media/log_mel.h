@@ -55,6 +55,9 @@ Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const 
 /// The processor's soft-token count from a frame mask: twice t -> (t - 1) / 2 + 1, mask[::2][:t]; then the sum.
 int64_t audio_soft_tokens_from_mask(const std::vector<uint8_t>& mask);
 
+/// The reduced mask itself (the audio tower's output mask, one entry per subsampled frame).
+std::vector<uint8_t> audio_output_mask(const std::vector<uint8_t>& mask);
+
 /// The HTK mel filter bank [fft_length/2 + 1, feature_size] (row-major), transformers' mel_filter_bank(norm=None).
 std::vector<double> htk_mel_filter_bank(const AudioFeatureConfig& config);
 

@@ -120,6 +120,7 @@ Result<MediaSettings> media_settings_from_model(const Model& model) {
   if (config.vision) {
     s.image.patch_size = config.vision->patch_size;
     s.image.pooling_kernel_size = config.vision->pooling_kernel_size;
+    s.vision_positions = config.vision->position_embedding_size;
   }
   s.tokens.image = config.image_token_id;
   s.tokens.audio = config.audio_token_id;

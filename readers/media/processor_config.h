@@ -24,6 +24,7 @@ struct MediaSettings {
   AudioFeatureConfig audio;
   ImageProcessorConfig image;
   MediaTokenIds tokens;
+  int vision_positions = 0;  ///< the vision tower's position table per axis (0: unknown); larger grids are refused
   std::string source = "defaults";  ///< which file the processor settings came from
 };
 

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/byte_source.h"
 #include "readers/safetensors.h"
 #include "tests/cli/run_cli_helper.h"
+#include "tests/readers/media_encode_util.h"
 #include "tests/readers/media_golden_util.h"
 #include "tests/writers/bundle_test_util.h"
 
@@ -107,6 +110,44 @@ TEST(MediaCli, BadMediaExitTwo) {
   EXPECT_EQ(run_cli("preprocess " + kMm + " --image " + kTiny + " --max-soft-tokens 100 -o " + (scratch / "x") +
                     " 2>/dev/null").exit_code, 2);
   EXPECT_EQ(run_cli("preprocess " + kMm + " -o " + (scratch / "x") + " 2>/dev/null").exit_code, 2);
+}
+
+/// A square gradient PNG: at budget 70 with patch 3 its 24x24 patch grid fits mm's 24-entry position table.
+std::string write_square_png(const ScratchDir& scratch) {
+  std::vector<uint8_t> rgb;
+  for (int y = 0; y < 40; ++y) {
+    for (int x = 0; x < 40; ++x) rgb.insert(rgb.end(), {uint8_t(x * 6), uint8_t(y * 6), uint8_t((x * y) % 251)});
+  }
+  const std::string path = scratch / "square.png";
+  std::vector<uint8_t> png = test::make_png(40, 40, PNG_COLOR_TYPE_RGB, 8, rgb);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(png.data()), png.size());
+  return path;
+}
+
+TEST(MediaCli, VerifyABundleAgainstItsCheckpointWithRealMedia) {
+  ScratchDir scratch;
+  const std::string bundle = scratch / "mm.hfb";
+  ASSERT_EQ(run_cli("convert " + kMm + " -o " + bundle + " > /dev/null").exit_code, 0);
+  const std::string square = write_square_png(scratch);
+  const std::string report = scratch / "report.json";
+  auto r = run_cli("verify " + bundle + " --against " + kMm + " --audio " + kSpeech + " --image " + square +
+                   " --max-soft-tokens 70 --random-prompts 2 --steps 3 --report " + report + " > /dev/null");
+  EXPECT_EQ(r.exit_code, 0);
+  std::ifstream in(report);
+  nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_EQ(json["verdict"], "pass");
+  std::set<std::string> taps;
+  for (const auto& c : json["cases"]) {
+    for (const auto& t : c["taps"]) {
+      taps.insert(t["name"].get<std::string>());
+      EXPECT_TRUE(t["pass"].get<bool>()) << t["name"];
+    }
+  }
+  EXPECT_TRUE(taps.count("audio_tower_output"));
+  EXPECT_TRUE(taps.count("vision_tower_output"));
+  // tiny.png's 18x30 grid at budget 70 does not fit mm's 24-entry position table: refused before running.
+  EXPECT_EQ(run_cli("verify " + bundle + " --against " + kMm + " --image " + kTiny +
+                    " --max-soft-tokens 70 --random-prompts 1 2>/dev/null").exit_code, 2);
 }
 
 }  // namespace
