@@ -60,7 +60,10 @@ Result<media::MediaSettings> checkpoint_settings(const std::string& dir) {
 
 Status prepare_audio(const media::AudioFeatureConfig& config, const std::string& path, MediaUse use,
                      PreparedMedia* out) {
-  HFB_TRY(media::AudioClip clip, media::read_audio_file(path));
+  // The extractor keeps max_samples; one more second covers resample_poly's filter reach past the cut, so the
+  // features equal those of the whole file while memory stays bounded.
+  const double keep_seconds = static_cast<double>(config.max_samples) / config.sampling_rate + 1.0;
+  HFB_TRY(media::AudioClip clip, media::read_audio_file(path, keep_seconds));
   HFB_TRY(std::vector<float> wave,
           media::resample_rate(media::downmix_mean(clip), clip.sample_rate, config.sampling_rate));
   HFB_TRY(media::AudioFeatures features, media::compute_log_mel(wave, config));

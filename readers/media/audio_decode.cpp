@@ -3,6 +3,7 @@
 
 #include <sndfile.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -52,7 +53,7 @@ Error audio_error(ErrorCode code, const std::string& name, const std::string& wh
 
 }  // namespace
 
-Result<AudioClip> decode_audio(const uint8_t* data, size_t size, const std::string& name) {
+Result<AudioClip> decode_audio(const uint8_t* data, size_t size, const std::string& name, double max_seconds) {
   HFB_TRY(check_wav_chunks(data, size, name));
   MemoryStream stream{data, static_cast<sf_count_t>(size), 0};
   SF_VIRTUAL_IO io{stream_length, stream_seek, stream_read, stream_write, stream_tell};
@@ -76,31 +77,34 @@ Result<AudioClip> decode_audio(const uint8_t* data, size_t size, const std::stri
     return audio_error(ErrorCode::kLimit, name,
                        std::to_string(info.frames) + " frames, more than the limit " + std::to_string(kMaxAudioFrames));
   }
-  // The header's frame count is a claim: never allocate more than the bytes could hold (1 byte per sample min).
-  if (info.frames > static_cast<sf_count_t>(size) / info.channels + 1) {
+  // A WAV header's frame count is a claim: never allocate more than the bytes could hold (1 byte per sample min).
+  const bool wav = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV;
+  if (wav && info.frames > static_cast<sf_count_t>(size) / info.channels + 1) {
     return audio_error(ErrorCode::kInvalidFile, name,
                        "header claims " + std::to_string(info.frames) + " frames but the file has only " +
                            std::to_string(size) + " bytes. Perhaps a truncated file?");
   }
+  const double limit = std::max(1.0, std::ceil(max_seconds * info.samplerate));
+  const sf_count_t wanted = std::min<sf_count_t>(info.frames, static_cast<sf_count_t>(std::min(limit, 1e15)));
   AudioClip clip;
   clip.sample_rate = info.samplerate;
   clip.channels = info.channels;
-  clip.samples.resize(static_cast<size_t>(info.frames) * static_cast<size_t>(info.channels));
+  clip.samples.resize(static_cast<size_t>(wanted) * static_cast<size_t>(info.channels));
   sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
-  sf_count_t got = sf_readf_float(file.get(), clip.samples.data(), info.frames);
+  sf_count_t got = sf_readf_float(file.get(), clip.samples.data(), wanted);
   if (got <= 0) return audio_error(ErrorCode::kInvalidFile, name, "no sample frames could be decoded (truncated data?)");
-  if (got < info.frames) {
+  if (got < wanted) {
     return audio_error(ErrorCode::kInvalidFile, name,
                        "data chunk holds " + std::to_string(got) + " frames, header says " +
-                           std::to_string(info.frames) + ". Perhaps a truncated file?");
+                           std::to_string(wanted) + ". Perhaps a truncated file?");
   }
   clip.frames = got;
   return clip;
 }
 
-Result<AudioClip> read_audio_file(const std::string& path) {
+Result<AudioClip> read_audio_file(const std::string& path, double max_seconds) {
   HFB_TRY(std::vector<uint8_t> bytes, read_media_file(path));
-  return decode_audio(bytes.data(), bytes.size(), path);
+  return decode_audio(bytes.data(), bytes.size(), path, max_seconds);
 }
 
 std::vector<float> downmix_mean(const AudioClip& clip) {

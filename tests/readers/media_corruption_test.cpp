@@ -8,6 +8,7 @@
 #include "readers/media/audio_decode.h"
 #include "readers/media/image_decode.h"
 #include "readers/media/log_mel.h"
+#include "readers/media/resample.h"
 #include "tests/readers/media_encode_util.h"
 
 namespace hfb::media {
@@ -194,6 +195,33 @@ TEST(MediaImageFormats, LimitIsCheckedBeforeDecoding) {
   auto ok = decode_image(one.data(), one.size(), "1x1");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->rgb, (std::vector<uint8_t>{1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace hfb::media
+
+namespace hfb::media {
+namespace {
+
+TEST(MediaAudioFormats, LongAudioDecodesOnlyWhatTheExtractorKeeps) {
+  std::vector<uint8_t> data;
+  const int rate = 22050, seconds = 40;
+  for (int i = 0; i < rate * seconds; ++i) {
+    put_le(data, static_cast<uint16_t>(static_cast<int16_t>(8000 * std::sin(0.03 * i) * std::sin(0.0001 * i))), 2);
+  }
+  std::vector<uint8_t> wav = make_wav(1, 1, rate, 16, data);
+  auto whole = decode_audio(wav.data(), wav.size(), "long", 3600.0);
+  auto kept = decode_audio(wav.data(), wav.size(), "long", 31.0);
+  ASSERT_TRUE(whole.ok() && kept.ok());
+  EXPECT_EQ(whole->frames, rate * seconds);
+  EXPECT_EQ(kept->frames, rate * 31);
+  AudioFeatureConfig config;
+  auto a = compute_log_mel(*resample_rate(whole->samples, rate, 16000), config);
+  auto b = compute_log_mel(*resample_rate(kept->samples, rate, 16000), config);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->frames, 2999);  // 480000 samples kept: (160 + 480000 - 321) / 160 + 1
+  EXPECT_EQ(a->input_features, b->input_features);
+  EXPECT_EQ(a->soft_tokens, 750);
 }
 
 }  // namespace
