@@ -15,6 +15,7 @@ struct RgbImage {
   int height = 0;
   std::vector<uint8_t> rgb;  ///< height * width * 3
   std::string source_mode;   ///< what the file held: "RGB", "L", "RGBA", "LA", "P", "CMYK", "RGB16", "L16"
+  int orientation = 1;       ///< the JPEG's EXIF orientation, already applied (width/height are after it)
 };
 
 /// Decode-size limits, checked from the header before any pixel buffer is allocated.
@@ -26,7 +27,8 @@ struct ImageLimits {
 /// Decodes PNG or JPEG bytes (sniffed from the magic) into RGB as PIL's Image.open(...).convert("RGB") would:
 /// grayscale replicated, alpha dropped without compositing, palette looked up, 16-bit samples reduced to their
 /// high byte (PIL does this for RGB; for 16-bit grayscale it clips instead, see docs/media.md), Adobe CMYK
-/// JPEGs inverted and converted with PIL's cmyk2rgb. EXIF orientation is not applied. `name` labels errors.
+/// JPEGs inverted and converted with PIL's cmyk2rgb; a JPEG's EXIF orientation applied as PIL's exif_transpose
+/// (PNG eXIf chunks are not read). `name` labels errors.
 /// Fails with kInvalidFile (not PNG/JPEG, truncated, corrupt), kLimit (beyond `limits`),
 /// kUnsupported (a JPEG colour space other than gray/YCbCr/RGB/CMYK).
 Result<RgbImage> decode_image(const uint8_t* data, size_t size, const std::string& name,

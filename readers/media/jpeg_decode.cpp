@@ -8,6 +8,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "readers/media/exif_orientation.h"
 #include "readers/media/image_decode.h"
 
 namespace hfb::media {
@@ -38,6 +39,7 @@ struct JpegContext {
   J_COLOR_SPACE space = JCS_UNKNOWN;
   bool adobe = false;
   bool size_refused = false;
+  int orientation = 1;
   const ImageLimits* limits = nullptr;
   std::vector<uint8_t>* pixels = nullptr;
 };
@@ -47,7 +49,15 @@ bool jpeg_read_all(jpeg_decompress_struct* cinfo, JpegError* err, const uint8_t*
   if (setjmp(err->jump)) return false;
   jpeg_create_decompress(cinfo);
   jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(cinfo, TRUE);
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != nullptr; m = m->next) {
+    const int o = exif_orientation(m->data, m->data_length);
+    if (o != 1) {
+      ctx->orientation = o;
+      break;
+    }
+  }
   ctx->width = static_cast<int>(cinfo->image_width);
   ctx->height = static_cast<int>(cinfo->image_height);
   ctx->adobe = cinfo->saw_Adobe_marker != 0;
@@ -151,6 +161,8 @@ Result<RgbImage> decode_jpeg(const uint8_t* data, size_t size, const std::string
                                               " output components, expected 1 (gray), 3 (RGB) or 4 (CMYK)")
         .with_path(name);
   }
+  apply_exif_orientation(ctx.orientation, &image);  // HF's load_image: ImageOps.exif_transpose
+  image.orientation = ctx.orientation;
   return image;
 }
 

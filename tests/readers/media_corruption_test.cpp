@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "readers/media/audio_decode.h"
+#include "readers/media/exif_orientation.h"
 #include "readers/media/image_decode.h"
 #include "readers/media/log_mel.h"
 #include "readers/media/resample.h"
@@ -222,6 +223,46 @@ TEST(MediaAudioFormats, LongAudioDecodesOnlyWhatTheExtractorKeeps) {
   EXPECT_EQ(a->frames, 2999);  // 480000 samples kept: (160 + 480000 - 321) / 160 + 1
   EXPECT_EQ(a->input_features, b->input_features);
   EXPECT_EQ(a->soft_tokens, 750);
+}
+
+}  // namespace
+}  // namespace hfb::media
+
+namespace hfb::media {
+namespace {
+
+TEST(MediaImageFormats, JpegExifOrientationIsAppliedLikeExifTranspose) {
+  // 32 x 16 image: left half dark, right half bright (JPEG keeps flat 8x8 blocks exact enough).
+  std::vector<uint8_t> rgb;
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 32; ++x) {
+      const uint8_t v = x < 16 ? 20 : 230;
+      rgb.insert(rgb.end(), {v, v, v});
+    }
+  }
+  auto plain = make_jpeg(32, 16, 3, rgb, 1);
+  auto upright = decode_image(plain.data(), plain.size(), "o1");
+  ASSERT_TRUE(upright.ok());
+  EXPECT_EQ(upright->width, 32);
+  for (int orientation = 2; orientation <= 8; ++orientation) {
+    auto bytes = make_jpeg(32, 16, 3, rgb, orientation);
+    auto image = decode_image(bytes.data(), bytes.size(), "o" + std::to_string(orientation));
+    ASSERT_TRUE(image.ok()) << orientation;
+    EXPECT_EQ(image->orientation, orientation);
+    RgbImage expected = *upright;
+    apply_exif_orientation(orientation, &expected);
+    EXPECT_EQ(image->width, orientation >= 5 ? 16 : 32) << orientation;
+    EXPECT_EQ(image->rgb, expected.rgb) << orientation;
+  }
+  // Orientation 6 (rotate 270 = 90 clockwise): the bright right half ends up at the bottom.
+  RgbImage rotated = *upright;
+  apply_exif_orientation(6, &rotated);
+  EXPECT_LT(rotated.rgb[0], 60);
+  EXPECT_GT(rotated.rgb[(31 * 16 + 0) * 3], 200);
+  // A malformed EXIF payload is ignored (orientation 1), never read past its end.
+  std::vector<uint8_t> cut = exif_orientation_payload(6);
+  EXPECT_EQ(exif_orientation(cut.data(), 20), 1);
+  EXPECT_EQ(exif_orientation(cut.data(), cut.size()), 6);
 }
 
 }  // namespace

@@ -88,8 +88,18 @@ inline void png_set_claimed_size(std::vector<uint8_t>& png, uint32_t width, uint
   for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<uint8_t>(crc >> (24 - 8 * i));
 }
 
-/// A JPEG (quality 95) from interleaved samples with `components` = 1 (gray), 3 (RGB) or 4 (CMYK).
-inline std::vector<uint8_t> make_jpeg(int width, int height, int components, const std::vector<uint8_t>& pixels) {
+/// An APP1 EXIF payload (big-endian TIFF, IFD0 with one Orientation entry).
+inline std::vector<uint8_t> exif_orientation_payload(int orientation) {
+  return {'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8,  // TIFF header, IFD0 at 8
+          0, 1,                                                  // one entry
+          0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, static_cast<uint8_t>(orientation), 0, 0,
+          0, 0, 0, 0};  // no next IFD
+}
+
+/// A JPEG (quality 95) from interleaved samples with `components` = 1 (gray), 3 (RGB) or 4 (CMYK); with an EXIF
+/// orientation marker when orientation > 0.
+inline std::vector<uint8_t> make_jpeg(int width, int height, int components, const std::vector<uint8_t>& pixels,
+                                      int orientation = 0) {
   jpeg_compress_struct cinfo{};
   jpeg_error_mgr err{};
   cinfo.err = jpeg_std_error(&err);
@@ -104,6 +114,10 @@ inline std::vector<uint8_t> make_jpeg(int width, int height, int components, con
   jpeg_set_defaults(&cinfo);
   jpeg_set_quality(&cinfo, 95, TRUE);
   jpeg_start_compress(&cinfo, TRUE);
+  if (orientation > 0) {
+    std::vector<uint8_t> exif = exif_orientation_payload(orientation);
+    jpeg_write_marker(&cinfo, JPEG_APP0 + 1, exif.data(), static_cast<unsigned>(exif.size()));
+  }
   while (cinfo.next_scanline < cinfo.image_height) {
     JSAMPROW row = const_cast<JSAMPROW>(pixels.data() + size_t(cinfo.next_scanline) * width * components);
     jpeg_write_scanlines(&cinfo, &row, 1);
