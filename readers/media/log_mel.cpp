@@ -182,6 +182,58 @@ std::vector<uint8_t> audio_output_mask(const std::vector<uint8_t>& mask) {
   return current;
 }
 
+namespace {
+
+/// One frame's log-mel row: window, |rfft|, sparse mel bank, log, per-bin normalisation. Buffers reused.
+class LogMelFrame {
+ public:
+  explicit LogMelFrame(const AudioFeatureConfig& c)
+      : c_(c),
+        fft_n_(c.fft_length()),
+        bins_(fft_n_ / 2 + 1),
+        window_(periodic_hann(c.frame_length)),
+        bank_(sparse_bank(htk_mel_filter_bank(c), bins_, c.feature_size)),
+        fft_(fft_n_),
+        frame_(static_cast<size_t>(c.frame_length)),
+        spectrum_(static_cast<size_t>(fft_n_)),
+        magnitude_(static_cast<size_t>(bins_)) {}
+
+  /// `raw` points at the frame's frame_length + 1 samples; writes feature_size values to `row`.
+  void compute(const float* raw, float* row) {
+    frame_samples(raw, c_, frame_);
+    for (int i = 0; i < fft_n_; ++i) {
+      const double v = i < c_.frame_length ? static_cast<double>(frame_[static_cast<size_t>(i)] * window_[static_cast<size_t>(i)]) : 0.0;
+      spectrum_[static_cast<size_t>(i)] = {v, 0.0};
+    }
+    fft_.run(spectrum_);
+    for (int k = 0; k < bins_; ++k) magnitude_[static_cast<size_t>(k)] = std::abs(spectrum_[static_cast<size_t>(k)]);
+    for (int m = 0; m < c_.feature_size; ++m) {
+      const size_t mi = static_cast<size_t>(m);
+      double mel = 0.0;
+      const double* w = bank_.weights[mi].data();
+      const double* mag = magnitude_.data() + bank_.first[mi];
+      for (int k = 0; k < bank_.count[mi]; ++k) mel += mag[k] * w[k];
+      double v = std::log(mel + c_.mel_floor);
+      if (!c_.per_bin_mean.empty()) v -= c_.per_bin_mean[mi];
+      if (!c_.per_bin_stddev.empty()) v /= c_.per_bin_stddev[mi];
+      row[m] = static_cast<float>(v);
+    }
+  }
+
+ private:
+  const AudioFeatureConfig& c_;
+  int fft_n_;
+  int bins_;
+  std::vector<float> window_;
+  SparseMelBank bank_;
+  Fft fft_;
+  std::vector<float> frame_;
+  std::vector<std::complex<double>> spectrum_;
+  std::vector<double> magnitude_;
+};
+
+}  // namespace
+
 Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const AudioFeatureConfig& c) {
   HFB_TRY(validate_audio_config(c));
   if (waveform.empty()) return Error(ErrorCode::kInvalidArgument, "audio features: empty waveform (zero samples)");
@@ -194,45 +246,22 @@ Result<AudioFeatures> compute_log_mel(const std::vector<float>& waveform, const 
   out.padded_samples = padded;
   out.mel_bins = c.feature_size;
   out.frames = total >= unfold ? (total - unfold) / c.hop_length + 1 : 0;
+  // float32 waveform times a Python float is float32 arithmetic in numpy.
+  const float scale = static_cast<float>(c.input_scale_factor);
   std::vector<float> signal(static_cast<size_t>(total), 0.0f);
   for (int64_t i = 0; i < real; ++i) {
-    float v = waveform[static_cast<size_t>(i)];
-    if (c.input_scale_factor != 1.0) v = static_cast<float>(v * c.input_scale_factor);
-    signal[static_cast<size_t>(pad_left + i)] = v;
+    const float v = waveform[static_cast<size_t>(i)];
+    signal[static_cast<size_t>(pad_left + i)] = c.input_scale_factor != 1.0 ? v * scale : v;
   }
-  const int fft_n = c.fft_length();
-  const int bins = fft_n / 2 + 1;
-  const std::vector<float> window = periodic_hann(c.frame_length);
-  const SparseMelBank bank = sparse_bank(htk_mel_filter_bank(c), bins, c.feature_size);
-  const Fft fft(fft_n);
-  std::vector<float> frame(static_cast<size_t>(c.frame_length));
-  std::vector<std::complex<double>> spectrum(static_cast<size_t>(fft_n));
-  std::vector<double> magnitude(static_cast<size_t>(bins));
+  LogMelFrame frame(c);
   out.input_features.assign(static_cast<size_t>(out.frames) * c.feature_size, 0.0f);
   out.input_features_mask.assign(static_cast<size_t>(out.frames), 0);
   for (int64_t t = 0; t < out.frames; ++t) {
     const int64_t start = t * c.hop_length;
     const int64_t last = start + unfold - 1;  // valid iff the frame's last sample is a real sample
-    if (!(last >= pad_left && last < pad_left + real)) continue;
+    if (!(last >= pad_left && last < pad_left + real)) continue;  // invalid frames stay 0
     out.input_features_mask[static_cast<size_t>(t)] = 1;
-    frame_samples(signal.data() + start, c, frame);
-    for (int i = 0; i < fft_n; ++i) {
-      const double v = i < c.frame_length ? static_cast<double>(frame[static_cast<size_t>(i)] * window[static_cast<size_t>(i)]) : 0.0;
-      spectrum[static_cast<size_t>(i)] = {v, 0.0};
-    }
-    fft.run(spectrum);
-    for (int k = 0; k < bins; ++k) magnitude[static_cast<size_t>(k)] = std::abs(spectrum[static_cast<size_t>(k)]);
-    float* row = out.input_features.data() + t * c.feature_size;
-    for (int m = 0; m < c.feature_size; ++m) {
-      double mel = 0.0;
-      const double* w = bank.weights[static_cast<size_t>(m)].data();
-      const double* mag = magnitude.data() + bank.first[static_cast<size_t>(m)];
-      for (int k = 0; k < bank.count[static_cast<size_t>(m)]; ++k) mel += mag[k] * w[k];
-      double v = std::log(mel + c.mel_floor);
-      if (!c.per_bin_mean.empty()) v -= c.per_bin_mean[static_cast<size_t>(m)];
-      if (!c.per_bin_stddev.empty()) v /= c.per_bin_stddev[static_cast<size_t>(m)];
-      row[m] = static_cast<float>(v);
-    }
+    frame.compute(signal.data() + start, out.input_features.data() + t * c.feature_size);
   }
   out.soft_tokens = audio_soft_tokens_from_mask(out.input_features_mask);
   return out;
