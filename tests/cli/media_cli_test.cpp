@@ -124,6 +124,21 @@ std::string write_square_png(const ScratchDir& scratch) {
   return path;
 }
 
+TEST(MediaCli, RunWithImageAndAudioTogether) {
+  ScratchDir scratch;
+  const std::string square = write_square_png(scratch);
+  auto r = run_cli("run " + kMm + " --prompt-ids 2,882,5,886,9 --image " + square + " --audio " + kSpeech +
+                   " --max-soft-tokens 70 -n 3 --json");
+  ASSERT_EQ(r.exit_code, 0);
+  std::vector<int64_t> prompt = nlohmann::json::parse(r.out)["prompt"];
+  // 40x40 at budget 70, patch 3, pooling 3: 72x72 pixels, 24x24 patches, 64 soft tokens; audio 78.
+  EXPECT_EQ(std::count(prompt.begin(), prompt.end(), 882), 64);
+  EXPECT_EQ(std::count(prompt.begin(), prompt.end(), 886), 78);
+  EXPECT_EQ(prompt.size(), 5u - 2u + (64 + 2) + (78 + 2));
+  EXPECT_EQ(prompt[1], 880);
+  EXPECT_EQ(prompt[2 + 64], 881);
+}
+
 TEST(MediaCli, VerifyABundleAgainstItsCheckpointWithRealMedia) {
   ScratchDir scratch;
   const std::string bundle = scratch / "mm.hfb";
