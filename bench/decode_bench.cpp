@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/runtime.h"
-#include "validators/synthetic_model.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "pipeline/synthetic_model.h"
+#include "runtime/graph_session.h"
 
 namespace {
 

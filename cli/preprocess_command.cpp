@@ -3,7 +3,7 @@
 #include <string>
 
 #include "cli/command.h"
-#include "validators/media_inputs.h"
+#include "pipeline/media_inputs.h"
 #include "validators/report.h"
 
 namespace hfb::cli {

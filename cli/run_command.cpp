@@ -7,12 +7,12 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
-#include "validators/media_inputs.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/coverage_json.h"
+#include "pipeline/open_model.h"
+#include "runtime/quantized_weight_store.h"
+#include "pipeline/media_inputs.h"
 #include "validators/parity_greedy.h"
-#include "validators/bundle_session.h"
-#include "validators/parity_session.h"
-#include "validators/quantized_weight_store.h"
-#include "validators/coverage_json.h"
 #include "validators/report.h"
 
 namespace hfb::cli {

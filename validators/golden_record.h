@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/golden.h"
-#include "validators/session.h"
 
 namespace hfb {
 
@@ -17,7 +17,7 @@ struct GoldenRecordOptions {
   std::vector<int64_t> eos_ids;  ///< stop right after one of these, as HF generate does
   bool hidden_states = true;     ///< capture hidden_states.<i> for every case
   std::string label;             ///< stored as Golden::dir (the reference's path, for the report)
-  const MediaInputs* media = nullptr;  ///< fed with every prompt (from real files: validators/media_inputs.h)
+  const MediaInputs* media = nullptr;  ///< fed with every prompt (from real files: pipeline/media_inputs.h)
   std::string media_kind;              ///< "audio", "image" or "audio+image" when media is set
 };
 
