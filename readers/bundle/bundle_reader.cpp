@@ -12,10 +12,6 @@
 
 namespace hfb {
 
-std::vector<std::string> default_bundle_schemes() {
-  return {"none", "int8", "int4", "q4_0", "q8_0", "kmeans4", "kmeans8"};
-}
-
 namespace {
 
 std::string hex64(uint64_t v) {

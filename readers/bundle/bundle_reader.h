@@ -37,13 +37,9 @@ struct BundleLimits {
   uint64_t max_file_bytes = 1ull << 40;       ///< raw or stored size of one file
 };
 
-/// Scheme names of quant/scheme.h (readers/ does not link quant/; keep in sync).
-std::vector<std::string> default_bundle_schemes();
-
 struct BundleReadOptions {
   BundleCheck check = BundleCheck::kStructure;
   BundleLimits limits;
-  std::vector<std::string> known_schemes = default_bundle_schemes();
 };
 
 /// One stored part of a tensor ("data" for plain tensors; "codes", "scales", "lut" for schemes).
