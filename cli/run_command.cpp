@@ -10,8 +10,8 @@
 #include "pipeline/bundle_session.h"
 #include "pipeline/coverage_json.h"
 #include "pipeline/open_model.h"
-#include "runtime/quantized_weight_store.h"
 #include "pipeline/media_inputs.h"
+#include "pipeline/quantized_session.h"
 #include "validators/parity_greedy.h"
 #include "validators/report.h"
 

@@ -9,6 +9,7 @@
 
 #include "formats/bundle_format.h"
 #include "quant/fused_encode.h"
+#include "quant/scheme_traits.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {
@@ -16,8 +17,8 @@ namespace {
 
 uint64_t aligned(uint64_t bytes) { return (bytes + kBundleAlignment - 1) / kBundleAlignment * kBundleAlignment; }
 
-bool is_kmeans(Scheme s) { return s == Scheme::kKmeans4 || s == Scheme::kKmeans8; }
-bool is_absmax(Scheme s) { return s == Scheme::kInt8 || s == Scheme::kInt4; }
+bool is_kmeans(Scheme s) { return scheme_traits(s).family == SchemeFamily::kKmeans; }
+bool is_absmax(Scheme s) { return scheme_traits(s).family == SchemeFamily::kAbsmax; }
 
 /// One scale or LUT spans the whole tensor: it cannot be computed block by block.
 bool needs_whole_tensor(Scheme scheme, const QuantParams& stored) {

@@ -1,4 +1,5 @@
 // model_summary_json / model_summary_text: the data behind `hfbundle inspect`.
+#include "pipeline/text_format.h"
 #include "pipeline/model_summary.h"
 
 #include <cstdarg>
@@ -170,24 +171,13 @@ std::string model_summary_json(const Model& model, const std::string& format, in
 
 namespace {
 
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-
-std::string format(const char* fmt, ...) {
-  char buf[512];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
-  va_end(args);
-  return buf;
-}
-
 void append_layers(const TextConfig& text, std::string* out) {
   *out += "  layer  attention  head_dim  heads  kv_heads  kv_from  k_eq_v  mlp_width  rope\n";
   for (const TextLayerSpec& s : text.layers) {
     const std::string from = s.kv_shared_from < 0 ? "-" : std::to_string(s.kv_shared_from);
-    std::string rope = std::string(rope_type_name(s.rope.type)) + format(" theta=%g", s.rope.theta);
-    if (s.rope.type == RopeType::kProportional) rope += format(" fraction=%g", s.rope.partial_rotary_factor);
-    *out += format("  %5d  %-9s  %8d  %5d  %8d  %7s  %-6s  %9d  %s\n", s.index,
+    std::string rope = std::string(rope_type_name(s.rope.type)) + text_format(" theta=%g", s.rope.theta);
+    if (s.rope.type == RopeType::kProportional) rope += text_format(" fraction=%g", s.rope.partial_rotary_factor);
+    *out += text_format("  %5d  %-9s  %8d  %5d  %8d  %7s  %-6s  %9d  %s\n", s.index,
                    std::string(attention_type_name(s.attention)).c_str(), s.head_dim, s.num_heads, s.num_kv_heads,
                    from.c_str(), s.k_eq_v ? "yes" : "no", s.intermediate_size, rope.c_str());
   }
@@ -196,7 +186,7 @@ void append_layers(const TextConfig& text, std::string* out) {
 void append_towers(const ModelConfig& c, std::string* out) {
   if (c.audio) {
     const AudioConfig& a = *c.audio;
-    *out += format("audio: %d conformer layers, hidden %d, %d heads, output %d, clipped linears %s\n",
+    *out += text_format("audio: %d conformer layers, hidden %d, %d heads, output %d, clipped linears %s\n",
                    a.num_hidden_layers, a.hidden_size, a.num_attention_heads, a.output_proj_dims,
                    a.use_clipped_linears ? "on" : "off");
   } else {
@@ -204,7 +194,7 @@ void append_towers(const ModelConfig& c, std::string* out) {
   }
   if (c.vision) {
     const VisionConfig& v = *c.vision;
-    *out += format("vision: %d encoder layers, hidden %d, %d heads, patch %d, pooling %d, clipped linears %s%s\n",
+    *out += text_format("vision: %d encoder layers, hidden %d, %d heads, patch %d, pooling %d, clipped linears %s%s\n",
                    v.num_hidden_layers, v.hidden_size, v.num_attention_heads, v.patch_size, v.pooling_kernel_size,
                    v.use_clipped_linears ? "on" : "off", v.standardize ? ", standardized" : "");
   } else {
@@ -213,9 +203,9 @@ void append_towers(const ModelConfig& c, std::string* out) {
 }
 
 void append_tallies(const char* title, const std::map<std::string, Tally>& tallies, std::string* out) {
-  *out += format("  by %s:\n", title);
+  *out += text_format("  by %s:\n", title);
   for (const auto& [name, t] : tallies) {
-    *out += format("    %-28s %6llu tensors  %14llu bytes\n", name.c_str(), static_cast<unsigned long long>(t.count),
+    *out += text_format("    %-28s %6llu tensors  %14llu bytes\n", name.c_str(), static_cast<unsigned long long>(t.count),
                    static_cast<unsigned long long>(t.bytes));
   }
 }
@@ -229,21 +219,21 @@ std::string model_summary_text(const Model& model, const std::string& format_nam
   std::string out;
   out += "source: " + model.source + "\nformat: " + format_name + "\n";
   out += "architecture: " + c.architecture + " (model_type " + c.model_type + ")\n";
-  out += format("text: %d layers, hidden %d, vocab %d, %d heads, PLE %d per layer, sliding window %d, "
+  out += text_format("text: %d layers, hidden %d, vocab %d, %d heads, PLE %d per layer, sliding window %d, "
                 "%d kv-shared layers, softcap %g, %s head\n",
                 t.num_hidden_layers, t.hidden_size, t.vocab_size, t.num_attention_heads, t.hidden_size_per_layer_input,
                 t.sliding_window, t.num_kv_shared_layers, t.final_logit_softcapping,
                 t.tie_word_embeddings ? "tied" : "untied");
   append_layers(t, &out);
   append_towers(c, &out);
-  out += format("tensors: %zu, %llu bytes\n", model.tensors.size(), static_cast<unsigned long long>(totals.bytes));
+  out += text_format("tensors: %zu, %llu bytes\n", model.tensors.size(), static_cast<unsigned long long>(totals.bytes));
   append_tallies("dtype", totals.by_dtype, &out);
   append_tallies("role", totals.by_role, &out);
-  out += format("unused tensors: %zu\n", totals.unused);
+  out += text_format("unused tensors: %zu\n", totals.unused);
   for (const TensorInfo& info : model.tensors.tensors()) {
     if (!info.used) out += "  " + info.name + ": " + info.unused_reason + "\n";
   }
-  out += format("warnings: %zu\n", model.diagnostics.size());
+  out += text_format("warnings: %zu\n", model.diagnostics.size());
   for (const Diagnostic& d : model.diagnostics) {
     out += std::string("  ") + severity_name(d.severity) + ": " + d.message + "\n";
   }

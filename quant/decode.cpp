@@ -3,23 +3,14 @@
 
 #include "quant/quant_internal.h"
 #include "quant/scheme.h"
+#include "quant/scheme_traits.h"
 
 namespace hfb {
 namespace {
 
 using namespace quant_internal;
 
-void decode_row(const EncodedTensor& enc, int64_t row, float* out) {
-  switch (enc.scheme) {
-    case Scheme::kNone: decode_row_none(enc, row, out); return;
-    case Scheme::kInt8: decode_row_int8(enc, row, out); return;
-    case Scheme::kInt4: decode_row_int4(enc, row, out); return;
-    case Scheme::kQ4_0: decode_row_q4_0(enc, row, out); return;
-    case Scheme::kQ8_0: decode_row_q8_0(enc, row, out); return;
-    case Scheme::kKmeans4:
-    case Scheme::kKmeans8: decode_row_kmeans(enc, row, out); return;
-  }
-}
+void decode_row(const EncodedTensor& enc, int64_t row, float* out) { scheme_traits(enc.scheme).decode_row(enc, row, out); }
 
 /// Dot product with 8 independent partial sums (vectorises without -ffast-math), fixed order.
 float dot(const float* a, const float* b, int64_t n) {

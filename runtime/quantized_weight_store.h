@@ -1,5 +1,5 @@
 // QuantizedWeightStore: encoded (quantized) initializers the interpreter computes on directly, float32 for
-// the rest; plus the in-memory convert -> run/verify path (`verify CKPT --quant SCHEME ...`).
+// the rest. The in-memory convert -> run/verify path over it is pipeline/quantized_session.h.
 #pragma once
 
 #include <map>
@@ -8,13 +8,11 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/model.h"
-#include "pipeline/open_model.h"
+#include "core/tensor.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
 #include "quant/scheme.h"
 #include "runtime/weight_store.h"
-#include "validators/parity.h"
 
 namespace hfb {
 
@@ -23,15 +21,11 @@ class QuantizedWeightStore final : public WeightStore {
   /// Applies `policy` to every tensor of `tensors` (quantize_table) and widens the used float tensors it
   /// keeps to float32. Fails like quantize_table and tensor_to_f32 (naming the tensor).
   static Result<std::unique_ptr<QuantizedWeightStore>> create(const TensorTable& tensors, const QuantPolicy& policy);
-  /// Adds (or replaces) one encoded tensor (tests).
-  void put_encoded(EncodedTensor tensor);
   /// Adds (or replaces) one float tensor (tests).
   void put_float(const std::string& tensor, std::vector<int64_t> dims, std::vector<float> data);
   /// An encoded view (data null, `encoded` set) or a float view. kNotFound naming the tensor otherwise.
   Result<WeightView> weight(const ValueInfo& initializer) const override;
   const CoverageReport& coverage() const { return coverage_; }
-  /// Bytes held: encoded bytes + 4 per float weight.
-  uint64_t resident_bytes() const;
 
  private:
   struct FloatEntry {
@@ -42,19 +36,5 @@ class QuantizedWeightStore final : public WeightStore {
   std::map<std::string, FloatEntry> floats_;
   CoverageReport coverage_;
 };
-
-/// y[r, o] = sum_i x[r, i] * W[o, i] for an encoded W [out, in] and x [rows, in]. One row: matvec_rows on
-/// the codes (two threads for large matrices); more rows: W decoded tile by tile into `scratch` + sgemm.
-void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w, float* y, std::vector<float>* scratch);
-
-/// A run/verify session over a checkpoint quantized in memory per `policy` (text graph). Fails like
-/// load_checkpoint, QuantizedWeightStore::create and make_session. `coverage` (optional) receives the report.
-Result<ModelSession> open_quantized_model_session(const std::string& path, const QuantPolicy& policy,
-                                                  CoverageReport* coverage);
-
-/// verify_model with the checkpoint quantized in memory first. Fails like verify_model and
-/// open_quantized_model_session.
-Result<ParityReport> verify_quantized_model(const std::string& model_path, const std::string& golden_dir,
-                                            const QuantPolicy& policy, VerifyOptions options, CoverageReport* coverage);
 
 }  // namespace hfb

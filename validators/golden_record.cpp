@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 
+#include "core/graph_io.h"
 #include "readers/media/log_mel.h"
 #include "validators/parity_greedy.h"
 #include "validators/parity_taps.h"
@@ -12,7 +13,6 @@ namespace hfb {
 
 namespace {
 
-std::string hidden_name(int index) { return "hidden_states." + std::to_string(index); }
 
 /// The media of a recorded case and the reference's tower taps (what compare_tower_taps reads).
 void record_media(const MediaInputs& media, const std::string& kind, Taps& taps, GoldenCase* c) {
@@ -49,7 +49,7 @@ Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& p
   c.prefill_logits = std::move(run.prefill_logits);
   c.step_logits = std::move(run.step_logits);
   for (int i = 0; i <= reference.num_layers(); ++i) {
-    auto it = taps.find(hidden_name(i));
+    auto it = taps.find(hidden_states_tap(i));
     if (it != taps.end() && options.hidden_states) c.hidden_states[i] = std::move(it->second);
   }
   if (options.media != nullptr) record_media(*options.media, options.media_kind, taps, &c);
