@@ -29,7 +29,11 @@ Result<std::string> bundle_file_text(const Bundle& bundle, const std::string& na
 
 Result<media::MediaSettings> bundle_settings(const std::string& path) {
   HFB_TRY(auto bundle, Bundle::open(path));
-  HFB_TRY(media::MediaSettings settings, media::media_settings_from_model(bundle->plain_model()));
+  Model model;
+  model.source = path;
+  model.config = bundle->config();
+  model.tensors = bundle->plain_tensor_table();
+  HFB_TRY(media::MediaSettings settings, media::media_settings_from_model(model));
   auto config = bundle_file_text(*bundle, "config.json");
   if (config.ok()) HFB_TRY(media::apply_config_token_ids(*config, path + "!config.json", &settings));
   for (const char* name : kProcessorFiles) {
