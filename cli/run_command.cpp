@@ -1,16 +1,20 @@
 // `hfbundle run MODEL|BUNDLE --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation
 // with the reference runtime (a checkpoint quantized in memory first with --quant).
+#include <chrono>
 #include <cstdio>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/thread_options.h"
+#include "core/process_memory.h"
 #include "validators/parity_greedy.h"
 #include "validators/bundle_session.h"
 #include "validators/parity_session.h"
 #include "validators/quantized_weight_store.h"
 #include "validators/coverage_json.h"
 #include "validators/report.h"
+#include "validators/run_timings.h"
 
 namespace hfb::cli {
 namespace {
@@ -20,6 +24,7 @@ struct RunOptions {
   std::string prompt_ids;
   int max_new_tokens = 16;
   bool json = false;
+  int threads = 0;  // 0: every core
   QuantCliOptions quant;
 };
 
@@ -32,10 +37,15 @@ int run_run(const RunOptions& options) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
                                                                options.model + "' is a bundle (use convert --quant)"));
   }
+  apply_threads_option(options.threads);
+  AnonPeakSampler memory;
+  const auto load_start = std::chrono::steady_clock::now();
   CoverageReport coverage;
   auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
                        : open_model_session(options.model);
   if (!model.ok()) return report_error(model.error());
+  RunTimings timings;
+  timings.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   if (*policy) {
     // With --json stdout is the JSON document: the coverage summary then goes only to --coverage.
     Status emitted = options.json ? (options.quant.coverage.empty()
@@ -49,8 +59,12 @@ int run_run(const RunOptions& options) {
   greedy.eos_ids = model->eos_ids;
   auto run = run_greedy(*model->session, *ids, nullptr, nullptr, greedy);
   if (!run.ok()) return report_error(run.error());
+  add_greedy_timings(*run, &timings);
+  timings.peak_anon_bytes = memory.sample();
+  timings.peak_rss_bytes = read_process_memory().peak_rss_bytes;
+  std::fprintf(stderr, "%s\n", run_timings_line(timings).c_str());
   if (options.json) {
-    std::fputs(greedy_run_to_json(*run).c_str(), stdout);
+    std::fputs(greedy_run_to_json(*run, &timings).c_str(), stdout);
   } else {
     std::string line;
     for (int64_t id : run->generated) line += (line.empty() ? "" : " ") + std::to_string(id);
@@ -68,6 +82,7 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");
+  add_threads_option(sub, &options->threads);
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });
 }
