@@ -152,6 +152,10 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
 }
 
 Status validate_encoded(const EncodedTensor& e) {
+  return validate_encoded_parts(e, e.codes.size(), e.scales.size(), e.lut.size());
+}
+
+Status validate_encoded_parts(const EncodedTensor& e, uint64_t code_size, uint64_t scale_size, uint64_t lut_entries_got) {
   auto fail = [&](const std::string& what, uint64_t expected, uint64_t got) -> Status {
     return Error(ErrorCode::kInvalidFile, std::string(scheme_name(e.scheme)) + " tensor [" +
                                               std::to_string(e.rows) + ", " + std::to_string(e.cols) + "]: " +
@@ -171,11 +175,11 @@ Status validate_encoded(const EncodedTensor& e) {
     return fail("shape elements", static_cast<uint64_t>(e.rows * e.cols), shape_n.value_or(0));
   }
   const uint64_t code_bytes = static_cast<uint64_t>(e.rows) * static_cast<uint64_t>(e.row_stride());
-  if (e.codes.size() != code_bytes) return fail("code bytes", code_bytes, e.codes.size());
+  if (code_size != code_bytes) return fail("code bytes", code_bytes, code_size);
   const uint64_t scale_bytes = expected_scale_count(e) * static_cast<uint64_t>(e.scale_bytes());
-  if (e.scales.size() != scale_bytes) return fail("scale bytes", scale_bytes, e.scales.size());
+  if (scale_size != scale_bytes) return fail("scale bytes", scale_bytes, scale_size);
   const uint64_t lut_entries = static_cast<uint64_t>(e.num_groups() * e.lut_size());
-  if (e.lut.size() != lut_entries) return fail("LUT entries", lut_entries, e.lut.size());
+  if (lut_entries_got != lut_entries) return fail("LUT entries", lut_entries, lut_entries_got);
   return ok_status();
 }
 

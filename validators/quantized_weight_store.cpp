@@ -1,21 +1,17 @@
 // QuantizedWeightStore, the encoded linear kernel, and the in-memory quantize -> run/verify path.
 #include "validators/quantized_weight_store.h"
 
-#include <cblas.h>
-
 #include <algorithm>
-#include <thread>
 
 #include "readers/gemma4/text_graph_builder.h"
 #include "readers/model_reader.h"
 #include "validators/kernels.h"
+#include "validators/mapped_weight_store.h"
+#include "validators/matrix_linear.h"
 #include "validators/runtime.h"
 
 namespace hfb {
 namespace {
-
-constexpr int64_t kTileRows = 64;                 // output rows decoded per sgemm tile (prefill)
-constexpr int64_t kThreadedMatvecWeights = 1 << 18;  // split a decode matvec over two threads above this
 
 bool is_plain_float(DType dtype) {
   return dtype.id() == DTypeId::kF32 || dtype.id() == DTypeId::kF16 || dtype.id() == DTypeId::kBF16;
@@ -31,8 +27,8 @@ Result<std::unique_ptr<QuantizedWeightStore>> QuantizedWeightStore::create(const
   store->coverage_ = std::move(table.coverage);
   for (const TensorInfo& info : tensors.tensors()) {
     if (!info.used || !is_plain_float(info.dtype) || store->encoded_.count(info.name)) continue;
-    HFB_TRY(std::vector<float> data, tensor_to_f32(info));
-    store->put_float(info.name, info.shape.dims(), std::move(data));
+    HFB_TRY(MatrixView view, tensor_matrix_view(info));  // computed on as stored, from the mapped file
+    store->mapped_[info.name] = MappedEntry{info.shape.dims(), view, info.source};
   }
   return store;
 }
@@ -40,11 +36,13 @@ Result<std::unique_ptr<QuantizedWeightStore>> QuantizedWeightStore::create(const
 void QuantizedWeightStore::put_encoded(EncodedTensor tensor) {
   std::string name = tensor.name;
   floats_.erase(name);
+  mapped_.erase(name);
   encoded_[name] = std::move(tensor);
 }
 
 void QuantizedWeightStore::put_float(const std::string& tensor, std::vector<int64_t> dims, std::vector<float> data) {
   encoded_.erase(tensor);
+  mapped_.erase(tensor);
   floats_[tensor] = FloatEntry{std::move(dims), std::move(data)};
 }
 
@@ -53,6 +51,13 @@ Result<WeightView> QuantizedWeightStore::weight(const ValueInfo& initializer) co
   if (enc != encoded_.end()) return WeightView{nullptr, enc->second.shape.dims(), &enc->second};
   auto flt = floats_.find(initializer.tensor);
   if (flt != floats_.end()) return WeightView{flt->second.data.data(), flt->second.dims, nullptr};
+  auto mapped = mapped_.find(initializer.tensor);
+  if (mapped != mapped_.end()) {
+    WeightView view;
+    view.dims = mapped->second.dims;
+    view.matrix = mapped->second.matrix;
+    return view;
+  }
   return Error(ErrorCode::kNotFound, "weights: quantized store holds no data for initializer '" + initializer.name + "'")
       .with_tensor(initializer.tensor);
 }
@@ -61,33 +66,12 @@ uint64_t QuantizedWeightStore::resident_bytes() const {
   uint64_t bytes = 0;
   for (const auto& [name, enc] : encoded_) bytes += enc.encoded_bytes();
   for (const auto& [name, entry] : floats_) bytes += entry.data.size() * sizeof(float);
+  for (const auto& [name, entry] : mapped_) bytes += entry.matrix.bytes();
   return bytes;
 }
 
-void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w, float* y, std::vector<float>* scratch) {
-  const int64_t out = w.rows;
-  const int64_t in = w.cols;
-  if (rows == 1) {
-    if (out * in < kThreadedMatvecWeights || out < 2) {
-      matvec_rows(w, x, 0, out, y);
-      return;
-    }
-    const int64_t half = out / 2;
-    std::thread second([&] { matvec_rows(w, x, half, out, y + half); });
-    matvec_rows(w, x, 0, half, y);
-    second.join();
-    return;
-  }
-  const int64_t tile = std::min(kTileRows, out);
-  if (static_cast<int64_t>(scratch->size()) < tile * in) scratch->resize(static_cast<size_t>(tile * in));
-  blas_threads_for(rows * in * tile);
-  for (int64_t begin = 0; begin < out; begin += tile) {
-    const int64_t end = std::min(out, begin + tile);
-    dequantize_rows(w, begin, end, scratch->data());
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(end - begin),
-                static_cast<int>(in), 1.0f, x, static_cast<int>(in), scratch->data(), static_cast<int>(in), 0.0f,
-                y + begin, static_cast<int>(out));
-  }
+void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w, float* y) {
+  linear_matrix(x, rows, matrix_view(w), y);
 }
 
 Result<ModelSession> open_quantized_model_session(const std::string& path, const QuantPolicy& policy,

@@ -20,8 +20,8 @@ namespace hfb {
 
 class QuantizedWeightStore final : public WeightStore {
  public:
-  /// Applies `policy` to every tensor of `tensors` (quantize_table) and widens the used float tensors it
-  /// keeps to float32. Fails like quantize_table and tensor_to_f32 (naming the tensor).
+  /// Applies `policy` to every tensor of `tensors` (quantize_table) and views the used float tensors it
+  /// keeps in their stored dtype (no copy). Fails like quantize_table and tensor_matrix_view (naming the tensor).
   static Result<std::unique_ptr<QuantizedWeightStore>> create(const TensorTable& tensors, const QuantPolicy& policy);
   /// Adds (or replaces) one encoded tensor (tests).
   void put_encoded(EncodedTensor tensor);
@@ -30,7 +30,7 @@ class QuantizedWeightStore final : public WeightStore {
   /// An encoded view (data null, `encoded` set) or a float view. kNotFound naming the tensor otherwise.
   Result<WeightView> weight(const ValueInfo& initializer) const override;
   const CoverageReport& coverage() const { return coverage_; }
-  /// Bytes held: encoded bytes + 4 per float weight.
+  /// Bytes of weights: encoded bytes + 4 per float32 weight put + the stored bytes of mapped float tensors.
   uint64_t resident_bytes() const;
 
  private:
@@ -39,13 +39,19 @@ class QuantizedWeightStore final : public WeightStore {
     std::vector<float> data;
   };
   std::map<std::string, EncodedTensor> encoded_;
+  struct MappedEntry {
+    std::vector<int64_t> dims;
+    MatrixView matrix;
+    std::shared_ptr<const ByteSource> source;  ///< keeps the checkpoint mapping alive
+  };
   std::map<std::string, FloatEntry> floats_;
+  std::map<std::string, MappedEntry> mapped_;
   CoverageReport coverage_;
 };
 
-/// y[r, o] = sum_i x[r, i] * W[o, i] for an encoded W [out, in] and x [rows, in]. One row: matvec_rows on
-/// the codes (two threads for large matrices); more rows: W decoded tile by tile into `scratch` + sgemm.
-void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w, float* y, std::vector<float>* scratch);
+/// y[r, o] = sum_i x[r, i] * W[o, i] for an encoded W [out, in] and x [rows, in]: linear_matrix on its view
+/// (validators/matrix_linear.h).
+void kernel_linear_encoded(const float* x, int64_t rows, const EncodedTensor& w, float* y);
 
 /// A run/verify session over a checkpoint quantized in memory per `policy` (text graph). Fails like
 /// load_checkpoint, QuantizedWeightStore::create and make_session. `coverage` (optional) receives the report.

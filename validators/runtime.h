@@ -19,7 +19,7 @@ Result<std::unique_ptr<Session>> make_graph_session(const Graph& graph, std::sha
                                                     int num_layers);
 
 /// Builds the Gemma 4 text graph for `model`, widens its weights to float32 once and returns a Session.
-/// Fails like build_gemma4_text_graph and F32WeightStore::create. A model with an audio or vision tower
+/// Fails like build_gemma4_text_graph and MappedWeightStore::create. A model with an audio or vision tower
 /// gets make_multimodal_session (validators/multimodal_session.h) instead.
 Result<std::unique_ptr<Session>> make_session(const Model& model);
 
