@@ -10,9 +10,9 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
-#include "validators/coverage_json.h"
+#include "pipeline/convert.h"
+#include "pipeline/coverage_json.h"
 #include "validators/report.h"
-#include "writers/convert.h"
 
 namespace hfb::cli {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "validators/coverage_json.h"
+#include "pipeline/coverage_json.h"
 #include "validators/report.h"
 
 namespace hfb::cli {

@@ -6,9 +6,9 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
-#include "validators/bundle_session.h"
-#include "validators/parity_session.h"
-#include "validators/quantized_weight_store.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/open_model.h"
+#include "runtime/quantized_weight_store.h"
 #include "validators/report.h"
 
 namespace hfb::cli {

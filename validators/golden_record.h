@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/golden.h"
-#include "validators/session.h"
 
 namespace hfb {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/parity_metrics.h"
-#include "validators/session.h"
 
 namespace hfb {
 

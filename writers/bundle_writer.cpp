@@ -4,9 +4,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
+#include "formats/bundle_format.h"
 #include "writers/bundle_archive.h"
-#include "writers/bundle_format.h"
 #include "writers/bundle_fs.h"
 #include "writers/bundle_manifest.h"
 #include "writers/bundle_writer_internal.h"

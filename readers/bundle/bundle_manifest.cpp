@@ -9,7 +9,7 @@
 #include "core/dtype.h"
 #include "core/role.h"
 #include "core/shape.h"
-#include "writers/bundle_format.h"
+#include "formats/bundle_format.h"
 
 namespace hfb {
 namespace {

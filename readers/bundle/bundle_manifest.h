@@ -7,8 +7,8 @@
 #include "core/byte_source.h"
 #include "core/error.h"
 #include "core/model_config.h"
+#include "formats/bundle.pb.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle.pb.h"
 
 namespace hfb {
 

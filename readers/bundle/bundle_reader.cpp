@@ -6,9 +6,9 @@
 
 #include <cstdio>
 
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_manifest.h"
 #include "readers/bundle/bundle_storage.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
 

@@ -7,7 +7,7 @@
 
 #include "quant/coverage.h"
 #include "quant/policy.h"
-#include "validators/quantized_weight_store.h"
+#include "runtime/quantized_weight_store.h"
 
 namespace hfb {
 namespace {

@@ -6,11 +6,11 @@
 #include <memory>
 #include <utility>
 
-#include "readers/gemma4/multimodal_graph_builder.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/graph_interpreter.h"
-#include "validators/multimodal_session.h"
-#include "validators/weight_store.h"
+#include "models/gemma4/multimodal_graph_builder.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "pipeline/multimodal_session.h"
+#include "runtime/graph_interpreter.h"
+#include "runtime/weight_store.h"
 
 namespace hfb {
 

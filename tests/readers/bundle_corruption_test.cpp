@@ -10,10 +10,10 @@
 #include <fstream>
 #include <functional>
 
+#include "formats/bundle.pb.h"
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_manifest.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle.pb.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
 namespace {

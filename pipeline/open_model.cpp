@@ -1,0 +1,128 @@
+// Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
+#include "pipeline/open_model.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "models/load_checkpoint.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/multimodal_session.h"
+#include "runtime/graph_session.h"
+#include "validators/golden_record.h"
+#include "validators/golden_write.h"
+
+namespace hfb {
+
+Result<ModelSession> open_model_session(const Model& model) {
+  ModelSession out;
+  // Models with towers run on the multimodal session; text-only ones on the plain text graph.
+  if (model.config.audio || model.config.vision) {
+    HFB_TRY(out.session, make_multimodal_session(model));
+  } else {
+    HFB_TRY(out.session, make_session(model));
+  }
+  set_session_token_ids(model.config, &out);
+  out.source = model.source;
+  return out;
+}
+
+void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
+  out->eos_ids.clear();
+  for (int id : config.generation.eos_token_ids) out->eos_ids.push_back(id);
+  out->bos_id = config.generation.bos_token_id;
+  out->reserved_ids = out->eos_ids;
+  for (int id : {config.generation.bos_token_id, config.generation.pad_token_id, config.image_token_id,
+                 config.audio_token_id, config.video_token_id}) {
+    if (id >= 0) out->reserved_ids.push_back(id);
+  }
+}
+
+Result<ModelSession> open_model_session(const std::string& path) {
+  if (is_bundle_path(path)) return open_bundle_session(path);
+  HFB_TRY(Model model, load_checkpoint(path));
+  HFB_TRY(ModelSession out, open_model_session(model));
+  out.source = path;
+  return out;
+}
+
+Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
+                                  VerifyOptions options) {
+  HFB_TRY(Golden golden, load_golden(golden_dir));
+  HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
+  options.cases.clear();  // already applied
+  if (options.model.empty()) options.model = model_path;
+  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
+}
+
+namespace {
+
+Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
+  if (!against.prompt_ids_file.empty()) {
+    std::ifstream in(against.prompt_ids_file, std::ios::binary);
+    if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto prompts = parse_prompt_lines(text.str());
+    if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
+    return prompts;
+  }
+  if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
+  auto prompts = random_prompts(against.random_prompts, against.seed, ref.session->vocab_size(), ref.bos_id,
+                                ref.reserved_ids);
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no token ids left to draw prompts from");
+  return prompts;
+}
+
+}  // namespace
+
+Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
+                                          VerifyOptions options) {
+  HFB_TRY(ModelSession reference, open_model_session(against.reference_path));
+  HFB_TRY(auto prompts, against_prompts(against, reference));
+  GoldenRecordOptions record;
+  record.steps = against.steps;
+  record.eos_ids = reference.eos_ids;
+  record.label = against.reference_path;
+  HFB_TRY(Golden golden, record_golden(*reference.session, prompts, record));
+  if (!against.save_golden_dir.empty()) HFB_TRY(save_golden(golden, against.save_golden_dir));
+  reference.session.reset();  // free the reference's weights before loading the model
+  HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
+  options.cases.clear();
+  if (options.model.empty()) options.model = model_path;
+  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
+}
+
+Result<std::optional<double>> parse_logit_tolerance(const std::string& text) {
+  if (text == "off") return std::optional<double>();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < 0.0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--logit-tolerance expects a number >= 0 or 'off', got '" + text + "'");
+  }
+  return std::optional<double>(value);
+}
+
+Result<std::vector<std::string>> parse_name_list(const std::string& text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) return Error(ErrorCode::kInvalidArgument, "empty name in list '" + text + "'");
+    names.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return names;
+}
+
+}  // namespace hfb

@@ -1,0 +1,66 @@
+// Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/model.h"
+#include "runtime/session.h"
+#include "validators/parity.h"
+
+namespace hfb {
+
+struct ModelSession {
+  std::unique_ptr<Session> session;
+  std::vector<int64_t> eos_ids;  ///< from the generation config
+  int64_t bos_id = 2;
+  std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
+  std::string source;            ///< the path it was opened from
+  std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
+};
+
+/// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with
+/// manifest.pb or zip, is_bundle_path) goes to open_bundle_session (validators/bundle_session.h). Fails like
+/// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session, or like
+/// open_bundle_session.
+Result<ModelSession> open_model_session(const std::string& path);
+
+/// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
+void set_session_token_ids(const ModelConfig& config, ModelSession* out);
+
+/// The same for a model already in memory (tests may edit its tensor table first).
+Result<ModelSession> open_model_session(const Model& model);
+
+/// Loads the golden (first, so a bad golden fails before the model is read), opens the model and runs
+/// verify_against_golden. `options.model` is set to `model_path` when empty. Fails like load_golden,
+/// open_model_session and verify_against_golden.
+Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
+                                  VerifyOptions options);
+
+/// `verify MODEL --against REFERENCE`: the reference checkpoint, run in float32, plays the golden.
+struct AgainstOptions {
+  std::string reference_path;
+  std::string prompt_ids_file;  ///< one prompt a line, ids comma-separated; or, when empty:
+  int random_prompts = 8;       ///< this many seeded random prompts (bos first, lengths 2-32)
+  uint64_t seed = 0;
+  int steps = 16;               ///< greedy steps per prompt (stops after eos, as HF generate does)
+  std::string save_golden_dir;  ///< when set: the reference run is also saved here (validators/golden_write.h)
+};
+
+/// Records a golden from the reference (record_golden) and verifies MODEL against it with the same
+/// rules and report as a Hugging Face golden (saved first with save_golden when `save_golden_dir` is set).
+/// Fails like open_model_session, parse_prompt_lines (naming the prompt file), save_golden and
+/// verify_against_golden; kInvalidArgument for random_prompts < 1.
+Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
+                                          VerifyOptions options);
+
+/// Parses "--logit-tolerance": a finite number >= 0, or "off" (nullopt). Fails with kInvalidArgument.
+Result<std::optional<double>> parse_logit_tolerance(const std::string& text);
+
+/// Parses a comma-separated list of names ("a,b"); empty items are an error (kInvalidArgument).
+Result<std::vector<std::string>> parse_name_list(const std::string& text);
+
+}  // namespace hfb
