@@ -33,8 +33,8 @@ void tile_product(const float* x, int64_t rows, const MatrixView& w, int64_t beg
 void linear_matrix(const float* x, int64_t rows, const MatrixView& w, float* y) {
   ThreadPool& pool = ThreadPool::global();
   if (rows == 1) {
-    // Short products are not worth a wake-up: keep at least ~64k weights per range.
-    const int64_t grain = std::max(kLinearMinRowsPerThread, (int64_t{1} << 16) / std::max<int64_t>(1, w.cols));
+    // Short products are not worth a wake-up: keep at least kLinearMinWeightsPerThread weights per range.
+    const int64_t grain = std::max(kLinearMinRowsPerThread, kLinearMinWeightsPerThread / std::max<int64_t>(1, w.cols));
     pool.parallel_for(w.rows, grain, [&](int64_t begin, int64_t end) {
       matrix_dot_rows(w, x, begin, end, y + begin);
     });

@@ -10,6 +10,7 @@ namespace hfb {
 
 /// Output rows per range of a one-token product: small enough to balance, big enough to amortise a wake-up.
 constexpr int64_t kLinearMinRowsPerThread = 16;
+constexpr int64_t kLinearMinWeightsPerThread = 8192;
 /// Output rows of W per prefill tile (decoded once, then one sgemm over every prompt row).
 constexpr int64_t kLinearTileRows = 64;
 
