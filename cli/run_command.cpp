@@ -46,6 +46,7 @@ int run_run(const RunOptions& options) {
   if (!model.ok()) return report_error(model.error());
   RunTimings timings;
   timings.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  timings.note = model->load_note;
   if (*policy) {
     // With --json stdout is the JSON document: the coverage summary then goes only to --coverage.
     Status emitted = options.json ? (options.quant.coverage.empty()

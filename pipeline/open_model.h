@@ -20,6 +20,7 @@ struct ModelSession {
   std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
   std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
+  std::string load_note;  ///< weights held in memory rather than mapped (zstd or zip bundles), for run's timings
 };
 
 /// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with
