@@ -15,6 +15,7 @@
 #include "passes/pass_pipeline.h"
 #include "pipeline/bundle_inspect.h"
 #include "pipeline/bundle_session.h"
+#include "pipeline/chunk_plan_json.h"
 #include "pipeline/model_summary.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"

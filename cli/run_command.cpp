@@ -11,7 +11,7 @@
 #include "pipeline/bundle_session.h"
 #include "pipeline/coverage_json.h"
 #include "pipeline/open_model.h"
-#include "runtime/quantized_weight_store.h"
+#include "pipeline/quantized_session.h"
 #include "validators/parity_greedy.h"
 #include "validators/report.h"
 #include "validators/run_timings.h"

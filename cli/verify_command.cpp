@@ -4,12 +4,13 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/quant_options.h"
 #include "cli/thread_options.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/open_model.h"
-#include "runtime/quantized_weight_store.h"
+#include "pipeline/quantized_session.h"
 #include "validators/report.h"
 
 namespace hfb::cli {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace hfb {
 
@@ -16,5 +17,12 @@ inline constexpr uint64_t kBundleAlignment = 64;
 inline constexpr const char* kBundleManifestName = "manifest.pb";
 /// Suffix of zstd-compressed data files ("chunk_00.bin.zst").
 inline constexpr const char* kBundleZstdSuffix = ".zst";
+
+/// Manifest.Chunk.kind (bundle.proto ChunkKind) and its one spelling, used by the writer, the reader, the
+/// convert report and the chunk plan's JSON: "decoder", "embedding", "ple", "head", "audio", "vision".
+/// "unknown" for a value outside the enum (a newer writer's kind).
+std::string bundle_chunk_kind_name(int kind);
+/// The ChunkKind value spelled `name`; false for an unknown name.
+bool bundle_chunk_kind_from_name(const std::string& name, int* kind);
 
 }  // namespace hfb

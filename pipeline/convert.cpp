@@ -12,6 +12,7 @@
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4/multimodal_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "pipeline/chunk_plan_json.h"
 #include "pipeline/convert_graph.h"
 #include "pipeline/convert_stream.h"
 #include "writers/bundle_writer.h"
@@ -48,17 +49,6 @@ uint64_t config_hash(const std::string& path) {
   return bundle_xxh3(ByteSpan{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
-std::string chunk_spec_kind(ChunkKind kind) {
-  switch (kind) {
-    case ChunkKind::kEmbeddings: return "embedding";
-    case ChunkKind::kDecoder: return "decoder";
-    case ChunkKind::kHead: return "head";
-    case ChunkKind::kAudioTower: return "audio";
-    case ChunkKind::kVisionTower: return "vision";
-  }
-  return "decoder";
-}
-
 BundleFileKind file_kind_for(const std::string& file) {
   if (file == "embedding.bin") return BundleFileKind::kEmbedding;
   if (file == "ple.bin") return BundleFileKind::kPle;
@@ -80,7 +70,7 @@ std::vector<Chunk> chunks_to_write(const PassPipelineResult& pipeline, const Mod
 BundleChunkSpec chunk_spec(const Chunk& chunk, int index, const ModelConfig& config) {
   BundleChunkSpec spec;
   spec.name = chunk.name;
-  spec.kind = chunk_spec_kind(chunk.kind);
+  spec.kind = chunk_kind_name(chunk.kind);
   spec.first_layer = chunk.layers.begin;
   spec.end_layer = chunk.layers.end;
   spec.file = convert_file_for(Role::kNorm, index);

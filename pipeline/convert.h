@@ -62,9 +62,8 @@ struct ConvertResult {
   CoverageReport coverage;
   /// Pass report, chunk plan, coverage (one line per tensor, totals by role), projected or written size.
   std::string to_string() const;
-  /// The same as one JSON object (for --json); `coverage_json` is spliced in as "coverage" (the
-  /// validators' coverage_to_json; writers/ has no JSON library).
-  std::string to_json(const std::string& coverage_json = "null") const;
+  /// The same as one JSON object (for --json), "coverage" as coverage_to_json renders it.
+  std::string to_json() const;
 };
 
 /// The data file a tensor of `role` goes to within chunk number `chunk_index`: "embedding.bin" (token

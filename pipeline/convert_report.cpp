@@ -1,30 +1,16 @@
 // The convert report: readable text and JSON of passes, chunk plan, coverage and the written/projected files.
-#include <cmath>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
+#include "pipeline/chunk_plan_json.h"
 #include "pipeline/convert.h"
+#include "pipeline/coverage_json.h"
 
 namespace hfb {
 namespace {
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string quoted(const std::string& s) { return "\"" + json_escape(s) + "\""; }
+using json = nlohmann::ordered_json;
 
 std::string mib(uint64_t bytes) {
   char buf[32];
@@ -38,38 +24,31 @@ std::string size_line(const ConvertResult& r) {
          std::to_string(r.output_bytes) + " in data files (" + mib(r.output_bytes) + ")";
 }
 
-std::string files_json(const std::vector<ConvertFileSummary>& files) {
-  std::string out = "[";
-  for (size_t i = 0; i < files.size(); ++i) {
-    out += std::string(i ? "," : "") + "{\"name\":" + quoted(files[i].name) + ",\"chunk\":" + quoted(files[i].chunk) +
-           ",\"tensors\":" + std::to_string(files[i].tensors) + ",\"bytes\":" + std::to_string(files[i].bytes) + "}";
+json files_json(const std::vector<ConvertFileSummary>& files) {
+  json out = json::array();
+  for (const ConvertFileSummary& f : files) {
+    out.push_back({{"name", f.name}, {"chunk", f.chunk}, {"tensors", f.tensors}, {"bytes", f.bytes}});
   }
-  return out + "]";
+  return out;
 }
 
-std::string chunks_json(const PassPipelineResult& pipeline) {
-  std::string out = "[";
-  if (pipeline.chunk_plan) {
-    const auto& chunks = pipeline.chunk_plan->chunks;
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      out += std::string(i ? "," : "") + "{\"name\":" + quoted(chunks[i].name) + ",\"kind\":" +
-             quoted(std::string(chunk_kind_name(chunks[i].kind))) + ",\"first_layer\":" +
-             std::to_string(chunks[i].layers.begin) + ",\"end_layer\":" + std::to_string(chunks[i].layers.end) +
-             ",\"bytes\":" + std::to_string(chunks[i].bytes) + "}";
-    }
+json chunks_json(const PassPipelineResult& pipeline) {
+  json out = json::array();
+  if (!pipeline.chunk_plan) return out;
+  for (const Chunk& c : pipeline.chunk_plan->chunks) {
+    out.push_back({{"name", c.name}, {"kind", chunk_kind_name(c.kind)}, {"first_layer", c.layers.begin},
+                   {"end_layer", c.layers.end}, {"bytes", c.bytes}});
   }
-  return out + "]";
+  return out;
 }
 
-std::string passes_json(const PassPipelineResult& pipeline) {
-  std::string out = "[";
-  for (size_t i = 0; i < pipeline.reports.size(); ++i) {
-    const PassReport& r = pipeline.reports[i];
-    out += std::string(i ? "," : "") + "{\"pass\":" + quoted(r.pass) + ",\"changes\":" +
-           std::to_string(r.changes.size()) + ",\"bytes_saved\":" + std::to_string(r.bytes_saved()) +
-           ",\"report\":" + quoted(r.to_string()) + "}";
+json passes_json(const PassPipelineResult& pipeline) {
+  json out = json::array();
+  for (const PassReport& r : pipeline.reports) {
+    out.push_back({{"pass", r.pass}, {"changes", r.changes.size()}, {"bytes_saved", r.bytes_saved()},
+                   {"report", r.to_string()}});
   }
-  return out + "]";
+  return out;
 }
 
 }  // namespace
@@ -87,20 +66,21 @@ std::string ConvertResult::to_string() const {
   return out;
 }
 
-std::string ConvertResult::to_json(const std::string& coverage_json) const {
-  std::string out = "{\"written\":" + std::string(written ? "true" : "false");
-  out += ",\"out\":" + quoted(this->out);
-  out += ",\"bytes_saved\":" + std::to_string(pipeline.bytes_saved);
-  out += ",\"projected_bytes\":" + std::to_string(pipeline.projected_bytes);
-  out += ",\"passes\":" + passes_json(pipeline);
-  out += ",\"chunks\":" + chunks_json(pipeline);
-  out += ",\"tensors_written\":" + std::to_string(tensors_written);
-  out += ",\"tensor_bytes\":" + std::to_string(tensor_bytes);
-  out += ",\"source_bytes\":" + std::to_string(source_bytes);
-  out += ",\"output_bytes\":" + std::to_string(output_bytes);
-  out += ",\"files\":" + files_json(files);
-  out += ",\"coverage\":" + (coverage_json.empty() ? std::string("null") : coverage_json);
-  return out + "}\n";
+std::string ConvertResult::to_json() const {
+  json out = json::object();
+  out["written"] = written;
+  out["out"] = this->out;
+  out["bytes_saved"] = pipeline.bytes_saved;
+  out["projected_bytes"] = pipeline.projected_bytes;
+  out["passes"] = passes_json(pipeline);
+  out["chunks"] = chunks_json(pipeline);
+  out["tensors_written"] = tensors_written;
+  out["tensor_bytes"] = tensor_bytes;
+  out["source_bytes"] = source_bytes;
+  out["output_bytes"] = output_bytes;
+  out["files"] = files_json(files);
+  out["coverage"] = json::parse(coverage_to_json(coverage));
+  return out.dump() + "\n";
 }
 
 }  // namespace hfb

@@ -1,11 +1,10 @@
 // Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
 #include "pipeline/open_model.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/multimodal_session.h"
@@ -14,6 +13,12 @@
 #include "validators/golden_write.h"
 
 namespace hfb {
+
+Result<std::unique_ptr<Session>> make_session(const Model& model) {
+  if (model.config.audio || model.config.vision) return make_multimodal_session(model);  // towers + merge
+  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  return make_session(model, graph);
+}
 
 Result<ModelSession> open_model_session(const Model& model) {
   ModelSession out;
@@ -98,31 +103,6 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
   report.chunks = model.chunks;
   return report;
-}
-
-Result<std::optional<double>> parse_logit_tolerance(const std::string& text) {
-  if (text == "off") return std::optional<double>();
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < 0.0) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "--logit-tolerance expects a number >= 0 or 'off', got '" + text + "'");
-  }
-  return std::optional<double>(value);
-}
-
-Result<std::vector<std::string>> parse_name_list(const std::string& text) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (item.empty()) return Error(ErrorCode::kInvalidArgument, "empty name in list '" + text + "'");
-    names.push_back(std::move(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return names;
 }
 
 }  // namespace hfb

@@ -32,6 +32,11 @@ Result<ModelSession> open_model_session(const std::string& path);
 /// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);
 
+/// Builds the model family's text graph for `model` (Gemma 4), widens its weights to float32 once and returns
+/// a Session. Fails like build_gemma4_text_graph and MappedWeightStore::create. A model with an audio or vision
+/// tower gets make_multimodal_session (pipeline/multimodal_session.h) instead.
+Result<std::unique_ptr<Session>> make_session(const Model& model);
+
 /// The same for a model already in memory (tests may edit its tensor table first).
 Result<ModelSession> open_model_session(const Model& model);
 
@@ -57,11 +62,5 @@ struct AgainstOptions {
 /// verify_against_golden; kInvalidArgument for random_prompts < 1.
 Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
                                           VerifyOptions options);
-
-/// Parses "--logit-tolerance": a finite number >= 0, or "off" (nullopt). Fails with kInvalidArgument.
-Result<std::optional<double>> parse_logit_tolerance(const std::string& text);
-
-/// Parses a comma-separated list of names ("a,b"); empty items are an error (kInvalidArgument).
-Result<std::vector<std::string>> parse_name_list(const std::string& text);
 
 }  // namespace hfb

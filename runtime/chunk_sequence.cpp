@@ -5,17 +5,15 @@
 #include <set>
 #include <utility>
 
+#include "core/graph_io.h"
 #include "runtime/graph_template.h"
 
 namespace hfb {
 namespace {
 
-constexpr const char* kLogits = "logits";
+constexpr const char* kLogits = kGraphLogits;
 
-bool is_media_input(const std::string& name) {
-  return name == "input_features" || name == "input_features_mask" || name == "pixel_values" ||
-         name == "image_position_ids";
-}
+bool is_media_input(const std::string& name) { return is_graph_media_input(name); }
 
 /// Per chunk: whether it reads only media inputs and values of earlier media-only chunks (nothing that
 /// changes from one token step to the next), and holds no KV state.

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/graph_io.h"
 #include "runtime/kernels_audio.h"
 #include "runtime/matrix_linear.h"
-#include "runtime/quantized_weight_store.h"
 
 namespace hfb {
 namespace {
@@ -33,15 +33,14 @@ Result<std::unique_ptr<GraphInterpreter>> GraphInterpreter::create(Graph graph,
 Status GraphInterpreter::compile() {
   const auto& values = graph_.data().values;
   for (const std::string& input : graph_.data().inputs) {
-    if (input != "input_ids" && input != "positions" && input != "input_features" && input != "input_features_mask" &&
-        input != "pixel_values" && input != "image_position_ids" &&
+    if (input != kGraphInputIds && input != kGraphPositions && !is_graph_media_input(input) &&
         !(graph_.find_value(input) && graph_.find_value(input)->dtype == DTypeId::kF32)) {
       return Error(ErrorCode::kUnsupported, "runtime: graph input '" + input + "' is not supported yet");
     }
   }
-  ids_value_ = value_index(graph_, "input_ids");
-  positions_value_ = value_index(graph_, "positions");
-  image_positions_value_ = value_index(graph_, "image_position_ids");
+  ids_value_ = value_index(graph_, kGraphInputIds);
+  positions_value_ = value_index(graph_, kGraphPositions);
+  image_positions_value_ = value_index(graph_, kGraphImagePositionIds);
   weight_data_.assign(values.size(), nullptr);
   for (size_t v = 0; v < values.size(); ++v) {
     if (values[v].kind != ValueKind::kInitializer) continue;
@@ -354,14 +353,14 @@ Status GraphInterpreter::set_media(const MediaInputs& media) {
     return v;
   };
   const Matrix& f = media.input_features;
-  HFB_TRY(int features, expect("input_features", {f.rows, f.cols}));
+  HFB_TRY(int features, expect(kGraphInputFeatures, {f.rows, f.cols}));
   if (features >= 0) media_floats_[features] = f.data;
-  HFB_TRY(int mask, expect("input_features_mask", {static_cast<int64_t>(media.input_features_mask.size())}));
+  HFB_TRY(int mask, expect(kGraphInputFeaturesMask, {static_cast<int64_t>(media.input_features_mask.size())}));
   if (mask >= 0) media_floats_[mask].assign(media.input_features_mask.begin(), media.input_features_mask.end());
   const Matrix& px = media.pixel_values;
-  HFB_TRY(int pixels, expect("pixel_values", {px.rows, px.cols}));
+  HFB_TRY(int pixels, expect(kGraphPixelValues, {px.rows, px.cols}));
   if (pixels >= 0) media_floats_[pixels] = px.data;
-  HFB_TRY(int positions, expect("image_position_ids", {static_cast<int64_t>(media.image_position_ids.size() / 2), 2}));
+  HFB_TRY(int positions, expect(kGraphImagePositionIds, {static_cast<int64_t>(media.image_position_ids.size() / 2), 2}));
   if (positions >= 0) image_positions_ = media.image_position_ids;
   return ok_status();
 }

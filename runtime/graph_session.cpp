@@ -1,8 +1,7 @@
 // GraphSession: Session over the graph interpreter (prefill of the whole prompt, then one token per decode).
 #include "runtime/graph_session.h"
 
-#include "models/gemma4/text_graph_builder.h"
-#include "pipeline/multimodal_session.h"
+#include "core/graph_io.h"
 #include "runtime/graph_interpreter.h"
 #include "runtime/mapped_weight_store.h"
 
@@ -65,12 +64,6 @@ Result<std::unique_ptr<Session>> make_session(const Model& model, const Graph& g
   HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
   std::shared_ptr<const WeightStore> weights(std::move(store));
   return make_graph_session(graph, std::move(weights), model.config.text.num_hidden_layers);
-}
-
-Result<std::unique_ptr<Session>> make_session(const Model& model) {
-  if (model.config.audio || model.config.vision) return make_multimodal_session(model);  // towers + merge
-  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
-  return make_session(model, graph);
 }
 
 }  // namespace hfb

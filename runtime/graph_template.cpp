@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "core/graph_io.h"
 #include "runtime/chunk_sequence.h"
 #include "runtime/graph_interpreter.h"
 
@@ -72,7 +73,7 @@ std::vector<Node> live_nodes(std::vector<Node> nodes, const GraphData& whole, st
 /// computed once per prompt), then "all", the rest.
 ChunkAssignment media_and_tokens(const Graph& graph) {
   std::set<std::string> per_token;
-  for (const char* input : {"input_ids", "positions"}) per_token.insert(input);
+  for (const char* input : kGraphTokenInputs) per_token.insert(input);
   ChunkAssignment out{{"media", "all"}, {}};
   for (const Node& node : graph.nodes()) {
     const bool token = node.op == OpType::kAttention ||
@@ -90,13 +91,13 @@ std::map<std::string, std::vector<int64_t>> media_input_dims(const MediaInputs& 
   std::map<std::string, std::vector<int64_t>> dims;
   const Matrix& f = media.input_features;
   if (f.rows > 0) {
-    dims["input_features"] = {f.rows, f.cols};
-    dims["input_features_mask"] = {static_cast<int64_t>(media.input_features_mask.size())};
+    dims[kGraphInputFeatures] = {f.rows, f.cols};
+    dims[kGraphInputFeaturesMask] = {static_cast<int64_t>(media.input_features_mask.size())};
   }
   const Matrix& px = media.pixel_values;
   if (px.rows > 0) {
-    dims["pixel_values"] = {px.rows, px.cols};
-    dims["image_position_ids"] = {static_cast<int64_t>(media.image_position_ids.size() / 2), 2};
+    dims[kGraphPixelValues] = {px.rows, px.cols};
+    dims[kGraphImagePositionIds] = {static_cast<int64_t>(media.image_position_ids.size() / 2), 2};
   }
   return dims;
 }
@@ -135,7 +136,7 @@ Result<GraphData> drop_graph_inputs(const GraphData& whole, const std::vector<st
 Result<Graph> specialize_for_media(const GraphData& whole, const MediaInputs& media) {
   const std::map<std::string, std::vector<int64_t>> dims = media_input_dims(media);
   std::vector<std::string> absent;
-  for (const char* name : {"input_features", "input_features_mask", "pixel_values", "image_position_ids"}) {
+  for (const char* name : kGraphMediaInputs) {
     const bool in_graph = std::find(whole.inputs.begin(), whole.inputs.end(), name) != whole.inputs.end();
     const bool in_prompt = dims.count(name) > 0;
     if (in_prompt && !in_graph) {

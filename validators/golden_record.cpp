@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <random>
 
+#include "core/graph_io.h"
 #include "validators/parity_greedy.h"
 
 namespace hfb {
 
 namespace {
 
-std::string hidden_name(int index) { return "hidden_states." + std::to_string(index); }
 
 Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& prompt, size_t index,
                                const GoldenRecordOptions& options) {
@@ -32,7 +32,7 @@ Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& p
   c.prefill_logits = std::move(run.prefill_logits);
   c.step_logits = std::move(run.step_logits);
   for (int i = 0; i <= reference.num_layers(); ++i) {
-    auto it = taps.find(hidden_name(i));
+    auto it = taps.find(hidden_states_tap(i));
     if (it != taps.end()) c.hidden_states[i] = std::move(it->second);
   }
   return c;

@@ -5,13 +5,11 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/graph_io.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
 
 namespace hfb {
-
-inline constexpr const char* kGraphInputFeatures = "input_features";          ///< [T, n_mels] F32
-inline constexpr const char* kGraphInputFeaturesMask = "input_features_mask";  ///< [T] F32, 1 = valid frame
 
 /// What the audio subgraph produced.
 struct AudioTowerValues {

@@ -9,8 +9,6 @@
 
 namespace hfb {
 
-std::string hidden_states_tap(int index) { return "hidden_states." + std::to_string(index); }
-
 namespace {
 
 std::string layer_value(int layer, const std::string& what) {

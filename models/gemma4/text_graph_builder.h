@@ -3,18 +3,14 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/graph_io.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
 
 namespace hfb {
 
-/// Names of the graph's inputs/outputs, shared with the runtime.
-inline constexpr const char* kGraphInputIds = "input_ids";    ///< [L] I64 token ids
-inline constexpr const char* kGraphPositions = "positions";   ///< [L] I64 absolute positions
-inline constexpr const char* kGraphLogits = "logits";         ///< [L, V] after final softcapping
-/// Tap names: "hidden_states.<i>" in HF's output_hidden_states meaning (0 = scaled embeddings,
-/// i = output of decoder layer i-1 after layer_scalar, num_layers = final-normed output).
-std::string hidden_states_tap(int index);
+/// The graph's inputs, outputs and taps are named as in core/graph_io.h (logits after final softcapping;
+/// hidden_states_tap(i) = output of decoder layer i-1 after layer_scalar, num_layers = final-normed output).
 
 /// Builds the text decoder graph from the resolved config and the tensor table (names as written by
 /// Gemma4ForCausalLM, "model.*", or Gemma4ForConditionalGeneration, "model.language_model.*").

@@ -5,13 +5,11 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/graph_io.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
 
 namespace hfb {
-
-inline constexpr const char* kGraphPixelValues = "pixel_values";            ///< [P, 3*patch^2] F32 in [0, 1]
-inline constexpr const char* kGraphImagePositionIds = "image_position_ids";  ///< [P, 2] I64 (x, y); (-1,-1) padding
 
 /// What the vision subgraph produced.
 struct VisionTowerValues {

@@ -226,16 +226,4 @@ Result<std::unique_ptr<bundle::Manifest>> parse_bundle_manifest(ByteSpan bytes, 
   return manifest;
 }
 
-std::string chunk_kind_name(int kind) {
-  switch (kind) {
-    case bundle::CHUNK_DECODER: return "decoder";
-    case bundle::CHUNK_EMBEDDING: return "embedding";
-    case bundle::CHUNK_PLE: return "ple";
-    case bundle::CHUNK_HEAD: return "head";
-    case bundle::CHUNK_AUDIO: return "audio";
-    case bundle::CHUNK_VISION: return "vision";
-    default: return "unknown";
-  }
-}
-
 }  // namespace hfb

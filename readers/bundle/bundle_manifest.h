@@ -26,7 +26,4 @@ Status validate_bundle_manifest(const bundle::Manifest& manifest, const std::str
 /// The resolved config stored in a manifest (inverse of writers/ config_to_proto).
 ModelConfig config_from_proto(const bundle::ModelConfig& proto);
 
-/// "decoder", "embedding", ... for a chunk kind ("unknown" for values from a newer writer).
-std::string chunk_kind_name(int kind);
-
 }  // namespace hfb

@@ -103,8 +103,6 @@ class Bundle {
   const BundleTensor* find(const std::string& name) const;
   /// Plain (unquantized) tensors as a checkpoint-style table; scheme tensors are left out (use tensors()).
   TensorTable plain_tensor_table() const;
-  /// config() + plain_tensor_table(), source = path().
-  Model plain_model() const;
   /// Raw bytes of a file of the bundle by manifest name ("config.json", "chunk_00.bin"); kNotFound if absent.
   Result<std::shared_ptr<const ByteSource>> file(const std::string& name) const;
   /// The parsed manifest (include writers/bundle.pb.h to use it).

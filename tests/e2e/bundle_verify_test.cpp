@@ -15,9 +15,9 @@
 #include "pipeline/bundle_session.h"
 #include "pipeline/convert.h"
 #include "pipeline/open_model.h"
+#include "pipeline/quantized_session.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
-#include "runtime/quantized_weight_store.h"
 #include "tests/writers/bundle_test_util.h"
 
 namespace hfb {

@@ -7,6 +7,7 @@
 
 #include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "pipeline/open_model.h"
 #include "runtime/graph_session.h"
 #include "validators/golden.h"
 

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "passes/chunk_plan.h"
+#include "pipeline/chunk_plan_json.h"
 #include "tests/passes/synthetic_models.h"
 
 namespace hfb {

@@ -9,7 +9,7 @@
 #include "core/thread_pool.h"
 #include "pipeline/open_model.h"
 #include "quant/policy.h"
-#include "runtime/quantized_weight_store.h"
+#include "pipeline/quantized_session.h"
 #include "validators/parity_greedy.h"
 
 namespace hfb {
