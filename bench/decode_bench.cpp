@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
               args.layers, bytes / 1e9, kPromptTokens, kDecodeSteps, threads, bandwidth / 1e9, load[0]);
   std::printf("%-8s %7s %9s %9s %9s %9s %9s %9s\n", "scheme", "load s", "prefill/s", "decode/s", "MB/token",
               "roofline", "RSS MiB", "anon MiB");
+  std::fflush(stdout);  // before the children's stderr timings lines
   bool ok = true;
   for (const std::string& scheme : args.schemes) ok = run_scheme(args, ckpt, scheme, bandwidth) && ok;
   if (!args.keep && std::system(("rm -rf '" + ckpt + "'").c_str()) != 0) ok = false;
