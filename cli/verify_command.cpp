@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/thread_options.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/open_model.h"
 #include "pipeline/quantized_session.h"
@@ -24,9 +25,11 @@ struct VerifyCommandOptions {
   std::string cases;
   AgainstOptions against;
   QuantCliOptions quant;
+  int threads = 0;  // 0: every core
 };
 
 int run_verify(const VerifyCommandOptions& options) {
+  apply_threads_option(options.threads);
   VerifyOptions verify;
   verify.margin_threshold = options.margin;
   auto tolerance = parse_logit_tolerance(options.logit_tolerance);
@@ -99,6 +102,7 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  add_threads_option(sub, &options->threads);
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
 }

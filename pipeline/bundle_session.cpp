@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -22,6 +23,23 @@ bool starts_with_zip_signature(const std::string& path) {
   return std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
+/// What a bundle holds in anonymous memory instead of mapping it (zstd data files, zip entries); "" if nothing.
+std::string in_memory_note(const Bundle& bundle) {
+  if (bundle.is_zip()) return "zip: entries read into memory at load";
+  uint64_t bytes = 0;
+  int files = 0;
+  for (const bundle::File& f : bundle.manifest().files()) {
+    if (f.compression() != bundle::COMPRESSION_ZSTD) continue;
+    ++files;
+    bytes += f.raw_size();
+  }
+  if (files == 0) return "";
+  char note[128];
+  std::snprintf(note, sizeof note, "zstd: %d data files (%.2f GB) decompressed into memory at load", files,
+                static_cast<double>(bytes) / 1e9);
+  return note;
+}
+
 Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, const BundleReadOptions& options) {
   HFB_TRY(std::shared_ptr<const Bundle> bundle, Bundle::open(path, options));
   const ModelConfig& config = bundle->config();
@@ -37,6 +55,7 @@ Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, cons
                                             config.text.num_hidden_layers));
   set_session_token_ids(config, &out);
   out.source = path;
+  out.load_note = in_memory_note(*bundle);
   return out;
 }
 

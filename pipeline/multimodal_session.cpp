@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "runtime/graph_template.h"
+#include "runtime/mapped_weight_store.h"
 #include "runtime/weight_store.h"
 
 namespace hfb {
@@ -24,7 +25,7 @@ MediaDims media_dims(const MediaInputs& media, int pooling_kernel) {
 
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, const MultimodalGraphOptions& options) {
   HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors, options));
-  HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
+  HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
   return make_graph_template_session(graph.data(), std::shared_ptr<const WeightStore>(std::move(store)),
                                      model.config.text.num_hidden_layers);
 }

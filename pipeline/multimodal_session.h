@@ -19,7 +19,7 @@ MediaDims media_dims(const MediaInputs& media, int pooling_kernel);
 /// A Session for a Gemma4ForConditionalGeneration model (also works for text-only models): the graph is built
 /// once (build_gemma4_multimodal_graph with every tower the config has) and run through
 /// make_graph_template_session. Weights of every tower are widened to float32 once. Fails like
-/// build_gemma4_multimodal_graph and F32WeightStore::create; prefill() fails like the template session's
+/// build_gemma4_multimodal_graph and MappedWeightStore::create; prefill() fails like the template session's
 /// (kInvalidArgument when the media do not fit the graph or the placeholder count differs from the
 /// soft-token count).
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model,

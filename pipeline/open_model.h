@@ -20,6 +20,7 @@ struct ModelSession {
   std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
   std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
+  std::string load_note;  ///< weights held in memory rather than mapped (zstd or zip bundles), for run's timings
 };
 
 /// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with
@@ -32,7 +33,7 @@ Result<ModelSession> open_model_session(const std::string& path);
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);
 
 /// Builds the model family's text graph for `model` (Gemma 4), widens its weights to float32 once and returns
-/// a Session. Fails like build_gemma4_text_graph and F32WeightStore::create. A model with an audio or vision
+/// a Session. Fails like build_gemma4_text_graph and MappedWeightStore::create. A model with an audio or vision
 /// tower gets make_multimodal_session (pipeline/multimodal_session.h) instead.
 Result<std::unique_ptr<Session>> make_session(const Model& model);
 

@@ -125,6 +125,10 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
 }
 
 Status validate_encoded(const EncodedTensor& e) {
+  return validate_encoded_parts(e, e.codes.size(), e.scales.size(), e.lut.size());
+}
+
+Status validate_encoded_parts(const EncodedTensor& e, uint64_t code_size, uint64_t scale_size, uint64_t lut_entries_got) {
   auto fail = [&](const std::string& what, uint64_t expected, uint64_t got) -> Status {
     return Error(ErrorCode::kInvalidFile, std::string(scheme_name(e.scheme)) + " tensor [" +
                                               std::to_string(e.rows) + ", " + std::to_string(e.cols) + "]: " +
@@ -141,9 +145,9 @@ Status validate_encoded(const EncodedTensor& e) {
   if (!shape_n || *shape_n != static_cast<uint64_t>(e.rows) * static_cast<uint64_t>(e.cols)) {
     return fail("shape elements", static_cast<uint64_t>(e.rows * e.cols), shape_n.value_or(0));
   }
-  if (e.codes.size() != parts->codes) return fail("code bytes", parts->codes, e.codes.size());
-  if (e.scales.size() != parts->scales) return fail("scale bytes", parts->scales, e.scales.size());
-  if (e.lut.size() != parts->lut_entries) return fail("LUT entries", parts->lut_entries, e.lut.size());
+  if (code_size != parts->codes) return fail("code bytes", parts->codes, code_size);
+  if (scale_size != parts->scales) return fail("scale bytes", parts->scales, scale_size);
+  if (lut_entries_got != parts->lut_entries) return fail("LUT entries", parts->lut_entries, lut_entries_got);
   return ok_status();
 }
 

@@ -121,6 +121,16 @@ Result<std::unique_ptr<ChunkSequence>> sequence_for(const GraphData& whole, cons
   return ChunkSequence::create(std::move(chunks), weights);
 }
 
+}  // namespace
+
+uint64_t ChunkSequence::weight_bytes_read() const {
+  uint64_t total = 0;
+  for (const auto& interpreter : interpreters_) total += interpreter->weight_bytes_read();
+  return total;
+}
+
+namespace {
+
 class ChunkedSession final : public Session {
  public:
   ChunkedSession(GraphData whole, ChunkAssignment assignment, std::shared_ptr<const WeightStore> weights,
@@ -132,6 +142,7 @@ class ChunkedSession final : public Session {
   Status prepare(const MediaInputs& media) {
     auto dims = media_input_dims(media);
     if (sequence_ && dims == dims_) return ok_status();
+    if (sequence_) bytes_read_before_ += sequence_->weight_bytes_read();
     sequence_.reset();
     HFB_TRY(sequence_, sequence_for(whole_, assignment_, weights_, media, &taps_));
     dims_ = std::move(dims);
@@ -165,6 +176,10 @@ class ChunkedSession final : public Session {
     return sequence_->value(kLogits);
   }
 
+  uint64_t weight_bytes_read() const override {
+    return bytes_read_before_ + (sequence_ ? sequence_->weight_bytes_read() : 0);
+  }
+
  private:
   GraphData whole_;
   ChunkAssignment assignment_;
@@ -175,6 +190,7 @@ class ChunkedSession final : public Session {
   std::map<std::string, std::vector<int64_t>> dims_;
   std::vector<std::string> taps_;
   bool prefilled_ = false;
+  uint64_t bytes_read_before_ = 0;  // by sequences replaced for other media dims
 };
 
 }  // namespace

@@ -41,6 +41,8 @@ class ChunkSequence {
   const std::map<std::string, Matrix>& values() const { return values_; }
   /// Names of the chunks the last successful step ran (media-only chunks drop out on decode steps).
   const std::vector<std::string>& last_run() const { return last_run_; }
+  /// Weight bytes every chunk's interpreter has read so far (GraphInterpreter::weight_bytes_read).
+  uint64_t weight_bytes_read() const;
 
  private:
   ChunkSequence() = default;

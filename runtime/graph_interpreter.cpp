@@ -7,7 +7,7 @@
 
 #include "core/graph_io.h"
 #include "runtime/kernels_audio.h"
-#include "runtime/kernels_encoded.h"
+#include "runtime/matrix_linear.h"
 
 namespace hfb {
 namespace {
@@ -51,7 +51,14 @@ Status GraphInterpreter::compile() {
           .with_tensor(values[v].tensor);
     }
     weight_data_[v] = view.data;
-    if (view.encoded) bind_encoded(static_cast<int>(v), *view.encoded);
+    if (view.encoded) {
+      bind_matrix(static_cast<int>(v), matrix_view(*view.encoded));
+    } else if (view.matrix) {
+      bind_matrix(static_cast<int>(v), *view.matrix);
+    } else if (view.data != nullptr && view.dims.size() == 2) {
+      HFB_TRY(MatrixView f32, float_matrix_view(view.data, DTypeId::kF32, view.dims[0], view.dims[1]));
+      bind_matrix(static_cast<int>(v), f32);
+    }
   }
   for (const StateInfo& state : graph_.data().states) caches_.emplace_back(state);
   shared_caches_.assign(caches_.size(), nullptr);
@@ -197,9 +204,10 @@ Status GraphInterpreter::execute_gather(const CompiledNode& c) {
                                                     " outside table of " + std::to_string(table_dims[0]) + " rows")
           .with_tensor(graph_.data().values[c.inputs[0]].tensor);
     }
-    if (const EncodedTensor* encoded = encoded_weight(c.inputs[0])) {
-      embedding_row(*encoded, id, out + r * width);
+    if (const MatrixView* matrix = matrix_weight(c.inputs[0])) {
+      matrix_decode_rows(*matrix, id, id + 1, out + r * width);  // one stored row, never the whole table
       for (int64_t i = 0; i < width; ++i) out[r * width + i] *= scale;
+      weight_bytes_read_ += static_cast<uint64_t>(matrix->row_stride);
       continue;
     }
     const float* row = table + id * width;
@@ -294,9 +302,9 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
     case OpType::kGather: return execute_gather(c);
     case OpType::kLinear: {
       const auto& w = plan_.dims[c.inputs[1]];
-      if (const EncodedTensor* encoded = encoded_weight(c.inputs[1])) {
-        kernel_linear_encoded(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], *encoded, buffer(c.output),
-                              &quant_scratch_);
+      if (const MatrixView* matrix = matrix_weight(c.inputs[1])) {
+        linear_matrix(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], *matrix, buffer(c.output));
+        weight_bytes_read_ += matrix->bytes();
         return ok_status();
       }
       kernel_linear(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], w[1], buffer(c.inputs[1]), w[0],

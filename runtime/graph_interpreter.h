@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ class GraphInterpreter {
   const Graph& graph() const { return graph_; }
   /// The cache behind a state (for tests and diagnostics); null if unknown.
   const KvCache* cache(const std::string& state) const;
+  /// Weight bytes linear and gather ops have read so far (whole matrices; one stored row per gathered id).
+  uint64_t weight_bytes_read() const { return weight_bytes_read_; }
 
  private:
   struct CompiledNode {
@@ -86,11 +89,14 @@ class GraphInterpreter {
   void execute_slice_concat(const CompiledNode& node);
   Status execute_media(const CompiledNode& node);
   Status check_boundary_inputs(int64_t length) const;
-  // Quantized weights (graph_interpreter_quant.cpp): an initializer with an encoded tensor. Linear (weight)
-  // and gather (table) compute on it; any other consumer gets it decoded to float32 once.
-  void bind_encoded(int value, const EncodedTensor& encoded);
-  const EncodedTensor* encoded_weight(int value) const {
-    return value >= 0 && value < static_cast<int>(weight_encoded_.size()) ? weight_encoded_[value] : nullptr;
+  // Weights in their stored format (graph_interpreter_quant.cpp): an initializer with a matrix view (encoded,
+  // mapped bf16/f16/f32, or float32 read by a linear). Linear (weight) and gather (table) compute on it; any
+  // other consumer gets it decoded to float32 once.
+  void bind_matrix(int value, const MatrixView& matrix);
+  const MatrixView* matrix_weight(int value) const {
+    return value >= 0 && value < static_cast<int>(weight_matrix_.size()) && weight_matrix_[value]
+               ? &*weight_matrix_[value]
+               : nullptr;
   }
 
   Graph graph_;
@@ -114,9 +120,9 @@ class GraphInterpreter {
   std::map<int, Matrix> boundary_floats_;              ///< chunk boundary inputs by value index
   std::vector<const KvCache*> shared_caches_;          ///< per state: another interpreter's cache, or null
   std::vector<float> scratch_;
-  std::vector<const EncodedTensor*> weight_encoded_;   ///< per value: encoded initializer, if any
-  std::map<int, std::vector<float>> decoded_weights_;  ///< encoded initializers other ops read as float
-  std::vector<float> quant_scratch_;                   ///< decoded weight tiles of a prefill linear
+  std::vector<std::optional<MatrixView>> weight_matrix_;  ///< per value: initializer in its stored format
+  std::map<int, std::vector<float>> decoded_weights_;     ///< such initializers other ops read as float
+  uint64_t weight_bytes_read_ = 0;
 };
 
 }  // namespace hfb

@@ -1,5 +1,6 @@
-// Graph interpreter, quantized weights: binds encoded initializers (linear/gather compute on them, any
-// other consumer gets a float32 copy decoded once).
+// Graph interpreter, weights in their stored format: binds matrix views (linear/gather compute on them, any
+// other consumer gets a float32 copy decoded once, or reads f32 in place).
+#include <cstdint>
 #include <string>
 
 #include "quant/scheme.h"
@@ -7,25 +8,29 @@
 
 namespace hfb {
 
-void GraphInterpreter::bind_encoded(int value, const EncodedTensor& encoded) {
+void GraphInterpreter::bind_matrix(int value, const MatrixView& matrix) {
   const auto& values = graph_.data().values;
-  if (weight_encoded_.size() != values.size()) weight_encoded_.assign(values.size(), nullptr);
-  weight_encoded_[value] = &encoded;
+  if (weight_matrix_.size() != values.size()) weight_matrix_.assign(values.size(), std::nullopt);
   const std::string& name = values[value].name;
   bool float_consumer = false;
+  bool matrix_consumer = false;
   for (const Node& node : graph_.nodes()) {
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != name) continue;
-      const bool encoded_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0);
-      if (!encoded_ok) float_consumer = true;
+      const bool matrix_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0);
+      (matrix_ok ? matrix_consumer : float_consumer) = true;
     }
   }
-  if (!float_consumer) return;
-  std::vector<float>& decoded = decoded_weights_[value];
-  decoded.resize(static_cast<size_t>(encoded.rows * encoded.cols));
-  dequantize_rows(encoded, 0, encoded.rows, decoded.data());
+  if (matrix_consumer) weight_matrix_[value] = matrix;
+  if (!float_consumer || weight_data_[value] != nullptr) return;
+  if (matrix.format == RowFormat::kF32 && reinterpret_cast<uintptr_t>(matrix.codes) % alignof(float) == 0) {
+    weight_data_[value] = reinterpret_cast<const float*>(matrix.codes);  // read in place
+    return;
+  }
+  std::vector<float>& decoded = decoded_weights_[value];  // small tensors: norms, scalars, tower convs
+  decoded.resize(static_cast<size_t>(matrix.rows * matrix.cols));
+  matrix_decode_rows(matrix, 0, matrix.rows, decoded.data());
   weight_data_[value] = decoded.data();
-  weight_encoded_[value] = nullptr;
 }
 
 }  // namespace hfb

@@ -3,6 +3,7 @@
 
 #include "core/graph_io.h"
 #include "runtime/graph_interpreter.h"
+#include "runtime/mapped_weight_store.h"
 
 namespace hfb {
 namespace {
@@ -38,6 +39,8 @@ class GraphSession final : public Session {
     return interpreter_->read(kGraphLogits);
   }
 
+  uint64_t weight_bytes_read() const override { return interpreter_->weight_bytes_read(); }
+
  private:
   std::unique_ptr<GraphInterpreter> interpreter_;
   int64_t vocab_;
@@ -58,7 +61,7 @@ Result<std::unique_ptr<Session>> make_graph_session(const Graph& graph, std::sha
 }
 
 Result<std::unique_ptr<Session>> make_session(const Model& model, const Graph& graph) {
-  HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
+  HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
   std::shared_ptr<const WeightStore> weights(std::move(store));
   return make_graph_session(graph, std::move(weights), model.config.text.num_hidden_layers);
 }

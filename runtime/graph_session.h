@@ -18,9 +18,9 @@ namespace hfb {
 Result<std::unique_ptr<Session>> make_graph_session(const Graph& graph, std::shared_ptr<const WeightStore> weights,
                                                     int num_layers);
 
-/// Widens `model`'s weights that `graph` reads to float32 once and returns a Session over `graph` (built by
-/// the model's family, maybe rewritten by passes; pipeline/open_model.h builds it from the model). Fails
-/// like F32WeightStore::create and make_graph_session.
+/// Maps `model`'s weights that `graph` reads (computed on in their stored dtype, never widened) and returns a
+/// Session over `graph` (built by the model's family, maybe rewritten by passes; pipeline/open_model.h builds
+/// it from the model). Fails like MappedWeightStore::create and make_graph_session.
 Result<std::unique_ptr<Session>> make_session(const Model& model, const Graph& graph);
 
 }  // namespace hfb

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/thread_pool.h"
+
 namespace hfb {
 
 void blas_threads_for(int64_t multiply_adds) {
@@ -127,39 +129,52 @@ float attention_scores(const float* qv, int64_t q_position, int64_t kv_head, con
 
 }  // namespace
 
-void kernel_attention(const float* q, const int64_t* q_positions, int64_t num_queries,
-                      const std::vector<KeySegment>& segments, const AttentionParams& p, float* out,
-                      std::vector<float>& scratch) {
-  int64_t total = 0;
-  for (const KeySegment& segment : segments) total += segment.count;
-  if (static_cast<int64_t>(scratch.size()) < total) scratch.resize(static_cast<size_t>(total));
-  int64_t group = p.num_heads / p.num_kv_heads;
-  for (int64_t qi = 0; qi < num_queries; ++qi) {
-    for (int64_t h = 0; h < p.num_heads; ++h) {
-      const float* qv = q + (qi * p.num_heads + h) * p.head_dim;
-      float* ov = out + (qi * p.num_heads + h) * p.head_dim;
-      std::fill(ov, ov + p.head_dim, 0.0f);
-      int64_t kv_head = h / group;
-      float max_score = attention_scores(qv, q_positions[qi], kv_head, segments, p, scratch.data());
-      if (max_score == -std::numeric_limits<float>::infinity()) continue;
-      double sum = 0.0;
-      for (int64_t n = 0; n < total; ++n) {
-        float e = scratch[n] == -std::numeric_limits<float>::infinity() ? 0.0f : std::exp(scratch[n] - max_score);
-        scratch[n] = e;
-        sum += e;
-      }
-      float inv = static_cast<float>(1.0 / sum);
-      int64_t n = 0;
-      for (const KeySegment& segment : segments) {
-        for (int64_t k = 0; k < segment.count; ++k, ++n) {
-          if (scratch[n] == 0.0f) continue;
-          float weight = scratch[n] * inv;
-          const float* vv = segment.values + (k * p.num_kv_heads + kv_head) * p.head_dim;
-          for (int64_t d = 0; d < p.head_dim; ++d) ov[d] += weight * vv[d];
-        }
-      }
+namespace {
+
+/// One query head: softmax over the allowed keys of `segments`, weighted sum of their values into `ov`.
+void attention_head(const float* qv, int64_t q_position, int64_t kv_head, const std::vector<KeySegment>& segments,
+                    const AttentionParams& p, int64_t total, float* scores, float* ov) {
+  std::fill(ov, ov + p.head_dim, 0.0f);
+  const float max_score = attention_scores(qv, q_position, kv_head, segments, p, scores);
+  if (max_score == -std::numeric_limits<float>::infinity()) return;
+  double sum = 0.0;
+  for (int64_t n = 0; n < total; ++n) {
+    const float e = scores[n] == -std::numeric_limits<float>::infinity() ? 0.0f : std::exp(scores[n] - max_score);
+    scores[n] = e;
+    sum += e;
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  int64_t n = 0;
+  for (const KeySegment& segment : segments) {
+    for (int64_t k = 0; k < segment.count; ++k, ++n) {
+      if (scores[n] == 0.0f) continue;
+      const float weight = scores[n] * inv;
+      const float* vv = segment.values + (k * p.num_kv_heads + kv_head) * p.head_dim;
+      for (int64_t d = 0; d < p.head_dim; ++d) ov[d] += weight * vv[d];
     }
   }
+}
+
+}  // namespace
+
+void kernel_attention(const float* q, const int64_t* q_positions, int64_t num_queries,
+                      const std::vector<KeySegment>& segments, const AttentionParams& p, float* out,
+                      std::vector<float>& /*scratch*/) {
+  int64_t total = 0;
+  for (const KeySegment& segment : segments) total += segment.count;
+  const int64_t group = p.num_heads / p.num_kv_heads;
+  // Every (query, head) pair is independent: fixed contiguous ranges of pairs over the pool, each thread
+  // with its own score buffer, so the result does not depend on the thread count.
+  ThreadPool::global().parallel_for(num_queries * p.num_heads, 1, [&](int64_t first, int64_t last) {
+    thread_local std::vector<float> scores;
+    if (static_cast<int64_t>(scores.size()) < total) scores.resize(static_cast<size_t>(total));
+    for (int64_t item = first; item < last; ++item) {
+      const int64_t qi = item / p.num_heads;
+      const int64_t h = item % p.num_heads;
+      attention_head(q + item * p.head_dim, q_positions[qi], h / group, segments, p, total, scores.data(),
+                     out + item * p.head_dim);
+    }
+  });
 }
 
 }  // namespace hfb

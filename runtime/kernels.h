@@ -61,7 +61,8 @@ struct KeySegment {
 };
 
 /// out[q, heads, head_dim] = softmax(q.k * scaling (+softcap), masked) . v over every key of `segments`.
-/// `scratch` must hold the total key count. A query with no allowed key yields zeros.
+/// (query, head) pairs run on the global thread pool in fixed ranges with per-thread score buffers; `scratch`
+/// is unused. A query with no allowed key yields zeros.
 void kernel_attention(const float* q, const int64_t* q_positions, int64_t num_queries,
                       const std::vector<KeySegment>& segments, const AttentionParams& params, float* out,
                       std::vector<float>& scratch);

@@ -4,23 +4,28 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/graph.h"
 #include "core/tensor.h"
+#include "quant/matrix_view.h"
 
 namespace hfb {
 
 struct EncodedTensor;
 
-/// Float32 data of one initializer, valid while the store lives. A quantized store sets `encoded` (and
-/// leaves `data` null): the interpreter's linear/gather ops compute on the encoded weights directly.
+/// The weights of one initializer, valid while the store lives: float32 `data`, or an `encoded` tensor, or a
+/// `matrix` view in its stored format (bf16/f16/f32 or a scheme's codes, scales and LUTs, e.g. straight
+/// from a mapped file). The interpreter's linear/gather ops compute on encoded tensors and matrix views
+/// directly; any other consumer gets the values decoded to float32 once.
 struct WeightView {
   const float* data = nullptr;
   std::vector<int64_t> dims;
   const EncodedTensor* encoded = nullptr;  ///< quant/scheme.h; null for float weights
+  std::optional<MatrixView> matrix;        ///< set by stores that map weights instead of widening them
 };
 
 class WeightStore {
