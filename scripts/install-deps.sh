@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libzip-dev nlohmann-json3-dev libprotobuf-dev protobuf-compiler libzstd-dev
   libopenblas-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev
+  libsndfile1-dev libpng-dev libjpeg-dev
 )
 # node + npm run the tokenizer's JavaScript reference comparison (scripts/js-reference.sh); any node >= 18 works.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

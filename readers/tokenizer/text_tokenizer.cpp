@@ -11,7 +11,7 @@
 #include "readers/bundle/bundle_reader.h"
 #include "readers/tokenizer/tokenizer_json.h"
 #include "readers/tokenizer/utf8.h"
-#include "writers/bundle_format.h"
+#include "formats/bundle_format.h"
 
 namespace hfb::tokenizer {
 namespace {

@@ -8,7 +8,7 @@
 #include "readers/bundle/bundle_reader.h"
 #include "tests/cli/run_cli_helper.h"
 #include "tests/writers/bundle_test_util.h"
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 
 namespace hfb {
 namespace {
