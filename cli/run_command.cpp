@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/side_output.h"
 #include "validators/parity_greedy.h"
 #include "validators/bundle_session.h"
 #include "validators/parity_session.h"
@@ -20,6 +21,7 @@ struct RunOptions {
   std::string prompt_ids;
   int max_new_tokens = 16;
   bool json = false;
+  bool no_check = false;
   QuantCliOptions quant;
 };
 
@@ -28,13 +30,15 @@ int run_run(const RunOptions& options) {
   if (!ids.ok()) return report_error(ids.error());
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
+  Status side = check_side_output(options.quant.coverage, "--coverage");
+  if (!side.ok()) return report_error(side.error());
   if (*policy && is_bundle_path(options.model)) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
                                                                options.model + "' is a bundle (use convert --quant)"));
   }
   CoverageReport coverage;
   auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
-                       : open_model_session(options.model);
+                       : open_model_session(options.model, !options.no_check);
   if (!model.ok()) return report_error(model.error());
   if (*policy) {
     // With --json stdout is the JSON document: the coverage summary then goes only to --coverage.
@@ -66,7 +70,9 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)")
       ->required();
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 30).description("an integer >= 0"));
+  sub->add_flag("--no-check", options->no_check,
+                "Bundles: skip the XXH3 check of every file and segment at open (exit 1 on a mismatch otherwise)");
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });

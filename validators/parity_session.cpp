@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/byte_source.h"
+#include "core/limits.h"
 #include "readers/model_reader.h"
 #include "validators/bundle_session.h"
 #include "validators/golden_record.h"
@@ -39,8 +41,12 @@ void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
   }
 }
 
-Result<ModelSession> open_model_session(const std::string& path) {
-  if (is_bundle_path(path)) return open_bundle_session(path);
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums) {
+  if (is_bundle_path(path)) {
+    BundleReadOptions read;
+    read.check = check_checksums ? BundleCheck::kChecksums : BundleCheck::kStructure;
+    return open_bundle_session(path, read);
+  }
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(ModelSession out, open_model_session(model));
   out.source = path;
@@ -53,7 +59,7 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();  // already applied
   if (options.model.empty()) options.model = model_path;
-  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
   report.chunks = model.chunks;
   return report;
@@ -63,15 +69,17 @@ namespace {
 
 Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
   if (!against.prompt_ids_file.empty()) {
-    std::ifstream in(against.prompt_ids_file, std::ios::binary);
-    if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto prompts = parse_prompt_lines(text.str());
+    HFB_TRY(std::string text, read_small_file(against.prompt_ids_file, limits().max_prompt_file_bytes,
+                                              "prompt_file_bytes"));
+    auto prompts = parse_prompt_lines(text);
     if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
+    Status counted = check_limit("prompt count", prompts->size(), limits().max_prompts, "prompts");
+    if (!counted.ok()) return std::move(counted).error().with_path(against.prompt_ids_file);
     return prompts;
   }
   if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
+  HFB_TRY(check_limit("--random-prompts", static_cast<uint64_t>(against.random_prompts), limits().max_prompts,
+                      "prompts"));
   auto prompts = random_prompts(against.random_prompts, against.seed, ref.session->vocab_size(), ref.bos_id,
                                 ref.reserved_ids);
   if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no token ids left to draw prompts from");
@@ -94,7 +102,7 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();
   if (options.model.empty()) options.model = model_path;
-  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
   report.chunks = model.chunks;
   return report;

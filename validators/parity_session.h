@@ -26,7 +26,9 @@ struct ModelSession {
 /// manifest.pb or zip, is_bundle_path) goes to open_bundle_session (validators/bundle_session.h). Fails like
 /// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session, or like
 /// open_bundle_session.
-Result<ModelSession> open_model_session(const std::string& path);
+/// `check_checksums`: a bundle's files and segments are checked against the manifest's XXH3 at open
+/// (kCheckFailed naming the file on a mismatch); false skips it (--no-check).
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums = true);
 
 /// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);

@@ -29,7 +29,7 @@ Status check_xxh3(const ByteSource& source, uint64_t offset, uint64_t length, ui
   HFB_TRY(ByteSpan span, source.read(offset, length));
   const uint64_t got = XXH3_64bits(span.data, span.size);
   if (got != expected) {
-    return Error(ErrorCode::kInvalidFile, what + ": XXH3 checksum " + hex64(got) + ", manifest says " +
+    return Error(ErrorCode::kCheckFailed, what + ": XXH3 checksum " + hex64(got) + ", manifest says " +
                                               hex64(expected) + " (corrupt file?)")
         .with_path(source.path())
         .with_offset(offset);

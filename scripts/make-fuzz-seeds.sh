@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the fuzz seed corpora from bundles converted from the fixtures: fixtures/fuzz/manifest (whole
+# manifest.pb files, for fuzz_manifest) and fixtures/fuzz/graph (their text_graph as a bare hfb.bundle.OpGraph,
+# for fuzz_graph). Needs build/cli/hfbundle and protoc. Run after a manifest format change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hfb=build/cli/hfbundle
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p fixtures/fuzz/manifest fixtures/fuzz/graph
+convert() {  # name source flags...
+  local name=$1 src=$2
+  shift 2
+  "$hfb" convert "fixtures/gemma4/$src" -o "$tmp/$name.hfb" --quiet "$@"
+  cp "$tmp/$name.hfb/manifest.pb" "fixtures/fuzz/manifest/$name.pb"
+  # text_graph is field 12 of Manifest: decode to text, keep that block, encode it as an OpGraph.
+  protoc -Iwriters --decode=hfb.bundle.Manifest writers/bundle.proto < "$tmp/$name.hfb/manifest.pb" |
+    awk '/^text_graph \{/{on=1; next} on && /^\}/{on=0} on{sub(/^  /, ""); print}' |
+    protoc -Iwriters --encode=hfb.bundle.OpGraph writers/bundle.proto > "fixtures/fuzz/graph/$name.pb"
+}
+convert sample-q4_0 sample --quant q4_0
+convert sample-int8-zstd sample --quant int8 --zstd 3 --chunks 0-1,2-3
+convert grid-q4_0 grid-q4_0 --quant q4_0
+convert text-kveqv-kmeans4 text-kveqv --quant kmeans4
+ls -l fixtures/fuzz/manifest fixtures/fuzz/graph
