@@ -131,6 +131,14 @@ std::string json_type_name(const json& value) {
   return "unknown";
 }
 
+/// " (corrupt, truncated or not a safetensors file?)" for a header; a JSON file's own wording otherwise.
+static std::string likely_cause(const char* what, bool syntax) {
+  if (std::string(what) == "header") {
+    return syntax ? " (corrupt, truncated or not a safetensors file?)" : " (not a safetensors file?)";
+  }
+  return syntax ? " (a JSON syntax error: edited by hand, truncated download?)" : " (expected a JSON object)";
+}
+
 Result<JsonDocument> parse_json_document(std::string_view text, const std::string& path,
                                          uint64_t base_offset, int key_depth, const char* what,
                                          uint64_t max_members) {
@@ -140,7 +148,7 @@ Result<JsonDocument> parse_json_document(std::string_view text, const std::strin
     doc.root = json::parse(text.begin(), text.end());
     if (!doc.root.is_object()) {
       return Error(ErrorCode::kInvalidFile, std::string(what) + " must be a JSON object, got " +
-                                                json_type_name(doc.root) + " (not a safetensors file?)")
+                                                json_type_name(doc.root) + likely_cause(what, false))
           .with_path(path)
           .with_offset(base_offset);
     }
@@ -149,7 +157,7 @@ Result<JsonDocument> parse_json_document(std::string_view text, const std::strin
     const uint64_t at = std::min<uint64_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
     return Error(ErrorCode::kInvalidFile, std::string(what) + " is not valid JSON: " +
                                               clean_exception_text(e.what()) +
-                                              " (corrupt, truncated or not a safetensors file?)")
+                                              likely_cause(what, true))
         .with_path(path)
         .with_offset(base_offset + at);
   } catch (const json::exception& e) {
