@@ -53,6 +53,8 @@ int run_run(const RunOptions& options) {
   greedy.eos_ids = model->eos_ids;
   auto run = run_greedy(*model->session, *ids, nullptr, nullptr, greedy);
   if (!run.ok()) return report_error(run.error());
+  Status intact = model->check_inputs();  // a file truncated while mapped: the run read zeros
+  if (!intact.ok()) return report_error(intact.error());
   if (options.json) {
     std::fputs(greedy_run_to_json(*run).c_str(), stdout);
   } else {

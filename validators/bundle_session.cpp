@@ -38,6 +38,7 @@ Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, cons
                                             config.text.num_hidden_layers));
   set_session_token_ids(config, &out);
   out.source = path;
+  out.check_inputs = [bundle]() -> Status { return bundle->check_intact(); };
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
 #include "validators/parity_session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -49,6 +50,14 @@ Result<ModelSession> open_model_session(const std::string& path, bool check_chec
   }
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(ModelSession out, open_model_session(model));
+  std::vector<std::shared_ptr<const ByteSource>> sources;
+  for (const TensorInfo& t : model.tensors.tensors()) {
+    if (t.source && std::find(sources.begin(), sources.end(), t.source) == sources.end()) sources.push_back(t.source);
+  }
+  out.check_inputs = [sources]() -> Status {
+    for (const auto& source : sources) HFB_TRY(source->check_intact());
+    return ok_status();
+  };
   out.source = path;
   return out;
 }
@@ -61,6 +70,7 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   if (options.model.empty()) options.model = model_path;
   HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  HFB_TRY(model.check_inputs());
   report.chunks = model.chunks;
   return report;
 }
@@ -104,6 +114,7 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   if (options.model.empty()) options.model = model_path;
   HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  HFB_TRY(model.check_inputs());
   report.chunks = model.chunks;
   return report;
 }

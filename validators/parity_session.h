@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct ModelSession {
   std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
   std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
+  /// Whether the mapped inputs (checkpoint shards, bundle files) are still what was opened: kInvalidFile
+  /// "changed while being read" otherwise. Callers check it after running, before trusting the output.
+  std::function<Status()> check_inputs = [] { return ok_status(); };
 };
 
 /// Loads a checkpoint directory and builds the float32 reference runtime over it; a bundle (directory with

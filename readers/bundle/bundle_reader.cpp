@@ -138,6 +138,11 @@ class BundleLoader {
   std::unique_ptr<Bundle> bundle_;
 };
 
+Status Bundle::check_intact() const {
+  for (const auto& [name, source] : files_) HFB_TRY(source->check_intact());
+  return ok_status();
+}
+
 Result<std::shared_ptr<const Bundle>> Bundle::open(const std::string& path, const BundleReadOptions& options) {
   auto result = BundleLoader(path, options).run();
   if (!result.ok()) return std::move(result).error().with_context("while opening bundle " + path);

@@ -99,6 +99,9 @@ class Bundle {
   const std::string& producer() const;
   const ModelConfig& config() const { return config_; }
   const std::vector<BundleTensor>& tensors() const { return tensors_; }
+  /// kInvalidFile naming the file when a mapped bundle file changed (was truncated) since it was opened
+  /// (ByteSource::check_intact): what was read from it since then is zeros, not its bytes.
+  Status check_intact() const;
   const std::vector<BundleChunkInfo>& chunks() const { return chunks_; }
   /// nullptr if absent.
   const BundleTensor* find(const std::string& name) const;
