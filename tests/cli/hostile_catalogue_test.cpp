@@ -135,6 +135,16 @@ const std::vector<Case>& cases() {
       {"F3_flipped_byte_verify", [] {
          return "verify " + World::get() / "flip.hfb" + " --golden " + kSample; }, 1, "checksum"},
       {"F3_flipped_byte_no_check", [] { return "run " + World::get() / "flip.hfb" + " --prompt-ids 2,17,5 -n 1 --no-check"; }, 0, ""},
+      {"F3_zip_crc", [] {
+         const std::string z = World::get() / "crc.hfb.zip";
+         if (!std::filesystem::exists(z)) {
+           auto r = testing::run_bounded("convert " + kSample + " -o " + z + " --zip --quant int8 --quiet", 120, 0);
+           EXPECT_EQ(r.exit_code, 0) << r.err;
+           const size_t at = testing::zip_entry_data_offset(testing::slurp(z), "chunk_01.bin");
+           EXPECT_NE(at, std::string::npos);
+           testing::flip_byte(z, at + 200);
+         }
+         return "inspect " + z; }, 1, "CRC-32"},
       // F4: compressed sizes are bounded before anything is allocated.
       {"F4_zstd_raw_size_lie", [] {
          const std::string b = World::get().bundle("z3.hfb", kSample, "--zstd 3 --quant q8_0", [](const std::string& dir) {
@@ -266,6 +276,21 @@ std::string case_name(const ::testing::TestParamInfo<size_t>& info) { return cas
 
 INSTANTIATE_TEST_SUITE_P(Findings, HostileCatalogue, ::testing::Range<size_t>(0, cases().size()), case_name);
 INSTANTIATE_TEST_SUITE_P(Findings, HostileCatalogueNoSanitizer, ::testing::Range<size_t>(0, cases().size()), case_name);
+
+TEST(HostileZip, DeflatedEntriesAreRefusedBeforeAllocating) {
+  // F4 (zip bomb): bundle zips store entries; a deflated one is refused whatever size it declares.
+  if (std::system("command -v zip > /dev/null && command -v unzip > /dev/null") != 0) {
+    GTEST_SKIP() << "needs the zip and unzip tools to build a deflated zip";
+  }
+  testing::ScratchDir scratch;
+  auto made = testing::run_bounded("convert " + kSample + " -o " + scratch / "s.hfb.zip --zip --quant q4_0 --quiet", 60, 0);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const std::string rezip = "cd " + scratch.path() + " && mkdir x && cd x && unzip -q ../s.hfb.zip && zip -q -9 ../d.hfb.zip *";
+  ASSERT_EQ(std::system(rezip.c_str()), 0);
+  auto r = testing::run_bounded("inspect " + scratch / "d.hfb.zip", 60, 0);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("compressed"), std::string::npos) << r.err;
+}
 
 TEST(HostileOutputs, ForceRefusalsLeaveEverythingInPlace) {
   testing::ScratchDir scratch;

@@ -114,6 +114,18 @@ inline bool edit_manifest(const std::string& bundle_dir, const std::function<voi
   return true;
 }
 
+/// Offset of the data of stored zip entry `name` in `zip_bytes` (after its local header), or npos.
+inline size_t zip_entry_data_offset(const std::string& zip_bytes, const std::string& name) {
+  const std::string signature("PK\x03\x04", 4);
+  for (size_t at = zip_bytes.find(signature); at != std::string::npos; at = zip_bytes.find(signature, at + 4)) {
+    if (at + 30 > zip_bytes.size()) break;
+    const auto u16 = [&](size_t o) { return static_cast<size_t>(static_cast<uint8_t>(zip_bytes[o]) | (static_cast<uint8_t>(zip_bytes[o + 1]) << 8)); };
+    const size_t name_length = u16(at + 26), extra_length = u16(at + 28);
+    if (zip_bytes.compare(at + 30, name_length, name) == 0) return at + 30 + name_length + extra_length;
+  }
+  return std::string::npos;
+}
+
 /// Flips one bit of byte `offset` of `path`.
 inline void flip_byte(const std::string& path, size_t offset) {
   std::string bytes = slurp(path);
