@@ -14,9 +14,9 @@ convert() {  # name source flags...
   "$hfb" convert "fixtures/gemma4/$src" -o "$tmp/$name.hfb" --quiet "$@"
   cp "$tmp/$name.hfb/manifest.pb" "fixtures/fuzz/manifest/$name.pb"
   # text_graph is field 12 of Manifest: decode to text, keep that block, encode it as an OpGraph.
-  protoc -Iwriters --decode=hfb.bundle.Manifest writers/bundle.proto < "$tmp/$name.hfb/manifest.pb" |
+  protoc -Iformats --decode=hfb.bundle.Manifest formats/bundle.proto < "$tmp/$name.hfb/manifest.pb" |
     awk '/^text_graph \{/{on=1; next} on && /^\}/{on=0} on{sub(/^  /, ""); print}' |
-    protoc -Iwriters --encode=hfb.bundle.OpGraph writers/bundle.proto > "fixtures/fuzz/graph/$name.pb"
+    protoc -Iformats --encode=hfb.bundle.OpGraph formats/bundle.proto > "fixtures/fuzz/graph/$name.pb"
 }
 convert sample-q4_0 sample --quant q4_0
 convert sample-int8-zstd sample --quant int8 --zstd 3 --chunks 0-1,2-3

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 
 namespace hfb::testing {
 
