@@ -62,6 +62,13 @@ class World {
 
 std::string bundle_q4() { return World::get().bundle("q4.hfb", kSample, "--quant q4_0"); }
 
+/// q4_0 bundle with one byte of chunk_01.bin flipped; each case builds it itself (ctest runs every case in its
+/// own process, so no case may rely on another having made it).
+std::string bundle_flipped() {
+  return World::get().bundle("flip.hfb", kSample, "--quant q4_0",
+                             [](const std::string& dir) { testing::flip_byte(dir + "/chunk_01.bin", 100); });
+}
+
 std::string with_weight(const std::string& name, float value) {
   return World::get().checkpoint(name, [value](const std::string& dir) {
     ASSERT_TRUE(testing::set_weight(dir + "/model.safetensors", kGateProj, 5, 7, value));
@@ -128,13 +135,9 @@ const std::vector<Case>& cases() {
          });
          return "run " + b + " --prompt-ids 2,17,5 -n 2"; }, 2, "not finite"},
       // F3: a flipped byte is a failed checksum for run and verify; --no-check skips it.
-      {"F3_flipped_byte_run", [] {
-         const std::string b = World::get().bundle("flip.hfb", kSample, "--quant q4_0",
-                                                   [](const std::string& dir) { testing::flip_byte(dir + "/chunk_01.bin", 100); });
-         return "run " + b + " --prompt-ids 2,17,5 -n 4"; }, 1, "checksum"},
-      {"F3_flipped_byte_verify", [] {
-         return "verify " + World::get() / "flip.hfb" + " --golden " + kSample; }, 1, "checksum"},
-      {"F3_flipped_byte_no_check", [] { return "run " + World::get() / "flip.hfb" + " --prompt-ids 2,17,5 -n 1 --no-check"; }, 0, ""},
+      {"F3_flipped_byte_run", [] { return "run " + bundle_flipped() + " --prompt-ids 2,17,5 -n 4"; }, 1, "checksum"},
+      {"F3_flipped_byte_verify", [] { return "verify " + bundle_flipped() + " --golden " + kSample; }, 1, "checksum"},
+      {"F3_flipped_byte_no_check", [] { return "run " + bundle_flipped() + " --prompt-ids 2,17,5 -n 1 --no-check"; }, 0, ""},
       {"F3_zip_crc", [] {
          const std::string z = World::get() / "crc.hfb.zip";
          if (!std::filesystem::exists(z)) {
