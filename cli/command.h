@@ -1,6 +1,6 @@
 // Subcommand registry: each cli/<name>_command.cpp registers one subcommand with HFB_REGISTER_COMMAND.
 // A command fills an options struct from CLI11, makes one library call and returns an exit code:
-// 0 ok, 1 check failed (parity, --check), 2 bad input or usage.
+// the exit codes of cli/exit_codes.h (0 ok, 1 check failed, 2 bad input or usage, 3 system failure).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,13 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "core/error.h"
 
 namespace hfb::cli {
-
-constexpr int kExitOk = 0;
-constexpr int kExitCheckFailed = 1;
-constexpr int kExitBadInput = 2;
 
 /// Adds the subcommand to `app`; sets *run to the function main calls if the subcommand was chosen.
 using CommandSetup = std::function<void(CLI::App& app, std::function<int()>* run)>;
@@ -25,7 +22,7 @@ struct CommandRegistration {
 
 std::vector<std::pair<std::string, CommandSetup>>& command_registry();
 
-/// Prints `hfbundle: <error>` on stderr and returns kExitBadInput (kInternal: also 2, plus a bug hint).
+/// Prints `hfbundle: <error>` as one line on stderr and returns exit_code_for(error.code).
 int report_error(const Error& error);
 
 }  // namespace hfb::cli

@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/side_output.h"
 #include "pipeline/convert.h"
 #include "pipeline/coverage_json.h"
 #include "validators/report.h"
@@ -71,6 +72,8 @@ int run_convert(ConvertCommandOptions options) {
   }
   Status policy = resolve_policy(&options);
   if (!policy.ok()) return report_error(policy.error());
+  Status side = check_side_output(options.quant.coverage, "--coverage");  // before anything is published
+  if (!side.ok()) return report_error(side.error());
   auto progress = std::make_shared<ProgressLine>();
   if (!options.quiet && ::isatty(STDERR_FILENO)) {
     options.convert.progress = [progress](const ConvertProgress& p) { progress->update(p); };

@@ -1,8 +1,10 @@
 // hfbundle entry point: builds the CLI11 app from the registered subcommands and maps errors to exit codes.
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/command.h"
+#include "core/limits.h"
 
 namespace hfb::cli {
 
@@ -16,11 +18,9 @@ CommandRegistration::CommandRegistration(const char* name, CommandSetup setup) {
 }
 
 int report_error(const Error& error) {
-  std::fprintf(stderr, "hfbundle: %s\n", error.to_string().c_str());
-  if (error.code == ErrorCode::kInternal) {
-    std::fprintf(stderr, "hfbundle: this is a bug in hfbundle; please report it with the command line\n");
-  }
-  return kExitBadInput;
+  const char* hint = error.code == ErrorCode::kInternal ? " (a bug in hfbundle; please report it with the command line)" : "";
+  std::fprintf(stderr, "hfbundle: %s%s\n", error.to_string().c_str(), hint);
+  return exit_code_for(error.code);
 }
 
 }  // namespace hfb::cli
@@ -28,6 +28,12 @@ int report_error(const Error& error) {
 int main(int argc, char** argv) {
   CLI::App app{"hfbundle: Gemma 4 checkpoints -> quantized, chunked, verified on-device bundles"};
   app.require_subcommand(1);
+  app.fallthrough();  // --limit may follow the subcommand
+  std::vector<std::string> limit_items;
+  app.add_option("--limit", limit_items,
+                 "NAME=VALUE: raise one input limit (docs/limits.md; names: layers, heads, dim, vocab, window, "
+                 "positions, header_bytes, tensors, config_bytes, file_bytes, compression_ratio, prompts, "
+                 "prompt_file_bytes)");
   std::function<int()> run;
   for (auto& [name, setup] : hfb::cli::command_registry()) setup(app, &run);
   try {
@@ -41,5 +47,18 @@ int main(int argc, char** argv) {
     return hfb::cli::kExitBadInput;  // CLI11's own codes all mean bad usage
   }
   if (!run) return hfb::cli::kExitBadInput;
-  return run();
+  hfb::Limits limits = hfb::limits();
+  for (const std::string& item : limit_items) {
+    hfb::Status applied = hfb::apply_limit_override(item, &limits);
+    if (!applied.ok()) return hfb::cli::report_error(applied.error());
+  }
+  hfb::set_limits(limits);
+  std::string operation = "running 'hfbundle";
+  for (const CLI::App* sub : app.get_subcommands()) operation += " " + sub->get_name();
+  operation += "'";
+  try {
+    return run();
+  } catch (const std::bad_alloc&) {
+    return hfb::cli::report_error(hfb::cli::out_of_memory_error(operation));
+  }
 }

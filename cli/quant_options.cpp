@@ -21,6 +21,9 @@ void add_quant_options(CLI::App* sub, QuantCliOptions* o) {
   sub->add_option("--min-elements", o->min_elements, "Tensors with fewer elements stay float (default 2048)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--coverage", o->coverage, "Write the per-tensor coverage report (JSON) here");
+  sub->add_flag("--allow-nonfinite", o->allow_nonfinite,
+                "Keep NaN/Inf weights (and q4_0/q8_0 f16 scale overflow) instead of refusing them: none stores them, "
+                "q4_0/q8_0 write ggml's blocks (decoding to NaN/Inf), int8/int4/kmeans still refuse");
 }
 
 Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
@@ -35,6 +38,7 @@ Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
   options.params.group_size = o.group_size;
   options.params.block_size = o.block_size;
   options.params.per_tensor = o.per_tensor;
+  options.params.allow_nonfinite = o.allow_nonfinite;
   options.min_elements = o.min_elements;
   for (const std::string& item : o.tensor_types) {
     HFB_TRY(auto parsed, parse_tensor_type(item));

@@ -22,6 +22,7 @@ struct QuantCliOptions {
   std::vector<std::string> role_types;
   int64_t min_elements = kDefaultMinElements;
   std::string coverage;  ///< write the coverage JSON here
+  bool allow_nonfinite = false;  ///< QuantParams::allow_nonfinite
 };
 
 /// Adds --quant, --group-size, --block-size, --per-tensor, --tensor-type, --role-type, --min-elements, --coverage.

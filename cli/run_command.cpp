@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/side_output.h"
 #include "cli/thread_options.h"
 #include "core/process_memory.h"
 #include "pipeline/bundle_session.h"
@@ -34,6 +35,7 @@ struct RunOptions {
   std::string chat;
   int max_new_tokens = 16;
   bool json = false;
+  bool no_check = false;
   std::string audio;
   std::string image;
   int max_soft_tokens = 0;
@@ -84,6 +86,8 @@ int run_run(const RunOptions& options) {
   if (!ids.ok()) return report_error(ids.error());
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
+  Status side = check_side_output(options.quant.coverage, "--coverage");
+  if (!side.ok()) return report_error(side.error());
   if (*policy && is_bundle_path(options.model)) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
                                                                options.model + "' is a bundle (use convert --quant)"));
@@ -93,7 +97,7 @@ int run_run(const RunOptions& options) {
   const auto load_start = std::chrono::steady_clock::now();
   CoverageReport coverage;
   auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
-                       : open_model_session(options.model);
+                       : open_model_session(options.model, !options.no_check);
   if (!model.ok()) return report_error(model.error());
   RunTimings timings;
   timings.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
@@ -133,6 +137,8 @@ int run_run(const RunOptions& options) {
   auto run = run_greedy(*model->session, *ids, media ? &media->inputs : nullptr, nullptr, greedy);
   if (!run.ok()) return report_error(run.error());
   if (!stream_status.ok()) return report_error(stream_status.error());
+  Status intact = model->check_inputs();  // a file truncated while mapped: the run read zeros
+  if (!intact.ok()) return report_error(intact.error());
   add_greedy_timings(*run, &timings);
   timings.peak_anon_bytes = memory.sample();
   timings.peak_rss_bytes = read_process_memory().peak_rss_bytes;
@@ -160,7 +166,9 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--chat", options->chat, "One user message in the model's turn format; prints the model's answer");
   sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)");
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 30).description("an integer >= 0"));
+  sub->add_flag("--no-check", options->no_check,
+                "Bundles: skip the XXH3 check of every file and segment at open (exit 1 on a mismatch otherwise)");
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");
   sub->add_option("--audio", options->audio, "WAV file for the audio tower (its marker id in the prompt expands)");
   sub->add_option("--image", options->image, "PNG/JPEG file for the vision tower (its marker id in the prompt expands)");

@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/quant_options.h"
+#include "cli/side_output.h"
 #include "cli/thread_options.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/open_model.h"
@@ -25,12 +26,14 @@ struct VerifyCommandOptions {
   std::string cases;
   AgainstOptions against;
   QuantCliOptions quant;
+  bool no_check = false;
   int threads = 0;  // 0: every core
 };
 
 int run_verify(const VerifyCommandOptions& options) {
   apply_threads_option(options.threads);
   VerifyOptions verify;
+  verify.check_checksums = !options.no_check;
   verify.margin_threshold = options.margin;
   auto tolerance = parse_logit_tolerance(options.logit_tolerance);
   if (!tolerance.ok()) return report_error(tolerance.error());
@@ -46,6 +49,10 @@ int run_verify(const VerifyCommandOptions& options) {
   }
   auto policy = make_quant_policy(options.quant);
   if (!policy.ok()) return report_error(policy.error());
+  for (const auto& [path, flag] : {std::pair{options.report, "--report"}, std::pair{options.quant.coverage, "--coverage"}}) {
+    Status side = check_side_output(path, flag);
+    if (!side.ok()) return report_error(side.error());
+  }
   if (*policy && is_bundle_path(options.model)) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--quant quantizes a checkpoint in memory; '" +
                                                                options.model + "' is a bundle (use convert --quant)"));
@@ -108,6 +115,8 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
   add_threads_option(sub, &options->threads);
   add_quant_options(sub, &options->quant);
+  sub->add_flag("--no-check", options->no_check,
+                "Bundles: skip the XXH3 check of every file and segment at open (exit 1 on a mismatch otherwise)");
   sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
 }
 

@@ -27,12 +27,16 @@ class ByteSource {
   virtual Result<ByteSpan> read(uint64_t offset, uint64_t size) const = 0;
   /// Hint that [offset, offset + size) has been consumed and its pages may be dropped (streaming).
   virtual void release(uint64_t /*offset*/, uint64_t /*size*/) const {}
+  /// kInvalidFile "changed while being read" when the bytes behind earlier views became unreadable (a mapped
+  /// file truncated underneath: the views then read zeros). Callers check it after consuming views.
+  virtual Status check_intact() const { return ok_status(); }
 };
 
 /// A read-only memory map of a whole file. Empty files are valid (size 0).
 class MmapFile final : public ByteSource {
  public:
-  /// Fails with kNotFound / kIo naming the path.
+  /// Fails with kNotFound / kIo naming the path, kInvalidFile for something that is not a regular file
+  /// (a FIFO, device or socket is refused without blocking in open()).
   static Result<std::shared_ptr<MmapFile>> open(const std::string& path);
   ~MmapFile() override;
   MmapFile(const MmapFile&) = delete;
@@ -40,16 +44,24 @@ class MmapFile final : public ByteSource {
 
   uint64_t size() const override { return size_; }
   const std::string& path() const override { return path_; }
+  /// Fails as ByteSource::read, and with kInvalidFile once the file changed while being read.
   Result<ByteSpan> read(uint64_t offset, uint64_t size) const override;
   void release(uint64_t offset, uint64_t size) const override;
+  Status check_intact() const override;
 
  private:
-  MmapFile(std::string path, const uint8_t* data, uint64_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MmapFile(std::string path, const uint8_t* data, uint64_t size);
   std::string path_;
   const uint8_t* data_;
   uint64_t size_;
+  int guard_slot_ = -1;  ///< core/mapped_guard slot: a SIGBUS in the mapping marks it
 };
+
+/// The whole content of a small regular file (config, JSON, prompt list). Never blocks on a FIFO. Fails as
+/// MmapFile::open, with kLimit above `max_bytes` (naming the limit) and kInvalidFile if it changed while read.
+Result<std::string> read_small_file(const std::string& path, uint64_t max_bytes, const char* limit_name);
+/// Whether `path` names an existing regular file (stat, follows symlinks; never opens it).
+bool is_regular_file(const std::string& path);
 
 /// Bytes held in memory (tests, fuzzers, generated checkpoints).
 class MemorySource final : public ByteSource {

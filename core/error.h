@@ -10,15 +10,18 @@
 
 namespace hfb {
 
-/// What kind of failure. Maps to CLI exit codes: everything but Internal is "bad input" (2).
+/// What kind of failure. The CLI maps each kind to one exit code in one place (cli/exit_codes.cpp, table in
+/// the README): kCheckFailed -> 1; kIo, kOutOfMemory, kInternal -> 3; every other kind -> 2 (bad input or usage).
 enum class ErrorCode {
   kInvalidFile,      ///< bytes on disk are malformed (truncated, bad header, bad offsets)
   kInvalidArgument,  ///< a caller/user argument is wrong (bad flag value, bad prompt)
   kUnsupported,      ///< well-formed but not something we handle (unknown model_type, dtype)
   kLimit,            ///< a size or count beyond a limit or overflowing
-  kIo,               ///< the OS said no (open, read, write, rename, disk full)
+  kIo,               ///< the OS failed a read or write (EIO, ENOSPC, rename); not for bad paths (kNotFound)
   kNotFound,         ///< a file, tensor or key that must exist does not
   kInternal,         ///< a bug: a programmer invariant broke
+  kCheckFailed,      ///< the input is readable but a check on it failed (checksum, non-finite logits, parity)
+  kOutOfMemory,      ///< an allocation failed (std::bad_alloc) while doing what the message says
 };
 
 const char* error_code_name(ErrorCode code);

@@ -1,6 +1,10 @@
 // Graph construction, validation on insert, and the readable to_text() listing.
 #include "core/graph.h"
 
+#include <cmath>
+
+#include "core/limits.h"
+
 #include <algorithm>
 #include <array>
 #include <sstream>
@@ -130,6 +134,15 @@ Status Graph::add_state(const StateInfo& state) {
   if (state.num_kv_heads <= 0 || state.head_dim <= 0 || state.window < 0) {
     return graph_error("graph: state '" + state.name + "' has non-positive sizes");
   }
+  const Limits& l = limits();
+  if (state.num_kv_heads > l.max_heads || state.head_dim > l.max_dim || state.window > l.max_window) {
+    Error e = graph_error("graph: state '" + state.name + "': kv heads " + std::to_string(state.num_kv_heads) +
+                          ", head_dim " + std::to_string(state.head_dim) + " or window " + std::to_string(state.window) +
+                          " above the limits (" + std::to_string(l.max_heads) + ", " + std::to_string(l.max_dim) + ", " +
+                          std::to_string(l.max_window) + "; --limit heads/dim/window=N raise them)");
+    e.code = ErrorCode::kLimit;
+    return e;
+  }
   state_index_[state.name] = data_.states.size();
   data_.states.push_back(state);
   if (state.imported) state_written_[state.name] = true;  // written by an earlier chunk
@@ -164,6 +177,12 @@ Status Graph::add_node(OpType op, const std::string& name, std::vector<std::stri
   node.inputs = std::move(inputs);
   node.outputs = {output};
   node.attributes = std::move(attributes);
+  for (const auto& [key, value] : node.attributes) {  // a NaN/Inf attribute (eps, scale, theta) is never valid
+    const double* f = std::get_if<double>(&value);
+    if (f != nullptr && !std::isfinite(*f)) {
+      return graph_error("graph: node '" + name + "': attribute " + key + " is not finite (" + attribute_to_string(value) + ")");
+    }
+  }
   std::vector<const ValueInfo*> input_values;
   for (const std::string& input : node.inputs) {
     if (input.empty()) {

@@ -1,6 +1,7 @@
 // Shape inference and validation for every op of the graph IR, run when a node is added.
 #include <string>
 
+#include "core/checked_math.h"
 #include "core/graph.h"
 
 namespace hfb {
@@ -128,7 +129,9 @@ Result<int64_t> static_product(const Node& node, const Dims& dims, bool* symboli
       continue;
     }
     if (d < 0) return shape_error(node, "negative dim in " + dims_to_string(dims));
-    product *= d;
+    const auto next = checked_mul_i64(product, d);
+    if (!next) return shape_error(node, "the product of " + dims_to_string(dims) + " overflows int64 (overflow)");
+    product = *next;
   }
   return product;
 }

@@ -62,6 +62,11 @@ Result<Dims> infer_conv2d(const Node& node, const Inputs& in) {
     return media_error(node, "x " + dims_to_string(x) + " ([H, W, Cin]) does not match weight " + dims_to_string(w) +
                                  " ([Cout, Cin, kh, kw]) or stride/padding invalid");
   }
+  const int64_t kMaxPad = int64_t{1} << 30;  // keeps x + 2 * pad far from int64 overflow (dims are < 2^62)
+  if (pad > kMaxPad || x[0] > kMaxPad || x[1] > kMaxPad) {
+    return media_error(node, "padding " + std::to_string(pad) + " or input " + dims_to_string(x) +
+                                 " beyond 2^30 (overflow)");
+  }
   int64_t h = (x[0] + 2 * pad - w[2]) / stride + 1;
   int64_t wd = (x[1] + 2 * pad - w[3]) / stride + 1;
   if (h <= 0 || wd <= 0) return media_error(node, "kernel larger than the padded input");
@@ -171,7 +176,7 @@ Result<Dims> infer_vision_positions(const Node& node, const Inputs& in) {
   }
   // position_pool: length = rows / kernel^2; an explicit `length` (older graphs) must agree.
   const int64_t kernel = node.attr_int("kernel", 0), rows = in[0]->dims[0];
-  const int64_t area = kernel * kernel;
+  const int64_t area = kernel > 0 && kernel <= (int64_t{1} << 31) ? kernel * kernel : 0;  // no overflow
   const int64_t length = area > 0 ? rows / area : 0;
   const int64_t stated = node.attr_int("length", length);
   if (in[0]->dims.size() != 2 || kernel <= 0 || length <= 0 || area * length != rows || stated != length) {

@@ -17,10 +17,11 @@ namespace hfb {
 namespace {
 
 bool starts_with_zip_signature(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  if (!in.read(magic, sizeof magic)) return false;
-  return std::memcmp(magic, "PK\x03\x04", 4) == 0;
+  if (!is_regular_file(path)) return false;  // never open a FIFO here: Bundle::open refuses it
+  auto file = MmapFile::open(path);
+  if (!file.ok() || (*file)->size() < 4) return false;
+  auto magic = (*file)->read(0, 4);
+  return magic.ok() && std::memcmp(magic->data, "PK\x03\x04", 4) == 0;
 }
 
 /// What a bundle holds in anonymous memory instead of mapping it (zstd data files, zip entries); "" if nothing.
@@ -55,6 +56,7 @@ Result<ModelSession> open_bundle_session_unwrapped(const std::string& path, cons
                                             config.text.num_hidden_layers));
   set_session_token_ids(config, &out);
   out.source = path;
+  out.check_inputs = [bundle]() -> Status { return bundle->check_intact(); };
   out.load_note = in_memory_note(*bundle);
   return out;
 }

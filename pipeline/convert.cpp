@@ -10,6 +10,9 @@
 #include <sstream>
 
 #include "formats/bundle_format.h"
+#include "core/limits.h"
+#include "writers/bundle_archive.h"
+#include "writers/bundle_fs.h"
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4/multimodal_graph_builder.h"
 #include "models/load_checkpoint.h"
@@ -35,18 +38,16 @@ std::string base_name(std::string path) {
 
 std::string source_dir(const std::string& source) {
   // load_checkpoint accepts a directory or a file inside it; config.json sits in the directory.
-  std::ifstream probe(source + "/" + kConfigFileName);
-  if (probe) return source;
+  struct stat st {};  // stat, not open: a FIFO named config.json must not block here (the reader refuses it)
+  if (::stat((source + "/" + kConfigFileName).c_str(), &st) == 0) return source;
   const size_t slash = source.rfind('/');
   return slash == std::string::npos ? std::string(".") : source.substr(0, slash);
 }
 
 uint64_t config_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return 0;
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string bytes = text.str();
+  auto read = read_small_file(path, limits().max_config_bytes, "config_bytes");
+  if (!read.ok()) return 0;
+  const std::string& bytes = *read;
   return bundle_xxh3(ByteSpan{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
@@ -258,6 +259,13 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
   if (!options.dry_run && options.out.empty()) return Error(ErrorCode::kInvalidArgument, "convert needs -o OUT");
   if (!options.dry_run && !options.force && file_exists(options.out)) {
     return Error(ErrorCode::kInvalidArgument, "output exists (use --force to replace it)").with_path(options.out);
+  }
+  if (!options.dry_run && options.force) {
+    HFB_TRY(check_force_target(options.out, options.source, options.zip));
+    if (options.zip && file_exists(options.out) && !is_zip_bundle(options.out)) {
+      return Error(ErrorCode::kInvalidArgument, "--force refuses to replace it: not a zip bundle (no manifest.pb entry)")
+          .with_path(options.out);
+    }
   }
   HFB_TRY(Model model, load_checkpoint(options.source));
   HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors));  // towers at placeholder sizes

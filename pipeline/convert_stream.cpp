@@ -64,10 +64,20 @@ Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision
     HFB_TRY(target.writer->begin_tensor(tensor_meta(info, target.chunk)));
     HFB_TRY(target.writer->begin_segment("data", target.file));
   }
+  const uint64_t element_bytes = std::max<uint64_t>(1, info.dtype.block_bytes());
+  const int64_t cols = std::max<int64_t>(1, matrix_view(info.shape).second);
   for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
     const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
     HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
+    const int64_t bad = decision.params.allow_nonfinite ? -1 : first_nonfinite(span.data, info.dtype, n / element_bytes);
+    if (bad >= 0) {
+      const int64_t index = static_cast<int64_t>(at / element_bytes) + bad;
+      return Error(ErrorCode::kInvalidArgument, "none: non-finite weight (inf or NaN) at row " + std::to_string(index / cols) +
+                                                    ", column " + std::to_string(index % cols) +
+                                                    " (--allow-nonfinite keeps it; docs/quantization.md)");
+    }
     if (target.writer) HFB_TRY(target.writer->append(span));
+    HFB_TRY(info.source->check_intact());  // truncated underneath: the block read zeros (core/mapped_guard.h)
     info.source->release(info.offset + at, n);
     if (target.on_bytes) target.on_bytes(at + n);
   }
@@ -157,6 +167,7 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
   src.rows = end - begin;
   src.cols = cols;
   src.name = info.name;
+  src.first_row = begin;
   if (reinterpret_cast<uintptr_t>(span.data) % 4 != 0) {  // safetensors data need not be aligned
     scratch->assign(span.data, span.data + span.size);
     src.data = scratch->data();
@@ -168,7 +179,8 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
     return std::move(block).error().with_context("in the block of rows [" + std::to_string(begin) + ", " +
                                                  std::to_string(end) + ")");
   }
-  info.source->release(offset, size);  // the block's source pages are consumed
+  HFB_TRY(info.source->check_intact());  // truncated underneath: the block read zeros (core/mapped_guard.h)
+  info.source->release(offset, size);    // the block's source pages are consumed
   return block;
 }
 

@@ -1,10 +1,15 @@
 // Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
 #include "pipeline/open_model.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "core/byte_source.h"
+#include "core/limits.h"
 #include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
 #include "pipeline/bundle_session.h"
@@ -47,10 +52,22 @@ void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
   }
 }
 
-Result<ModelSession> open_model_session(const std::string& path) {
-  if (is_bundle_path(path)) return open_bundle_session(path);
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums) {
+  if (is_bundle_path(path)) {
+    BundleReadOptions read;
+    read.check = check_checksums ? BundleCheck::kChecksums : BundleCheck::kStructure;
+    return open_bundle_session(path, read);
+  }
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(ModelSession out, open_model_session(model));
+  std::vector<std::shared_ptr<const ByteSource>> sources;
+  for (const TensorInfo& t : model.tensors.tensors()) {
+    if (t.source && std::find(sources.begin(), sources.end(), t.source) == sources.end()) sources.push_back(t.source);
+  }
+  out.check_inputs = [sources]() -> Status {
+    for (const auto& source : sources) HFB_TRY(source->check_intact());
+    return ok_status();
+  };
   out.source = path;
   return out;
 }
@@ -61,8 +78,9 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();  // already applied
   if (options.model.empty()) options.model = model_path;
-  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  HFB_TRY(model.check_inputs());
   report.chunks = model.chunks;
   return report;
 }
@@ -91,15 +109,17 @@ Result<std::vector<std::vector<int64_t>>> text_prompts(const AgainstOptions& aga
 Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
   if (!against.prompts_file.empty()) return text_prompts(against);
   if (!against.prompt_ids_file.empty()) {
-    std::ifstream in(against.prompt_ids_file, std::ios::binary);
-    if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto prompts = parse_prompt_lines(text.str());
+    HFB_TRY(std::string text, read_small_file(against.prompt_ids_file, limits().max_prompt_file_bytes,
+                                              "prompt_file_bytes"));
+    auto prompts = parse_prompt_lines(text);
     if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
+    Status counted = check_limit("prompt count", prompts->size(), limits().max_prompts, "prompts");
+    if (!counted.ok()) return std::move(counted).error().with_path(against.prompt_ids_file);
     return prompts;
   }
   if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
+  HFB_TRY(check_limit("--random-prompts", static_cast<uint64_t>(against.random_prompts), limits().max_prompts,
+                      "prompts"));
   auto prompts = random_prompts(against.random_prompts, against.seed, ref.session->vocab_size(), ref.bos_id,
                                 ref.reserved_ids);
   if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no token ids left to draw prompts from");
@@ -129,8 +149,9 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();
   if (options.model.empty()) options.model = model_path;
-  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  HFB_TRY(model.check_inputs());
   report.chunks = model.chunks;
   return report;
 }

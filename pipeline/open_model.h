@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct ModelSession {
   std::vector<int64_t> reserved_ids;  ///< bos, eos, pad and multimodal placeholders (no random prompt uses them)
   std::string source;            ///< the path it was opened from
   std::vector<std::string> chunks;  ///< chunk graphs run in sequence (a chunked bundle); empty: one whole graph
+  /// Whether the mapped inputs (checkpoint shards, bundle files) are still what was opened: kInvalidFile
+  /// "changed while being read" otherwise. Callers check it after running, before trusting the output.
+  std::function<Status()> check_inputs = [] { return ok_status(); };
   std::string load_note;  ///< weights held in memory rather than mapped (zstd or zip bundles), for run's timings
 };
 
@@ -27,7 +31,9 @@ struct ModelSession {
 /// manifest.pb or zip, is_bundle_path) goes to open_bundle_session (validators/bundle_session.h). Fails like
 /// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session, or like
 /// open_bundle_session.
-Result<ModelSession> open_model_session(const std::string& path);
+/// `check_checksums`: a bundle's files and segments are checked against the manifest's XXH3 at open
+/// (kCheckFailed naming the file on a mismatch); false skips it (--no-check).
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums = true);
 
 /// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "quant/fused_rows.h"
+#include "quant/ggml_blocks.h"
 #include "quant/q4_0_sse2.h"
 #include "quant/quant_internal.h"
 
@@ -234,6 +235,15 @@ QuantMetrics sum_rows(const std::vector<QuantMetrics>& rows) {
   return total;
 }
 
+/// Whether a q4_0 block's f16 `d` is Inf/NaN (a block max beyond 8 x 65504 overflows the f16 scale).
+bool has_infinite_q4_0_scale(const std::vector<uint8_t>& codes) {
+  for (size_t at = 0; at + sizeof(BlockQ4_0) <= codes.size(); at += sizeof(BlockQ4_0)) {
+    const uint16_t d = static_cast<uint16_t>(codes[at] | (codes[at + 1] << 8));
+    if ((d & 0x7C00u) == 0x7C00u) return true;
+  }
+  return false;
+}
+
 Result<EncodedTensor> quantize_then_measure(Scheme scheme, const SourceMatrix& src, const QuantParams& params) {
   QuantParams p = params;
   p.compute_metrics = false;
@@ -276,6 +286,11 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
                                                 FusedIsa isa, std::vector<uint8_t> codes_storage) {
   if (!fused_encode_supported(scheme, src, params)) return quantize_then_measure(scheme, src, params);
   HFB_TRY(check_quantizable(scheme, src, params));
+  // The fused q4_0 kernel only notices a NaN/Inf that becomes a block's max: one integer scan first, and
+  // quantize() names the row and column (check_source_values). Scale overflow shows as a fault below.
+  if (!params.allow_nonfinite && first_nonfinite(src.data, src.dtype, src.rows * src.cols) >= 0) {
+    return quantize_then_measure(scheme, src, params);
+  }
   EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);
   out.codes = std::move(codes_storage);  // every byte is overwritten below
   out.codes.resize(static_cast<size_t>(src.rows * out.row_stride()));
@@ -284,8 +299,9 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
   std::vector<uint8_t> faults(static_cast<size_t>(src.rows), 0);
   parallel_for(src.rows, params.num_threads,
                [&](int64_t begin, int64_t end) { fused_rows(src, &out, begin, end, &rows, &faults, isa == FusedIsa::kBest); });
-  if (std::find(faults.begin(), faults.end(), 1) != faults.end()) {
-    return quantize_then_measure(scheme, src, params);  // quantize() names the first bad row
+  if (std::find(faults.begin(), faults.end(), 1) != faults.end() ||
+      (scheme == Scheme::kQ4_0 && !params.allow_nonfinite && has_infinite_q4_0_scale(out.codes))) {
+    return quantize_then_measure(scheme, src, params);  // quantize() names the first bad row (and column)
   }
   out.metrics = sum_rows(rows);
   return out;

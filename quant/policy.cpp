@@ -3,6 +3,8 @@
 
 #include <regex>
 
+#include "quant/regex_guard.h"
+
 namespace hfb {
 
 struct QuantPolicy::Compiled {
@@ -71,6 +73,7 @@ Result<std::pair<std::string, Scheme>> parse_tensor_type(const std::string& text
     return Error(ErrorCode::kInvalidArgument, "--tensor-type expects REGEX=SCHEME, got '" + text + "'");
   }
   std::string pattern = text.substr(0, eq);
+  HFB_TRY(check_regex_bounded(pattern));
   try {
     std::regex check(pattern);
   } catch (const std::regex_error& e) {
@@ -99,6 +102,7 @@ Result<QuantPolicy> QuantPolicy::create(QuantPolicyOptions options) {
   QuantPolicy policy;
   for (const auto& [pattern, scheme] : options.tensor_types) {
     auto compiled = std::make_shared<Compiled>();
+    HFB_TRY(check_regex_bounded(pattern));
     try {
       compiled->regex = std::regex(pattern);
     } catch (const std::regex_error& e) {

@@ -76,6 +76,7 @@ QuantMetrics compute_metrics(const SourceMatrix& src, const EncodedTensor& enc, 
 Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
                                    bool reference) {
   HFB_TRY(check_quantizable(scheme, src, params));
+  HFB_TRY(check_source_values(scheme, src, params));
   EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);
   if (reference) out.params.num_threads = 1;
   Status st = scheme_traits(scheme).encode(src, reference, &out);

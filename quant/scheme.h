@@ -37,6 +37,9 @@ struct QuantParams {
   bool per_channel_scale = false;  ///< kmeans: divide each row by its absmax before clustering
   bool compute_metrics = true;     ///< fill EncodedTensor::metrics (one extra decode pass)
   int num_threads = 2;             ///< threads of the fast path (>= 1); results never depend on it
+  /// Skip check_source_values: none stores NaN/Inf as is, q4_0/q8_0 encode them (and f16 scale overflows) as
+  /// ggml does (such blocks decode to NaN/Inf); int8/int4/kmeans still refuse them (no encoding exists).
+  bool allow_nonfinite = false;
 };
 
 /// Error of a decoded tensor against its source. snr_db() is +inf when the error is exactly zero.
@@ -87,6 +90,7 @@ struct SourceMatrix {
   int64_t rows = 0;
   int64_t cols = 0;
   std::string name;  ///< tensor name for messages
+  int64_t first_row = 0;  ///< row of the whole tensor that row 0 is (a streamed block), for messages
 };
 
 /// Whether `scheme` can encode a [rows, cols] matrix with these params. kInvalidArgument naming the
@@ -98,9 +102,16 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
 /// rows; a group of all rows is per-tensor), no per-tensor/f32-scale flags for none/q4_0/q8_0. Never fails.
 QuantParams normalize_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams params);
 
-/// Encodes with the fast path (threads + SIMD-friendly loops). Fails as check_quantizable, and with
-/// kInvalidArgument naming the tensor and row for non-finite input to int8/int4/kmeans, or an f16
-/// scale overflow (ask for f32 scales). q4_0/q8_0 take any input exactly as ggml does.
+/// Every scheme's value check (quant/value_check.cpp), unless params.allow_nonfinite: kInvalidArgument naming
+/// the tensor, row and column of the first NaN/Inf, and for q4_0/q8_0 a block whose f16 scale would overflow.
+Status check_source_values(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
+/// First element of `count` values of `dtype` (F32/F16/BF16; -1 for other dtypes) that is NaN or Inf, or -1.
+int64_t first_nonfinite(const void* data, DType dtype, int64_t count);
+
+/// Encodes with the fast path (threads + SIMD-friendly loops). Fails as check_quantizable and
+/// check_source_values, and with kInvalidArgument naming the tensor and row for non-finite input to
+/// int8/int4/kmeans, or an f16 scale overflow (ask for f32 scales). With allow_nonfinite, q4_0/q8_0 take any
+/// input exactly as ggml does.
 Result<EncodedTensor> quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
 /// The scalar single-thread reference; its output is byte-identical to quantize().
 Result<EncodedTensor> quantize_reference(Scheme scheme, const SourceMatrix& src, const QuantParams& params);

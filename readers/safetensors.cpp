@@ -251,7 +251,8 @@ Result<SafetensorsFile> parse_safetensors_file(std::shared_ptr<const ByteSource>
   HFB_TRY(ByteSpan header, source->read(kLengthFieldBytes, file.header_bytes));
   const std::string_view text(reinterpret_cast<const char*>(header.data), header.size);
   HFB_TRY(safetensors_json::JsonDocument doc,
-          safetensors_json::parse_json_document(text, path, kLengthFieldBytes, 1, "header"));
+          safetensors_json::parse_json_document(text, path, kLengthFieldBytes, 1, "header",
+                                                limits.max_tensors + 1));  // + __metadata__
   HeaderContext ctx{path, doc, file.data_offset, source->size() - file.data_offset};
 
   const uint64_t num_tensors = doc.root.size() - doc.root.count(kMetadataKey);

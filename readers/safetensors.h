@@ -11,14 +11,15 @@
 
 #include "core/byte_source.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/tensor.h"
 
 namespace hfb {
 
 /// Limits applied while parsing untrusted headers.
 struct SafetensorsLimits {
-  uint64_t max_header_bytes = 100ull << 20;  ///< same cap as the reference implementation (100 MB)
-  uint64_t max_tensors = 1u << 20;
+  uint64_t max_header_bytes = limits().max_header_bytes;  ///< default: the reference's 100 MB cap
+  uint64_t max_tensors = limits().max_tensors;
   uint32_t max_rank = 8;
 };
 

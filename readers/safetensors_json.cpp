@@ -23,10 +23,12 @@ size_t find_string_end(std::string_view text, size_t open) {
   return std::string_view::npos;
 }
 
-/// Rejects deep nesting before nlohmann builds a DOM of it. Works on any bytes (malformed or not).
+/// Rejects deep nesting, and more than `max_members` members of the root object, before nlohmann builds a DOM
+/// of it. Works on any bytes (malformed or not).
 Status check_nesting(std::string_view text, const std::string& path, uint64_t base_offset,
-                     const char* what) {
+                     const char* what, uint64_t max_members) {
   int depth = 0;
+  uint64_t members = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '"') {
@@ -41,6 +43,11 @@ Status check_nesting(std::string_view text, const std::string& path, uint64_t ba
       }
     } else if (c == '}' || c == ']') {
       depth = std::max(0, depth - 1);
+    } else if (c == ':' && depth == 1 && ++members > max_members) {
+      return Error(ErrorCode::kLimit, std::string(what) + " lists more than " + std::to_string(max_members) +
+                                          " entries (--limit tensors=N raises it)")
+          .with_path(path)
+          .with_offset(base_offset + i);
     }
   }
   return ok_status();
@@ -124,15 +131,24 @@ std::string json_type_name(const json& value) {
   return "unknown";
 }
 
+/// " (corrupt, truncated or not a safetensors file?)" for a header; a JSON file's own wording otherwise.
+static std::string likely_cause(const char* what, bool syntax) {
+  if (std::string(what) == "header") {
+    return syntax ? " (corrupt, truncated or not a safetensors file?)" : " (not a safetensors file?)";
+  }
+  return syntax ? " (a JSON syntax error: edited by hand, truncated download?)" : " (expected a JSON object)";
+}
+
 Result<JsonDocument> parse_json_document(std::string_view text, const std::string& path,
-                                         uint64_t base_offset, int key_depth, const char* what) {
-  HFB_TRY(check_nesting(text, path, base_offset, what));
+                                         uint64_t base_offset, int key_depth, const char* what,
+                                         uint64_t max_members) {
+  HFB_TRY(check_nesting(text, path, base_offset, what, max_members));
   JsonDocument doc;
   try {
     doc.root = json::parse(text.begin(), text.end());
     if (!doc.root.is_object()) {
       return Error(ErrorCode::kInvalidFile, std::string(what) + " must be a JSON object, got " +
-                                                json_type_name(doc.root) + " (not a safetensors file?)")
+                                                json_type_name(doc.root) + likely_cause(what, false))
           .with_path(path)
           .with_offset(base_offset);
     }
@@ -141,7 +157,7 @@ Result<JsonDocument> parse_json_document(std::string_view text, const std::strin
     const uint64_t at = std::min<uint64_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
     return Error(ErrorCode::kInvalidFile, std::string(what) + " is not valid JSON: " +
                                               clean_exception_text(e.what()) +
-                                              " (corrupt, truncated or not a safetensors file?)")
+                                              likely_cause(what, true))
         .with_path(path)
         .with_offset(base_offset + at);
   } catch (const json::exception& e) {

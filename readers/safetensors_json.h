@@ -25,10 +25,12 @@ struct JsonDocument {
 
 /// Parse `text`, which starts at absolute offset `base_offset` of file `path`. Fails with kInvalidFile
 /// (offset of the bad byte) for malformed JSON, non-UTF-8 strings, a root that is not an object or a
-/// duplicate key at any depth; with kLimit for nesting deeper than kMaxJsonDepth or running out of memory.
+/// duplicate key at any depth; with kLimit for nesting deeper than kMaxJsonDepth, more than `max_members`
+/// members in the root object (counted before the DOM is built) or running out of memory.
 /// `what` names the document in messages ("header", "index").
 Result<JsonDocument> parse_json_document(std::string_view text, const std::string& path,
-                                         uint64_t base_offset, int key_depth, const char* what);
+                                         uint64_t base_offset, int key_depth, const char* what,
+                                         uint64_t max_members = UINT64_MAX);
 
 /// JSON type name for "expected X, got Y" messages ("string", "array", "negative integer", ...).
 std::string json_type_name(const nlohmann::json& value);

@@ -20,8 +20,9 @@ class KvCache {
   bool has_pending() const { return pending_.count > 0; }
   /// Stored positions followed by the pending chunk.
   std::vector<KeySegment> segments() const;
-  /// Copies the pending chunk into storage. A windowed cache keeps only the last `window` positions
-  /// (ring buffer, slot = position mod window); an unwindowed one grows.
+  /// Copies the pending chunk into storage. Storage grows with the sequence (never preallocated to the
+  /// window); a windowed cache that reaches `window` positions becomes a ring buffer (slot = position mod
+  /// window) keeping only the last `window` positions.
   void commit();
   /// Positions currently stored (<= window for a windowed cache).
   int64_t stored() const;
@@ -34,6 +35,9 @@ class KvCache {
   std::vector<float> values_;
   std::vector<int64_t> positions_;  ///< per slot, -1 = empty
   KeySegment pending_;
+  bool ring_ = false;  ///< storage is the window-sized ring (else positions in commit order)
+
+  void make_ring();
 };
 
 }  // namespace hfb

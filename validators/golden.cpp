@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/byte_source.h"
+#include "core/limits.h"
 #include "readers/safetensors.h"
 #include "validators/golden_tensors.h"
 
@@ -150,12 +152,7 @@ Result<Golden> parse_golden_json(const std::string& text, const std::string& dir
 }
 
 Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kNotFound, "cannot open golden file").with_path(path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Error(ErrorCode::kIo, "read failed").with_path(path);
-  return buffer.str();
+  return read_small_file(path, limits().max_config_bytes, "config_bytes");
 }
 
 }  // namespace

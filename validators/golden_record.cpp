@@ -104,6 +104,7 @@ std::vector<std::vector<int64_t>> random_prompts(int count, uint64_t seed, int64
   std::vector<std::vector<int64_t>> prompts;
   if (allowed.empty()) return prompts;
   std::mt19937_64 rng(seed);  // fully specified by the standard: same prompts on every platform
+  prompts.reserve(static_cast<size_t>(std::max(count, 0)));  // count is bounded by limits().max_prompts
   for (int i = 0; i < count; ++i) {
     const int length = 2 + static_cast<int>(rng() % 31);  // [2, 32]
     std::vector<int64_t> prompt{bos_id};

@@ -32,6 +32,7 @@ struct VerifyOptions {
   /// tolerance is (a failing tap fails the case); with logit_tolerance off they are reported only.
   double tap_max_abs_rel_tolerance = kTapMaxAbsRelTolerance;
   double tap_cosine_tolerance = kTapCosineTolerance;
+  bool check_checksums = true;  ///< bundles: XXH3 of every file and segment at open (verify --no-check: false)
 };
 
 enum class CaseStatus { kPass, kFail, kSkipped };

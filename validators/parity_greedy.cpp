@@ -2,8 +2,11 @@
 #include "validators/parity_greedy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <string>
+
+#include "core/limits.h"
 
 namespace hfb {
 
@@ -53,8 +56,22 @@ Status check_logits_shape(const Matrix& m, int64_t rows, int64_t vocab, const ch
   return ok_status();
 }
 
+/// kCheckFailed naming the step and the first token whose logit is NaN or Inf: argmax over such a row picks
+/// an arbitrary token, so a run never reports it as output.
+Status check_logits_finite(const float* row, int64_t vocab, size_t step) {
+  for (int64_t t = 0; t < vocab; ++t) {
+    if (std::isfinite(row[t])) continue;
+    return Error(ErrorCode::kCheckFailed,
+                 "step " + std::to_string(step) + " (0 = last prompt position): the logit of token " + std::to_string(t) +
+                     " is " + (std::isnan(row[t]) ? "NaN" : "infinite") +
+                     " (first non-finite logit; non-finite weights or activations: try inspect --check, or a checkpoint run)");
+  }
+  return ok_status();
+}
+
 // Records the step whose logits are `row`; returns true when generation must stop after it.
-bool record_step(const float* row, int64_t vocab, const GreedyOptions& options, GreedyRun* run) {
+Result<bool> record_step(const float* row, int64_t vocab, const GreedyOptions& options, GreedyRun* run) {
+  HFB_TRY(check_logits_finite(row, vocab, run->steps.size()));
   GreedyStep step;
   step.top = top_two(row, vocab);
   step.token = step.top.top1;
@@ -78,6 +95,8 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     return Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 0");
   }
   HFB_TRY(validate_token_ids(prompt, vocab));
+  HFB_TRY(check_limit("prompt + new tokens", prompt.size() + static_cast<uint64_t>(options.max_new_tokens),
+                      static_cast<uint64_t>(limits().max_positions), "positions"));
   GreedyRun run;
   run.prompt = prompt;
   run.step_logits.cols = vocab;
@@ -92,7 +111,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
     return run;
   }
-  bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &run);
+  HFB_TRY(bool stop, record_step(prefill.row(prefill.rows - 1), vocab, options, &run));
   if (options.on_token) options.on_token(run.generated.back());
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
   const uint64_t bytes_before = session.weight_bytes_read();
@@ -103,7 +122,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     run.decode_calls += 1;
     run.decode_weight_bytes = session.weight_bytes_read() - bytes_before;
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
-    stop = record_step(logits.row(0), vocab, options, &run);
+    HFB_TRY(stop, record_step(logits.row(0), vocab, options, &run));
     if (options.on_token) options.on_token(run.generated.back());
   }
   return run;

@@ -48,7 +48,8 @@ Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size);
 /// Resets the session, prefills `prompt` (with optional media and taps), then picks argmax tokens
 /// for up to max_new_tokens steps, decoding each one. Fails with kInvalidArgument on an empty prompt,
 /// ids out of range or max_new_tokens < 0; passes on the session's errors (kUnsupported for inputs the
-/// runtime cannot run) and fails with kInternal if the session returns logits of the wrong shape.
+/// runtime cannot run) and fails with kInternal if the session returns logits of the wrong shape, kCheckFailed
+/// naming the step when a step's logits hold NaN/Inf, kLimit beyond limits().max_positions tokens.
 Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& prompt, const MediaInputs* media,
                              Taps* taps, const GreedyOptions& options);
 

@@ -1,6 +1,7 @@
 // Deterministic stored-entry zips (libzip) for the bundle writer.
 #include "writers/bundle_archive.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -35,6 +36,17 @@ Status add_stored_entry(zip_t* za, const std::string& dir, const std::string& en
 }
 
 }  // namespace
+
+bool is_zip_bundle(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;  // never opens a FIFO
+  int err = 0;
+  zip_t* za = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (za == nullptr) return false;
+  const bool has_manifest = zip_name_locate(za, "manifest.pb", 0) >= 0;
+  zip_discard(za);
+  return has_manifest;
+}
 
 Status write_stored_zip(const std::string& dir, const std::vector<std::string>& entries,
                         const std::string& zip_path) {

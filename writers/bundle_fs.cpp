@@ -57,8 +57,34 @@ Status check_output_free(const std::string& out, bool force) {
   return ok_status();
 }
 
+Status check_force_target(const std::string& out, const std::string& source, bool zip) {
+  struct stat st {};
+  if (::lstat(out.c_str(), &st) != 0) return ok_status();
+  const auto refuse = [&](const std::string& why) {
+    return Error(ErrorCode::kInvalidArgument, "--force refuses to replace it: " + why).with_path(out);
+  };
+  std::error_code ec;
+  const std::filesystem::path real_out = std::filesystem::weakly_canonical(out, ec);
+  std::filesystem::path real_source = std::filesystem::weakly_canonical(source, ec);
+  if (!std::filesystem::is_directory(real_source, ec)) real_source = real_source.parent_path();
+  const std::string o = real_out.string(), s = real_source.string();
+  if (!o.empty() && (s == o || (s.size() > o.size() && s.compare(0, o.size(), o) == 0 && s[o.size()] == '/'))) {
+    return refuse("it is (or contains) the source checkpoint " + source);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (zip) return refuse("it is a directory, and --zip writes a zip file");
+    struct stat manifest {};
+    if (::lstat((out + "/manifest.pb").c_str(), &manifest) != 0 || !S_ISREG(manifest.st_mode)) {
+      return refuse("it is a directory but not a bundle (no manifest.pb)");
+    }
+    return ok_status();
+  }
+  if (!zip) return refuse("it is not a bundle directory (a zip bundle is replaced only with --zip)");
+  return ok_status();  // the caller checks that the file is a zip bundle (writers/bundle_archive.h)
+}
+
 Result<std::string> make_temp_dir(const std::string& out) {
-  std::string tmpl = out + ".tmp-XXXXXX";
+  std::string tmpl = out + ".tmp-" + std::to_string(::getpid()) + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) {

@@ -1,6 +1,7 @@
 // BundleWriter data path: data files, tensors and segments streamed with 64-byte alignment and XXH3-64,
 // zstd streamed as bytes are appended (no raw copy on disk), and verbatim copies of config files.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -256,9 +257,14 @@ Status BundleWriter::copy_file(const std::string& src_path, const std::string& n
   }
   HFB_TRY(add_data_file(name, file_kind_to_proto(kind)));
   DataFile& file = *files_.back();
-  const int fd = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block
   if (fd < 0) {
     return fail(Error(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno)).with_path(src_path));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(Error(ErrorCode::kInvalidFile, "not a regular file").with_path(src_path));
   }
   std::vector<uint8_t> buf(kCopyBlock);
   Status status = ok_status();

@@ -1,6 +1,8 @@
 // config.json / generation_config.json front end: model_type and architecture, sub-configs, token ids.
 #include "models/gemma4/gemma4_config.h"
 
+#include "core/limits.h"
+
 #include "core/byte_source.h"
 #include "models/gemma4/gemma4_config_internal.h"
 #include "readers/safetensors_json.h"
@@ -13,22 +15,14 @@ using nlohmann::json;
 
 constexpr const char* kCausalLm = "Gemma4ForCausalLM";
 constexpr const char* kConditionalGeneration = "Gemma4ForConditionalGeneration";
-constexpr uint64_t kMaxConfigBytes = 16ull << 20;
 
 // HF Gemma4Config defaults for the multimodal placeholder ids.
 constexpr int kDefaultImageTokenId = 258880;
 constexpr int kDefaultVideoTokenId = 258884;
 constexpr int kDefaultAudioTokenId = 258881;
 
-Result<std::string> read_small_file(const std::string& path) {
-  HFB_TRY(std::shared_ptr<MmapFile> file, MmapFile::open(path));
-  if (file->size() > kMaxConfigBytes) {
-    return Error(ErrorCode::kLimit, "file is " + std::to_string(file->size()) + " bytes, more than the " +
-                                        std::to_string(kMaxConfigBytes) + " a config file may have")
-        .with_path(path);
-  }
-  HFB_TRY(ByteSpan bytes, file->read(0, file->size()));
-  return std::string(reinterpret_cast<const char*>(bytes.data), bytes.size);
+Result<std::string> read_config_file(const std::string& path) {
+  return read_small_file(path, limits().max_config_bytes, "config_bytes");
 }
 
 /// model_type + architectures -> the architecture name; kUnsupported for anything but Gemma 4.
@@ -132,7 +126,7 @@ Result<ModelConfig> parse_gemma4_config(std::string_view json_text, const std::s
 }
 
 Result<ModelConfig> read_gemma4_config(const std::string& path, std::vector<Diagnostic>* diagnostics) {
-  HFB_TRY(std::string text, read_small_file(path));
+  HFB_TRY(std::string text, read_config_file(path));
   return parse_gemma4_config(text, path, diagnostics);
 }
 
@@ -147,7 +141,7 @@ Status parse_generation_config(std::string_view json_text, const std::string& pa
 }
 
 Status read_generation_config(const std::string& path, GenerationConfig* generation) {
-  HFB_TRY(std::string text, read_small_file(path));
+  HFB_TRY(std::string text, read_config_file(path));
   return parse_generation_config(text, path, generation);
 }
 

@@ -35,6 +35,9 @@ class ConfigView {
   Result<int> get_int(const std::string& key, std::optional<int> fallback = std::nullopt) const;
   /// Like get_int, and the value must be > 0.
   Result<int> get_positive_int(const std::string& key, std::optional<int> fallback = std::nullopt) const;
+  /// Like get_positive_int, and kLimit naming the key when the value is above `limit` (core/limits.h).
+  Result<int> get_limited_int(const std::string& key, int64_t limit, const char* limit_name,
+                              std::optional<int> fallback = std::nullopt) const;
   Result<double> get_double(const std::string& key, std::optional<double> fallback = std::nullopt) const;
   Result<bool> get_bool(const std::string& key, std::optional<bool> fallback = std::nullopt) const;
   Result<std::string> get_string(const std::string& key,

@@ -2,7 +2,9 @@
 // Gemma4TextConfig.__post_init__ and the attention/MLP constructors of modeling_gemma4.py (HF decba1d).
 #include <array>
 #include <cctype>
+#include <cmath>
 
+#include "core/limits.h"
 #include "models/gemma4/gemma4_config_internal.h"
 
 namespace hfb::gemma4_config_detail {
@@ -101,10 +103,10 @@ Result<std::vector<LayerOverride>> parse_per_layer_config(const ConfigView& view
       }
     }
     if (entry->has("head_dim")) {
-      HFB_TRY(overrides[layer].head_dim, entry->get_positive_int("head_dim"));
+      HFB_TRY(overrides[layer].head_dim, entry->get_limited_int("head_dim", limits().max_dim, "dim"));
     }
     if (entry->has("num_key_value_heads")) {
-      HFB_TRY(overrides[layer].num_kv_heads, entry->get_positive_int("num_key_value_heads"));
+      HFB_TRY(overrides[layer].num_kv_heads, entry->get_limited_int("num_key_value_heads", limits().max_heads, "heads"));
     }
   }
   return overrides;
@@ -113,11 +115,11 @@ Result<std::vector<LayerOverride>> parse_per_layer_config(const ConfigView& view
 /// Release format: global_head_dim (default 512) on every full layer; num_global_key_value_heads only with
 /// attention_k_eq_v (HF Gemma4TextConfig.__post_init__).
 Result<std::vector<LayerOverride>> parse_release_keys(const ConfigView& view, const std::vector<AttentionType>& types) {
-  HFB_TRY(int global_head_dim, view.get_positive_int("global_head_dim", kDefaultGlobalHeadDim));
+  HFB_TRY(int global_head_dim, view.get_limited_int("global_head_dim", limits().max_dim, "dim", kDefaultGlobalHeadDim));
   HFB_TRY(bool k_eq_v, view.get_bool("attention_k_eq_v", false));
   std::optional<int> global_kv;
   if (k_eq_v && view.has("num_global_key_value_heads")) {
-    HFB_TRY(global_kv, view.get_positive_int("num_global_key_value_heads"));
+    HFB_TRY(global_kv, view.get_limited_int("num_global_key_value_heads", limits().max_heads, "heads"));
   }
   std::vector<LayerOverride> overrides(types.size());
   for (size_t i = 0; i < types.size(); ++i) {
@@ -181,14 +183,14 @@ Status check_layer(const ConfigView& view, const TextLayerSpec& spec, const std:
                                                    " kv heads do not divide num_attention_heads " +
                                                    std::to_string(spec.num_heads));
   }
-  for (const TextLayerSpec& other : layers) {
+  for (const TextLayerSpec& other : layers) {  // compared with the first layer of its type only: linear
+    if (other.attention != spec.attention) continue;
     const bool differs = other.head_dim != spec.head_dim || other.num_kv_heads != spec.num_kv_heads;
-    if (other.attention == spec.attention && differs) {
-      return view.unsupported("per_layer_config", where + " and layer " + std::to_string(other.index) + " (" +
-                                                      type_key(spec.attention) +
-                                                      ") differ in head_dim or kv heads (HF needs one geometry per "
-                                                      "layer type)");
-    }
+    if (!differs) break;
+    return view.unsupported("per_layer_config", where + " and layer " + std::to_string(other.index) + " (" +
+                                                    type_key(spec.attention) +
+                                                    ") differ in head_dim or kv heads (HF needs one geometry per "
+                                                    "layer type)");
   }
   return ok_status();
 }
@@ -205,9 +207,9 @@ Status resolve_text_layers(const ConfigView& view, TextConfig* text, std::vector
     HFB_TRY(overrides, parse_release_keys(view, types));
   }
   HFB_TRY(auto ropes, parse_rope(view, types));
-  HFB_TRY(int head_dim, view.get_positive_int("head_dim"));
-  HFB_TRY(int num_kv_heads, view.get_positive_int("num_key_value_heads"));
-  HFB_TRY(int intermediate_size, view.get_positive_int("intermediate_size"));
+  HFB_TRY(int head_dim, view.get_limited_int("head_dim", limits().max_dim, "dim"));
+  HFB_TRY(int num_kv_heads, view.get_limited_int("num_key_value_heads", limits().max_heads, "heads"));
+  HFB_TRY(int intermediate_size, view.get_limited_int("intermediate_size", limits().max_dim, "dim"));
   HFB_TRY(bool k_eq_v, view.get_bool("attention_k_eq_v", false));
   HFB_TRY(bool double_wide, view.get_bool("use_double_wide_mlp", false));
   const int first_shared = num_layers - text->num_kv_shared_layers;
@@ -235,11 +237,11 @@ Status resolve_text_layers(const ConfigView& view, TextConfig* text, std::vector
 
 Status parse_text_config(const ConfigView& view, TextConfig* text, std::vector<Diagnostic>* diagnostics) {
   HFB_TRY(check_unsupported_features(view));
-  HFB_TRY(text->num_hidden_layers, view.get_positive_int("num_hidden_layers"));
-  HFB_TRY(text->hidden_size, view.get_positive_int("hidden_size"));
-  HFB_TRY(text->vocab_size, view.get_positive_int("vocab_size"));
-  HFB_TRY(text->num_attention_heads, view.get_positive_int("num_attention_heads"));
-  HFB_TRY(text->vocab_size_per_layer_input, view.get_positive_int("vocab_size_per_layer_input", 262144));
+  HFB_TRY(text->num_hidden_layers, view.get_limited_int("num_hidden_layers", limits().max_layers, "layers"));
+  HFB_TRY(text->hidden_size, view.get_limited_int("hidden_size", limits().max_dim, "dim"));
+  HFB_TRY(text->vocab_size, view.get_limited_int("vocab_size", limits().max_vocab, "vocab"));
+  HFB_TRY(text->num_attention_heads, view.get_limited_int("num_attention_heads", limits().max_heads, "heads"));
+  HFB_TRY(text->vocab_size_per_layer_input, view.get_limited_int("vocab_size_per_layer_input", limits().max_vocab, "vocab", 262144));
   HFB_TRY(text->hidden_size_per_layer_input, view.get_int("hidden_size_per_layer_input", 256));
   if (text->hidden_size_per_layer_input < 0) {
     return view.invalid("hidden_size_per_layer_input", "must not be negative");
@@ -249,12 +251,19 @@ Status parse_text_config(const ConfigView& view, TextConfig* text, std::vector<D
     return view.invalid("num_kv_shared_layers", std::to_string(text->num_kv_shared_layers) + " is outside [0, " +
                                                     std::to_string(text->num_hidden_layers) + "]");
   }
-  HFB_TRY(text->sliding_window, view.get_positive_int("sliding_window", 512));
+  HFB_TRY(text->sliding_window, view.get_limited_int("sliding_window", limits().max_window, "window", 512));
   HFB_TRY(text->rms_norm_eps, view.get_double("rms_norm_eps", 1e-6));
+  if (!(text->rms_norm_eps > 0.0) || !std::isfinite(text->rms_norm_eps)) {
+    return view.invalid("rms_norm_eps", "expected a positive finite number, got " + std::to_string(text->rms_norm_eps));
+  }
   HFB_TRY(text->final_logit_softcapping, view.get_double("final_logit_softcapping", 0.0));
   if (text->final_logit_softcapping < 0.0) return view.invalid("final_logit_softcapping", "must not be negative");
   HFB_TRY(text->tie_word_embeddings, view.get_bool("tie_word_embeddings", true));
   HFB_TRY(text->hidden_activation, view.get_string("hidden_activation", std::string("gelu_pytorch_tanh")));
+  const std::string& act = text->hidden_activation;
+  if (act != "gelu_pytorch_tanh" && act != "gelu_tanh" && act != "silu") {
+    return view.unsupported("hidden_activation", "'" + act + "' (supported: gelu_pytorch_tanh, gelu_tanh, silu)");
+  }
   HFB_TRY(text->pad_token_id, view.get_int("pad_token_id", 0));
   return resolve_text_layers(view, text, diagnostics);
 }

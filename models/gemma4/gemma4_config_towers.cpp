@@ -1,4 +1,5 @@
 // Gemma 4 audio_config / vision_config -> AudioConfig / VisionConfig (defaults of configuration_gemma4.py).
+#include "core/limits.h"
 #include "models/gemma4/gemma4_config_internal.h"
 
 namespace hfb::gemma4_config_detail {
@@ -26,9 +27,9 @@ Status parse_audio_attention(const ConfigView& view, AudioConfig* audio) {
 
 Result<AudioConfig> parse_audio_config(const ConfigView& view) {
   AudioConfig audio;
-  HFB_TRY(audio.hidden_size, view.get_positive_int("hidden_size"));
-  HFB_TRY(audio.num_hidden_layers, view.get_positive_int("num_hidden_layers"));
-  HFB_TRY(audio.num_attention_heads, view.get_positive_int("num_attention_heads"));
+  HFB_TRY(audio.hidden_size, view.get_limited_int("hidden_size", limits().max_dim, "dim"));
+  HFB_TRY(audio.num_hidden_layers, view.get_limited_int("num_hidden_layers", limits().max_layers, "layers"));
+  HFB_TRY(audio.num_attention_heads, view.get_limited_int("num_attention_heads", limits().max_heads, "heads"));
   HFB_TRY(check_heads_divide(view, audio.hidden_size, audio.num_attention_heads));
   HFB_TRY(audio.subsampling_conv_channels, view.get_int_list("subsampling_conv_channels", {128, 32}));
   if (audio.subsampling_conv_channels.size() != 2 || audio.subsampling_conv_channels[0] <= 0 ||
@@ -52,17 +53,17 @@ Result<AudioConfig> parse_audio_config(const ConfigView& view) {
 
 Result<VisionConfig> parse_vision_config(const ConfigView& view) {
   VisionConfig vision;
-  HFB_TRY(vision.hidden_size, view.get_positive_int("hidden_size"));
-  HFB_TRY(vision.intermediate_size, view.get_positive_int("intermediate_size"));
-  HFB_TRY(vision.num_hidden_layers, view.get_positive_int("num_hidden_layers"));
-  HFB_TRY(vision.num_attention_heads, view.get_positive_int("num_attention_heads"));
-  HFB_TRY(vision.num_key_value_heads, view.get_positive_int("num_key_value_heads"));
+  HFB_TRY(vision.hidden_size, view.get_limited_int("hidden_size", limits().max_dim, "dim"));
+  HFB_TRY(vision.intermediate_size, view.get_limited_int("intermediate_size", limits().max_dim, "dim"));
+  HFB_TRY(vision.num_hidden_layers, view.get_limited_int("num_hidden_layers", limits().max_layers, "layers"));
+  HFB_TRY(vision.num_attention_heads, view.get_limited_int("num_attention_heads", limits().max_heads, "heads"));
+  HFB_TRY(vision.num_key_value_heads, view.get_limited_int("num_key_value_heads", limits().max_heads, "heads"));
   if (vision.num_attention_heads % vision.num_key_value_heads != 0) {
     return view.invalid("num_key_value_heads", std::to_string(vision.num_key_value_heads) +
                                                    " kv heads do not divide num_attention_heads " +
                                                    std::to_string(vision.num_attention_heads));
   }
-  HFB_TRY(vision.head_dim, view.get_positive_int("head_dim"));
+  HFB_TRY(vision.head_dim, view.get_limited_int("head_dim", limits().max_dim, "dim"));
   HFB_TRY(vision.hidden_activation, view.get_string("hidden_activation", std::string("gelu_pytorch_tanh")));
   HFB_TRY(vision.rms_norm_eps, view.get_double("rms_norm_eps", 1e-6));
   HFB_TRY(std::optional<ConfigView> rope, view.get_object("rope_parameters"));

@@ -68,6 +68,18 @@ Result<int> ConfigView::get_positive_int(const std::string& key, std::optional<i
   return v;
 }
 
+Result<int> ConfigView::get_limited_int(const std::string& key, int64_t limit, const char* limit_name,
+                                        std::optional<int> fallback) const {
+  HFB_TRY(int v, get_positive_int(key, fallback));
+  if (v > limit) {
+    Error e = invalid(key, std::to_string(v) + " is above the limit of " + std::to_string(limit) + " (--limit " +
+                               limit_name + "=N raises it; docs/limits.md)");
+    e.code = ErrorCode::kLimit;
+    return e;
+  }
+  return v;
+}
+
 Result<double> ConfigView::get_double(const std::string& key, std::optional<double> fallback) const {
   const json* value = find(key);
   if (!value) {

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <set>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "core/checked_math.h"
 #include "core/dtype.h"
 #include "core/role.h"
 #include "core/shape.h"
+#include "readers/bundle/bundle_storage.h"
 #include "formats/bundle_format.h"
 #include "quant/policy.h"
 #include "quant/scheme_traits.h"
@@ -82,6 +85,9 @@ Status check_files(const bundle::Manifest& m, const std::string& path, const Bun
     } else if (f.compression() != bundle::COMPRESSION_ZSTD) {
       return Error(ErrorCode::kUnsupported, what + ": unknown compression " + std::to_string(f.compression()))
           .with_path(path);
+    } else {
+      Status ratio = check_zstd_ratio(f.stored_size(), f.raw_size(), path);
+      if (!ratio.ok()) return std::move(ratio).error().with_context(what);
     }
   }
   return ok_status();
@@ -257,6 +263,12 @@ Result<std::unique_ptr<bundle::Manifest>> parse_bundle_manifest(ByteSpan bytes, 
     return Error(ErrorCode::kLimit, "manifest of " + std::to_string(bytes.size) + " bytes exceeds the limit of " +
                                         std::to_string(options.limits.max_manifest_bytes)).with_path(path);
   }
+  // libprotobuf logs its own line (e.g. invalid UTF-8) before failing; the error below is the one line shown.
+  static const bool quiet = [] {
+    google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+    return true;
+  }();
+  (void)quiet;
   auto manifest = std::make_unique<bundle::Manifest>();
   if (!manifest->ParseFromArray(bytes.data, static_cast<int>(bytes.size))) {
     return invalid(path, "manifest is not a valid protobuf message (truncated or corrupt bundle?)");

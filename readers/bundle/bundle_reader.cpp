@@ -25,7 +25,7 @@ Status check_xxh3(const ByteSource& source, uint64_t offset, uint64_t length, ui
   HFB_TRY(ByteSpan span, source.read(offset, length));
   const uint64_t got = XXH3_64bits(span.data, span.size);
   if (got != expected) {
-    return Error(ErrorCode::kInvalidFile, what + ": XXH3 checksum " + hex64(got) + ", manifest says " +
+    return Error(ErrorCode::kCheckFailed, what + ": XXH3 checksum " + hex64(got) + ", manifest says " +
                                               hex64(expected) + " (corrupt file?)")
         .with_path(source.path())
         .with_offset(offset);
@@ -133,6 +133,11 @@ class BundleLoader {
   std::unique_ptr<BundleStore> store_;
   std::unique_ptr<Bundle> bundle_;
 };
+
+Status Bundle::check_intact() const {
+  for (const auto& [name, source] : files_) HFB_TRY(source->check_intact());
+  return ok_status();
+}
 
 Result<std::shared_ptr<const Bundle>> Bundle::open(const std::string& path, const BundleReadOptions& options) {
   auto result = BundleLoader(path, options).run();

@@ -11,6 +11,7 @@
 
 #include "core/byte_source.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
@@ -30,11 +31,11 @@ enum class BundleCheck : uint8_t {
 /// Limits applied to untrusted manifests before anything is allocated.
 struct BundleLimits {
   uint64_t max_manifest_bytes = 256ull << 20;
-  uint64_t max_tensors = 1u << 20;
+  uint64_t max_tensors = limits().max_tensors;
   uint64_t max_files = 4096;
   uint32_t max_rank = 8;
-  uint32_t max_segments = 16;                 ///< per tensor
-  uint64_t max_file_bytes = 1ull << 40;       ///< raw or stored size of one file
+  uint32_t max_segments = 16;                       ///< per tensor
+  uint64_t max_file_bytes = limits().max_file_bytes;  ///< raw or stored size of one file (core/limits.h)
 };
 
 struct BundleReadOptions {
@@ -94,6 +95,9 @@ class Bundle {
   const std::string& producer() const;
   const ModelConfig& config() const { return config_; }
   const std::vector<BundleTensor>& tensors() const { return tensors_; }
+  /// kInvalidFile naming the file when a mapped bundle file changed (was truncated) since it was opened
+  /// (ByteSource::check_intact): what was read from it since then is zeros, not its bytes.
+  Status check_intact() const;
   const std::vector<BundleChunkInfo>& chunks() const { return chunks_; }
   /// nullptr if absent.
   const BundleTensor* find(const std::string& name) const;

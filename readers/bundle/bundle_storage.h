@@ -21,6 +21,10 @@ class BundleStore {
 /// A directory bundle, or a zip file. Fails with kNotFound / kIo / kInvalidFile naming `path`.
 Result<std::unique_ptr<BundleStore>> open_bundle_store(const std::string& path, bool* is_zip);
 
+/// kLimit naming `path` when a compressed file's raw size is above limits().max_file_bytes or above
+/// stored_size x limits().max_compression_ratio + 1 MiB (checked before anything is decompressed).
+Status check_zstd_ratio(uint64_t stored_size, uint64_t raw_size, const std::string& path);
+
 /// Decompresses one zstd frame of exactly `raw_size` bytes. Fails with kInvalidFile naming the source
 /// when the data is corrupt, is not one frame, or decodes to a different size.
 Result<std::shared_ptr<const ByteSource>> decompress_zstd_source(const ByteSource& stored, uint64_t raw_size);

@@ -96,12 +96,17 @@ TEST(FusedEncode, Q4_0Bf16EqualsReferenceBytesAndUnfusedFigures) {
 TEST(FusedEncode, Q4_0Bf16WithNanAndInfEqualsReferenceBytes) {
   const std::vector<uint16_t> bf16 = bf16_data(9, 128, true, 5);
   const SourceMatrix src = matrix(bf16.data(), DTypeId::kBF16, 9, 128);
-  auto reference = quantize_reference(Scheme::kQ4_0, src, QuantParams{});
+  QuantParams ggml;
+  ggml.allow_nonfinite = true;  // ggml's bytes for NaN/Inf only when asked for
+  auto reference = quantize_reference(Scheme::kQ4_0, src, ggml);
   ASSERT_TRUE(reference.ok());
   for (FusedIsa isa : {FusedIsa::kBest, FusedIsa::kSse2}) {
-    auto fused = quantize_with_row_metrics(Scheme::kQ4_0, src, QuantParams{}, isa);
+    auto fused = quantize_with_row_metrics(Scheme::kQ4_0, src, ggml, isa);
     ASSERT_TRUE(fused.ok());
     EXPECT_EQ(fused->codes, reference->codes);
+    auto refused = quantize_with_row_metrics(Scheme::kQ4_0, src, QuantParams{}, isa);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("row 4, column 3"), std::string::npos) << refused.error().message;
   }
 }
 

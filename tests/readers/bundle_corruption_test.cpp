@@ -115,9 +115,9 @@ std::vector<CorruptionCase> corruption_catalogue() {
   auto seg = [](M b, int t) { return b.manifest.mutable_tensors(t)->mutable_segments(0); };
   return {
       {"TruncatedChunk", ErrorCode::kInvalidFile, "truncated", [](M b) { b.files["chunk_00.bin"].resize(100); }},
-      {"BadChecksum", ErrorCode::kInvalidFile, "checksum", [](M b) { b.files["chunk_00.bin"][70] ^= 1; },
+      {"BadChecksum", ErrorCode::kCheckFailed, "checksum", [](M b) { b.files["chunk_00.bin"][70] ^= 1; },
        BundleCheck::kChecksums},
-      {"BadSegmentChecksum", ErrorCode::kInvalidFile, "checksum",
+      {"BadSegmentChecksum", ErrorCode::kCheckFailed, "checksum",
        [&](M b) { seg(b, 1)->set_xxh3(seg(b, 1)->xxh3() + 1); }, BundleCheck::kChecksums},
       {"SegmentOutsideFile", ErrorCode::kInvalidFile, "past the file", [&](M b) { seg(b, 1)->set_offset(128); }},
       {"OffsetOverflow", ErrorCode::kInvalidFile, "past the file",
@@ -164,6 +164,23 @@ std::vector<CorruptionCase> corruption_catalogue() {
       {"ZstdWrongRawSize", ErrorCode::kInvalidFile, "zstd", [](M b) {
          compress_chunk(b);
          b.manifest.mutable_files(0)->set_raw_size(192);
+       }},
+      // F4: a raw size beyond stored x ratio is refused before anything is decompressed or allocated.
+      {"ZstdRawSizeAboveRatio", ErrorCode::kLimit, "compression_ratio", [](M b) {
+         compress_chunk(b);
+         b.manifest.mutable_files(0)->set_raw_size(3000000000ull);
+       }},
+      {"ZstdTrailingBytes", ErrorCode::kInvalidFile, "after its frame", [](M b) {
+         compress_chunk(b);
+         std::string& z = b.files["chunk_00.bin.zst"];
+         z += std::string(16, '\0');
+         b.manifest.mutable_files(0)->set_stored_size(z.size());
+       }},
+      {"ZstdTruncatedFrame", ErrorCode::kInvalidFile, "zstd", [](M b) {
+         compress_chunk(b);
+         std::string& z = b.files["chunk_00.bin.zst"];
+         z.resize(z.size() - 3);
+         b.manifest.mutable_files(0)->set_stored_size(z.size());
        }},
   };
 }
