@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli/command.h"
+#include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
 #include "validators/coverage_json.h"
 #include "validators/report.h"
@@ -54,6 +57,19 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
+/// HFB_TEST_CONVERT_DELAY_MS=N (tests only): sleep N ms at every progress step, so a test can signal a convert
+/// of a tiny fixture while it is writing.
+void add_test_delay(ConvertOptions* convert) {
+  const char* delay = std::getenv("HFB_TEST_CONVERT_DELAY_MS");
+  if (delay == nullptr || std::atoi(delay) <= 0) return;
+  const auto pause = std::chrono::milliseconds(std::atoi(delay));
+  auto inner = convert->progress;
+  convert->progress = [inner, pause](const ConvertProgress& p) {
+    std::this_thread::sleep_for(pause);
+    if (inner) inner(p);
+  };
+}
+
 /// The policy options for the library: --quant defaults to none, so overrides alone are allowed.
 Status resolve_policy(ConvertCommandOptions* options) {
   QuantCliOptions quant = options->quant;
@@ -75,9 +91,18 @@ int run_convert(ConvertCommandOptions options) {
   if (!options.quiet && ::isatty(STDERR_FILENO)) {
     options.convert.progress = [progress](const ConvertProgress& p) { progress->update(p); };
   }
-  auto result = convert_checkpoint(options.convert);
+  add_test_delay(&options.convert);
+  Result<ConvertResult> result = Error(ErrorCode::kInternal, "convert did not run");
+  {
+    InterruptHandlers handlers;  // Ctrl-C / SIGTERM: the pipeline unwinds and removes OUT.tmp-*
+    result = convert_checkpoint(options.convert);
+  }
   progress->finish();
+  if (const int code = exit_for_interrupt("convert", "the temporary output was removed")) return code;
   if (!result.ok()) return report_error(result.error());
+  for (const std::string& dir : result->removed_temp_dirs) {
+    std::fprintf(stderr, "hfbundle: removed %s, left by an earlier convert that was killed\n", dir.c_str());
+  }
   if (!options.quant.coverage.empty()) {
     Status written = write_text_file_atomic(options.quant.coverage, coverage_to_json(result->coverage));
     if (!written.ok()) return report_error(written.error());

@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/interrupt.h"
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
@@ -174,6 +175,7 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
   progress.tensor_count = placements.size();
   progress.bytes_total = total_source_bytes(placements);
   for (const Placement& p : placements) {
+    HFB_TRY(check_interrupted());  // SIGINT / SIGTERM: unwind; the writer's destructor removes the temp directory
     const TensorInfo& t = *p.tensor;
     if (file_index.count(p.file) == 0) {
       if (writer) HFB_TRY(writer->add_file(p.file, file_kind_for(p.file)));
@@ -225,8 +227,11 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   // from the written files, so those stay in the page cache.
   if (!options.zip) wopts.sink_factory = open_direct_file_sink;
   HFB_TRY(std::unique_ptr<BundleWriter> writer, BundleWriter::create(options.out, wopts));
-  const std::string dir = source_dir(options.source);
-  writer->set_source(base_name(dir), config_hash(dir + "/" + kConfigFileName), model.tensors.size());
+  result->removed_temp_dirs = writer->removed_stale_temp_dirs();
+  const std::string dir = source_dir(model.source);  // a hub-cache repo folder resolved to its snapshot
+  const std::string source_name =
+      model.source_repo.empty() ? base_name(dir) : model.source_repo + "@" + model.source_revision;
+  writer->set_source(source_name, config_hash(dir + "/" + kConfigFileName), model.tensors.size());
   writer->set_config(model.config);
   for (size_t c = 0; c < chunks.size(); ++c) {
     HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));

@@ -57,6 +57,8 @@ struct ConvertResult {
   uint64_t source_bytes = 0;   ///< checkpoint bytes of those tensors
   uint64_t output_bytes = 0;   ///< tensor bytes in the data files, 64-byte alignment padding included
   std::vector<ConvertFileSummary> files;
+  /// `OUT.tmp-*` directories of killed converts (dead pid) removed before writing (writers/temp_cleanup.h).
+  std::vector<std::string> removed_temp_dirs;
   /// Every tensor of the checkpoint: scheme, reason, bytes before/after, error metrics; tensors removed
   /// by passes appear with bytes_after 0 and the pass named in the reason.
   CoverageReport coverage;
