@@ -70,6 +70,10 @@ void add_test_delay(ConvertOptions* convert) {
   };
 }
 
+bool ends_with_zip(const std::string& path) {
+  return path.size() > 4 && path.compare(path.size() - 4, 4, ".zip") == 0;
+}
+
 /// The policy options for the library: --quant defaults to none, so overrides alone are allowed.
 Status resolve_policy(ConvertCommandOptions* options) {
   QuantCliOptions quant = options->quant;
@@ -85,6 +89,7 @@ int run_convert(ConvertCommandOptions options) {
   if (!options.convert.dry_run && options.convert.out.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "convert needs -o OUT (or --dry-run)"));
   }
+  if (ends_with_zip(options.convert.out)) options.convert.zip = true;  // -o x.hfb.zip writes the zip container
   Status policy = resolve_policy(&options);
   if (!policy.ok()) return report_error(policy.error());
   auto progress = std::make_shared<ProgressLine>();
@@ -120,7 +125,9 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   ConvertOptions& c = options->convert;
   CLI::App* sub = app.add_subcommand("convert", "Checkpoint -> passes -> quantization -> chunked bundle");
   sub->add_option("source", c.source, "Checkpoint directory")->required();
-  sub->add_option("-o,--out", c.out, "Output bundle (NAME.hfb directory, or a zip file with --zip)");
+  sub->add_option("-o,--out", c.out,
+                  "Output bundle, REQUIRED unless --dry-run: NAME.hfb (a directory) or NAME.hfb.zip (a zip file; "
+                  "the .zip extension implies --zip)");
   sub->add_option("--pass", c.passes.enable, "Enable a pass (repeatable)");
   sub->add_option("--no-pass", c.passes.disable, "Disable a default pass (repeatable)");
   sub->add_option("--chunks", c.passes.chunks, "auto | N | ranges '0-7,8-14,...' (default auto)");
@@ -129,7 +136,9 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_flag("--zip", c.zip, "Write one stored-entry zip file instead of a directory");
   sub->add_option("--zstd", c.zstd_level, "zstd-compress each data file at this level (1..22)")
       ->check(CLI::Range(0, 22));
-  add_quant_options(sub, &options->quant);  // --quant (default none here), policy flags, --coverage FILE
+  add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
+                    "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
+                    "(default none: every tensor kept in its checkpoint dtype)");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->callback([options, run] { *run = [options] { return run_convert(*options); }; });

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/version.h"
 
 namespace hfb::cli {
 
@@ -25,9 +26,21 @@ int report_error(const Error& error) {
 
 }  // namespace hfb::cli
 
+namespace {
+
+/// The subcommand the user named (for the usage hint), or "" before one was parsed.
+std::string chosen_subcommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"hfbundle: Gemma 4 checkpoints -> quantized, chunked, verified on-device bundles"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hfbundle ") + hfb::kHfbundleVersion);
+  app.option_defaults()->always_capture_default();  // help shows each option's default (inherited by subcommands)
   std::function<int()> run;
   for (auto& [name, setup] : hfb::cli::command_registry()) setup(app, &run);
   try {
@@ -36,8 +49,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line naming the problem (CLI11's own two-line message names no file or subcommand).
+    const std::string sub = chosen_subcommand(app);
+    std::fprintf(stderr, "hfbundle: %s (see hfbundle %s%s--help)\n", e.what(), sub.c_str(), sub.empty() ? "" : " ");
     return hfb::cli::kExitBadInput;  // CLI11's own codes all mean bad usage
   }
   if (!run) return hfb::cli::kExitBadInput;
