@@ -1,6 +1,7 @@
 // `hfbundle convert SRC -o OUT [--pass NAME]... [--no-pass NAME]... [--chunks auto|N|RANGES] [--dry-run] [--force]
 //  [--zip] [--zstd LEVEL] [--quant SCHEME] [--group-size G] [--block-size B] [--per-tensor] [--tensor-type RE=S]...
-//  [--role-type ROLE=S]... [--min-elements N] [--coverage FILE] [--json] [--quiet]`.
+//  [--role-type ROLE=S]... [--min-elements N] [--coverage FILE] [--json] [--quiet] [--verbose]`.
+// Default output: a summary of at most ~25 lines; --verbose and --dry-run print the per-tensor table.
 #include <unistd.h>
 
 #include <chrono>
@@ -27,6 +28,7 @@ struct ConvertCommandOptions {
   QuantCliOptions quant;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
 };
 
 /// A one-line progress display on stderr (a terminal only), redrawn at most 10 times a second.
@@ -114,8 +116,13 @@ int run_convert(ConvertCommandOptions options) {
   }
   if (options.json) {
     std::fputs(result->to_json(coverage_to_json(result->coverage)).c_str(), stdout);
-  } else if (!options.quiet || options.convert.dry_run) {
-    std::fputs(result->to_string().c_str(), stdout);
+  } else if (options.verbose || options.convert.dry_run) {
+    std::fputs(result->to_string().c_str(), stdout);  // the per-tensor table: what a dry run is for
+  } else if (!options.quiet) {
+    const std::string hint = !options.quant.coverage.empty()
+                                 ? options.quant.coverage
+                                 : "`hfbundle inspect " + result->out + "`, or convert with --verbose / --coverage FILE";
+    std::fputs(result->to_summary(hint).c_str(), stdout);
   }
   return kExitOk;
 }
@@ -141,6 +148,7 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
                     "(default none: every tensor kept in its checkpoint dtype)");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
+  sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");
   sub->callback([options, run] { *run = [options] { return run_convert(*options); }; });
 }
 

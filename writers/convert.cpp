@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/interrupt.h"
+#include "core/version.h"
 #include "readers/gemma4/multimodal_graph_builder.h"
 #include "readers/gemma4_config.h"
 #include "readers/model_reader.h"
@@ -221,7 +222,7 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   wopts.force = options.force;
   wopts.zip = options.zip;
   wopts.zstd_level = options.zstd_level;
-  wopts.producer = "hfbundle 0.1.0";
+  wopts.producer = std::string("hfbundle ") + kHfbundleVersion;
   // Gigabytes of output: O_DIRECT skips the kernel's copy into fresh page-cache pages (the largest CPU cost
   // of a convert once quantization is fused) and leaves the cache to the checkpoint. A zip is assembled
   // from the written files, so those stay in the page cache.

@@ -64,6 +64,10 @@ struct ConvertResult {
   CoverageReport coverage;
   /// Pass report, chunk plan, coverage (one line per tensor, totals by role), projected or written size.
   std::string to_string() const;
+  /// The default report, a few lines whatever the model's size: passes in one line, the chunk plan (a long one
+  /// shortened), one line per scheme with the roles it covers, warnings, the written size, and `coverage_hint`
+  /// (where the per-tensor coverage is) when not empty.
+  std::string to_summary(const std::string& coverage_hint = "") const;
   /// The same as one JSON object (for --json); `coverage_json` is spliced in as "coverage" (the
   /// validators' coverage_to_json; writers/ has no JSON library).
   std::string to_json(const std::string& coverage_json = "null") const;
