@@ -1,6 +1,8 @@
-// `hfbundle run MODEL|BUNDLE --prompt-ids 2,17,5 [-n 16] [--json] [--quant SCHEME ...]`: greedy continuation
-// with the reference runtime (a checkpoint quantized in memory first with --quant).
+// `hfbundle run MODEL|BUNDLE --prompt-ids 2,17,5 [-n 16] [--json] [--temperature T [--top-k K] [--top-p P]
+// [--seed S]] [--quant SCHEME ...]`: greedy (or sampled) continuation with the reference runtime (a checkpoint
+// quantized in memory first with --quant).
 #include <cstdio>
+#include <random>
 #include <string>
 
 #include "cli/command.h"
@@ -21,9 +23,26 @@ struct RunOptions {
   int max_new_tokens = 16;
   bool json = false;
   QuantCliOptions quant;
+  SamplingOptions sampling;
+  bool seed_given = false;
 };
 
-int run_run(const RunOptions& options) {
+/// --top-k / --top-p / --seed only mean something when sampling; a random seed is drawn (and printed) if none given.
+Status resolve_sampling(RunOptions* options) {
+  SamplingOptions& s = options->sampling;
+  if (s.greedy() && (s.top_k != 0 || s.top_p != 1.0 || options->seed_given)) {
+    return Error(ErrorCode::kInvalidArgument, "--top-k, --top-p and --seed need --temperature > 0 (default: greedy)");
+  }
+  if (!s.greedy() && !options->seed_given) {
+    s.seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+    std::fprintf(stderr, "hfbundle: sampling with --seed %llu\n", static_cast<unsigned long long>(s.seed));
+  }
+  return validate_sampling(s);
+}
+
+int run_run(RunOptions options) {
+  Status sampling = resolve_sampling(&options);
+  if (!sampling.ok()) return report_error(sampling.error());
   auto ids = parse_token_ids(options.prompt_ids);
   if (!ids.ok()) return report_error(ids.error());
   auto policy = make_quant_policy(options.quant);
@@ -47,6 +66,7 @@ int run_run(const RunOptions& options) {
   GreedyOptions greedy;
   greedy.max_new_tokens = options.max_new_tokens;
   greedy.eos_ids = model->eos_ids;
+  greedy.sampling = options.sampling;
   auto run = run_greedy(*model->session, *ids, nullptr, nullptr, greedy);
   if (!run.ok()) return report_error(run.error());
   if (options.json) {
@@ -61,13 +81,21 @@ int run_run(const RunOptions& options) {
 
 void setup_run(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* sub = app.add_subcommand("run", "Greedy continuation of a prompt with the float32 reference runtime");
+  CLI::App* sub = app.add_subcommand("run", "Continue a prompt with the float32 reference runtime (greedy, or sampled with --temperature)");
   sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
   sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)")
       ->required();
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");
+  sub->add_option("--temperature", options->sampling.temperature, "Sample at this temperature (0: greedy)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--top-k", options->sampling.top_k, "Sample among the k most likely tokens (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--top-p", options->sampling.top_p, "Nucleus sampling: the most likely tokens up to p (1: all)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--seed", options->sampling.seed, "Seed for sampling (default: random, printed on stderr)")
+      ->each([options](const std::string&) { options->seed_given = true; });
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });
 }

@@ -53,10 +53,11 @@ Status check_logits_shape(const Matrix& m, int64_t rows, int64_t vocab, const ch
 }
 
 // Records the step whose logits are `row`; returns true when generation must stop after it.
-bool record_step(const float* row, int64_t vocab, const GreedyOptions& options, GreedyRun* run) {
+bool record_step(const float* row, int64_t vocab, const GreedyOptions& options, TokenSampler* sampler,
+                 GreedyRun* run) {
   GreedyStep step;
   step.top = top_two(row, vocab);
-  step.token = step.top.top1;
+  step.token = options.sampling.greedy() ? step.top.top1 : sampler->sample(row, vocab);
   run->steps.push_back(step);
   run->generated.push_back(step.token);
   if (options.keep_logits) {
@@ -77,6 +78,8 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     return Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 0");
   }
   HFB_TRY(validate_token_ids(prompt, vocab));
+  HFB_TRY(validate_sampling(options.sampling));
+  TokenSampler sampler(options.sampling);
   GreedyRun run;
   run.prompt = prompt;
   run.step_logits.cols = vocab;
@@ -87,12 +90,12 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
     return run;
   }
-  bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &run);
+  bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &sampler, &run);
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
   while (!stop && static_cast<int>(run.steps.size()) < options.max_new_tokens) {
     HFB_TRY(Matrix logits, session.decode(run.generated.back()));
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
-    stop = record_step(logits.row(0), vocab, options, &run);
+    stop = record_step(logits.row(0), vocab, options, &sampler, &run);
   }
   return run;
 }
