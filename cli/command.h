@@ -25,6 +25,10 @@ struct CommandRegistration {
 
 std::vector<std::pair<std::string, CommandSetup>>& command_registry();
 
+/// Records argv as one shell-quoted line (main calls it first); invocation() returns it (for provenance).
+void set_invocation(int argc, char** argv);
+const std::string& invocation();
+
 /// Prints `hfbundle: <error>` on stderr and returns kExitBadInput (kInternal: also 2, plus a bug hint).
 int report_error(const Error& error);
 

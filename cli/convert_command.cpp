@@ -99,6 +99,7 @@ int run_convert(ConvertCommandOptions options) {
     options.convert.progress = [progress](const ConvertProgress& p) { progress->update(p); };
   }
   add_test_delay(&options.convert);
+  options.convert.command_line = invocation();
   Result<ConvertResult> result = Error(ErrorCode::kInternal, "convert did not run");
   {
     InterruptHandlers handlers;  // Ctrl-C / SIGTERM: the pipeline unwinds and removes OUT.tmp-*

@@ -16,6 +16,28 @@ CommandRegistration::CommandRegistration(const char* name, CommandSetup setup) {
   command_registry().emplace_back(name, std::move(setup));
 }
 
+namespace {
+std::string g_invocation;
+}  // namespace
+
+void set_invocation(int argc, char** argv) {
+  g_invocation.clear();
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789_-+=./,:@%") == std::string::npos;
+    std::string quoted = arg;
+    if (!plain) {
+      quoted = "'";
+      for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      quoted += "'";
+    }
+    g_invocation += (i ? " " : "") + quoted;
+  }
+}
+
+const std::string& invocation() { return g_invocation; }
+
 int report_error(const Error& error) {
   std::fprintf(stderr, "hfbundle: %s\n", error.to_string().c_str());
   if (error.code == ErrorCode::kInternal) {
@@ -37,6 +59,7 @@ std::string chosen_subcommand(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hfb::cli::set_invocation(argc, argv);
   CLI::App app{"hfbundle: Gemma 4 checkpoints -> quantized, chunked, verified on-device bundles"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hfbundle ") + hfb::kHfbundleVersion);

@@ -17,6 +17,7 @@
 #include "writers/bundle_writer.h"
 #include "writers/convert_direct_sink.h"
 #include "writers/convert_graph.h"
+#include "writers/convert_provenance.h"
 #include "writers/convert_stream.h"
 
 namespace hfb {
@@ -248,6 +249,8 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
     const std::string path = dir + "/" + name;
     if (file_exists(path)) HFB_TRY(writer->copy_file(path, name));
   }
+  for (const std::string& name : carried_files(dir)) HFB_TRY(writer->copy_file(dir + "/" + name, name));
+  HFB_TRY(record_provenance(model, dir, options.command_line, writer.get()));
   HFB_TRY(result->out, writer->finish());
   result->written = true;
   return ok_status();

@@ -36,6 +36,8 @@ struct ConvertOptions {
   /// --quant / --tensor-type / --role-type / --group-size / --block-size / --per-tensor / --min-elements.
   /// Default: global none (every tensor kept in its checkpoint dtype unless an override asks otherwise).
   QuantPolicyOptions quant;
+  /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
+  std::string command_line;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.
   std::function<void(const ConvertProgress&)> progress;
 };

@@ -2,6 +2,7 @@
 // ../../blobs/, given as the repo folder `models--org--name` (refs/main or the only snapshot) or as the snapshot.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -27,7 +28,8 @@ std::string make_hub_cache(const std::string& root, bool with_ref, int extra_sna
   fs::create_directories(repo / "snapshots" / kRevision);
   int blob = 0;
   for (const auto& entry : fs::directory_iterator(kSharded)) {
-    const std::string hash = "blob" + std::to_string(blob++);
+    char hash[65];  // hub blobs are named by the sha256 of their bytes (made up here)
+    std::snprintf(hash, sizeof(hash), "%064x", 0xb10b00 + blob++);
     fs::copy_file(entry.path(), repo / "blobs" / hash);
     fs::create_symlink(fs::path("../../blobs") / hash, repo / "snapshots" / kRevision / entry.path().filename());
   }
@@ -49,6 +51,10 @@ TEST(HubCacheCli, ConvertsTheRepoFolderThroughRefsMainAndRecordsRepoAndRevision)
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find(std::string("\"google/gemma-4-tiny@") + kRevision + "\""), std::string::npos)
       << inspect.out.substr(0, 400);
+  EXPECT_NE(inspect.out.find("\"repo_id\": \"google/gemma-4-tiny\""), std::string::npos) << inspect.out.substr(0, 900);
+  EXPECT_NE(inspect.out.find(std::string("\"revision\": \"") + kRevision + "\""), std::string::npos);
+  // The shards' hashes are the hub's own: the sha256 its blob names carry.
+  EXPECT_NE(inspect.out.find("\"hash\": \"sha256:0000000000"), std::string::npos) << inspect.out.substr(0, 1500);
 }
 
 TEST(HubCacheCli, TheOnlySnapshotIsUsedAndNamedWithoutRefs) {
