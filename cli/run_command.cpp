@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/terminal_progress.h"
 #include "cli/quant_options.h"
 #include "validators/parity_greedy.h"
 #include "validators/bundle_session.h"
@@ -25,6 +26,7 @@ struct RunOptions {
   QuantCliOptions quant;
   SamplingOptions sampling;
   bool seed_given = false;
+  bool quiet = false;
 };
 
 /// --top-k / --top-p / --seed only mean something when sampling; a random seed is drawn (and printed) if none given.
@@ -67,7 +69,14 @@ int run_run(RunOptions options) {
   greedy.max_new_tokens = options.max_new_tokens;
   greedy.eos_ids = model->eos_ids;
   greedy.sampling = options.sampling;
+  TerminalProgress progress(options.quiet);
+  if (progress.enabled()) {
+    greedy.on_step = [&progress, &greedy](int done) {
+      progress.step("[run] " + std::to_string(done) + "/" + std::to_string(greedy.max_new_tokens) + " tokens");
+    };
+  }
   auto run = run_greedy(*model->session, *ids, nullptr, nullptr, greedy);
+  progress.finish();
   if (!run.ok()) return report_error(run.error());
   if (options.json) {
     std::fputs(greedy_run_to_json(*run).c_str(), stdout);
@@ -96,6 +105,7 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--seed", options->sampling.seed, "Seed for sampling (default: random, printed on stderr)")
       ->each([options](const std::string&) { options->seed_given = true; });
+  sub->add_flag("--quiet", options->quiet, "No progress line (drawn only when stderr is a terminal)");
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });
 }

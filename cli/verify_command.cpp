@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/terminal_progress.h"
 #include "cli/quant_options.h"
 #include "validators/bundle_session.h"
 #include "validators/parity_session.h"
@@ -23,10 +24,19 @@ struct VerifyCommandOptions {
   std::string cases;
   AgainstOptions against;
   QuantCliOptions quant;
+  bool quiet = false;
 };
 
 int run_verify(const VerifyCommandOptions& options) {
   VerifyOptions verify;
+  auto progress = std::make_shared<TerminalProgress>(options.quiet);  // --golden runs only
+  if (progress->enabled()) {
+    verify.on_progress = [progress](size_t index, size_t count, int done, int total) {
+      progress->step("[verify] case " + std::to_string(index + 1) + "/" + std::to_string(count) + ", step " +
+                         std::to_string(done) + "/" + std::to_string(total),
+                     done == total);
+    };
+  }
   verify.margin_threshold = options.margin;
   auto tolerance = parse_logit_tolerance(options.logit_tolerance);
   if (!tolerance.ok()) return report_error(tolerance.error());
@@ -57,6 +67,7 @@ int run_verify(const VerifyCommandOptions& options) {
     Status emitted = emit_coverage(options.quant, coverage);
     if (!emitted.ok()) return report_error(emitted.error());
   }
+  progress->finish();
   if (!report.ok()) return report_error(report.error());
   std::fputs(report_summary(*report).c_str(), stdout);
   if (!options.report.empty()) {
@@ -91,6 +102,7 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  sub->add_flag("--quiet", options->quiet, "No progress line (drawn only when stderr is a terminal)");
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct VerifyOptions {
   /// tolerance is (a failing tap fails the case); with logit_tolerance off they are reported only.
   double tap_max_abs_rel_tolerance = kTapMaxAbsRelTolerance;
   double tap_cosine_tolerance = kTapCosineTolerance;
+  /// Called after every generated token of every case (a progress line): case index and count, steps done and
+  /// the case's total. May be empty.
+  std::function<void(size_t case_index, size_t case_count, int steps_done, int steps_total)> on_progress;
 };
 
 enum class CaseStatus { kPass, kFail, kSkipped };

@@ -64,6 +64,7 @@ bool record_step(const float* row, int64_t vocab, const GreedyOptions& options, 
     run->step_logits.data.insert(run->step_logits.data.end(), row, row + vocab);
     run->step_logits.rows += 1;
   }
+  if (options.on_step) options.on_step(static_cast<int>(run->steps.size()));
   const auto& eos = options.eos_ids;
   return std::find(eos.begin(), eos.end(), step.token) != eos.end();
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct GreedyOptions {
   bool keep_logits = false;      ///< keep the prefill [L,V] and per-step [steps,V] logits
   /// `run --temperature/--top-k/--top-p/--seed` (validators/sampling.h); default greedy. verify never sets it.
   SamplingOptions sampling;
+  /// Called after each generated token with the number generated so far (a progress line). May be empty.
+  std::function<void(int steps_done)> on_step;
 };
 
 /// One generated token: step 0 is the last prefill position.
