@@ -2,6 +2,7 @@
 #include "readers/input_kind.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
