@@ -14,9 +14,9 @@
 #include "cli/command.h"
 #include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
-#include "validators/coverage_json.h"
+#include "pipeline/convert.h"
+#include "pipeline/coverage_json.h"
 #include "validators/report.h"
-#include "writers/convert.h"
 
 namespace hfb::cli {
 namespace {
@@ -116,7 +116,7 @@ int run_convert(ConvertCommandOptions options) {
     if (!written.ok()) return report_error(written.error());
   }
   if (options.json) {
-    std::fputs(result->to_json(coverage_to_json(result->coverage)).c_str(), stdout);
+    std::fputs(result->to_json().c_str(), stdout);
   } else if (options.verbose || options.convert.dry_run) {
     std::fputs(result->to_string().c_str(), stdout);  // the per-tensor table: what a dry run is for
   } else if (!options.quiet) {

@@ -3,17 +3,16 @@
 
 #include <cstdio>
 
-#include "validators/coverage_json.h"
+#include "pipeline/coverage_json.h"
+#include "quant/scheme_traits.h"
 #include "validators/report.h"
 
 namespace hfb::cli {
 
-void add_quant_options(CLI::App* sub, QuantCliOptions* o, const char* quant_help) {
+void add_quant_options(CLI::App* sub, QuantCliOptions* o, const std::string& quant_help) {
   sub->add_option("--quant", o->quant,
-                  quant_help != nullptr
-                      ? quant_help
-                      : "Quantize the checkpoint in memory first: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
-                        "(default: no quantization)");
+                  !quant_help.empty() ? quant_help
+                                      : "Quantize in memory first: " + scheme_name_list("|") + " (default: no quantization)");
   sub->add_option("--group-size", o->group_size, "kmeans: output channels per LUT (default 32)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--block-size", o->block_size, "int8/int4: input elements per scale (0 = per row)")

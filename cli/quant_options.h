@@ -25,8 +25,8 @@ struct QuantCliOptions {
 };
 
 /// Adds --quant, --group-size, --block-size, --per-tensor, --tensor-type, --role-type, --min-elements, --coverage.
-/// `quant_help` replaces the --quant help (convert quantizes what it writes, not "in memory first").
-void add_quant_options(CLI::App* sub, QuantCliOptions* options, const char* quant_help = nullptr);
+/// A non-empty `quant_help` replaces the --quant help (convert quantizes what it writes, not "in memory first").
+void add_quant_options(CLI::App* sub, QuantCliOptions* options, const std::string& quant_help = "");
 
 /// The policy, or nullopt when --quant was not given. Fails with kInvalidArgument for a bad scheme,
 /// REGEX=SCHEME / ROLE=SCHEME item, or quant flags without --quant.

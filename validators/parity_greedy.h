@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/sampling.h"
+#include "runtime/session.h"
 #include "validators/parity_metrics.h"
-#include "validators/sampling.h"
-#include "validators/session.h"
 
 namespace hfb {
 
@@ -17,7 +17,7 @@ struct GreedyOptions {
   int max_new_tokens = 16;
   std::vector<int64_t> eos_ids;  ///< stop right after emitting one of these (empty: never stop early)
   bool keep_logits = false;      ///< keep the prefill [L,V] and per-step [steps,V] logits
-  /// `run --temperature/--top-k/--top-p/--seed` (validators/sampling.h); default greedy. verify never sets it.
+  /// `run --temperature/--top-k/--top-p/--seed` (core/sampling.h); default greedy. verify never sets it.
   SamplingOptions sampling;
   /// Called after each generated token with the number generated so far (a progress line). May be empty.
   std::function<void(int steps_done)> on_step;
@@ -35,6 +35,10 @@ struct GreedyRun {
   std::vector<GreedyStep> steps;
   Matrix prefill_logits;  ///< [L,V] when keep_logits
   Matrix step_logits;     ///< [steps,V] when keep_logits (row 0 == last prefill row)
+  double prefill_seconds = 0;        ///< wall time of the prefill call
+  double decode_seconds = 0;         ///< wall time of every decode call together
+  int64_t decode_calls = 0;          ///< tokens fed through decode (generated tokens after the first)
+  uint64_t decode_weight_bytes = 0;  ///< weight bytes the decode calls read (Session::weight_bytes_read)
 };
 
 /// Parses comma-separated token ids ("2,17,5"; spaces around ids allowed). Fails with kInvalidArgument

@@ -149,7 +149,7 @@ std::string report_summary(const ParityReport& report) {
   return out.str();
 }
 
-std::string greedy_run_to_json(const GreedyRun& run) {
+std::string greedy_run_to_json(const GreedyRun& run, const RunTimings* timings) {
   json steps = json::array();
   for (const GreedyStep& s : run.steps) {
     steps.push_back({{"token", s.token},
@@ -160,6 +160,7 @@ std::string greedy_run_to_json(const GreedyRun& run) {
                      {"margin", number_or_null(s.top.margin())}});
   }
   json j = {{"prompt", run.prompt}, {"generated", run.generated}, {"steps", std::move(steps)}};
+  if (timings != nullptr) j["timings"] = json::parse(run_timings_json(*timings));
   return j.dump() + "\n";
 }
 

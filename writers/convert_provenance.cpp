@@ -12,7 +12,7 @@
 
 #include "core/byte_source.h"
 #include "core/version.h"
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {
