@@ -22,6 +22,10 @@ struct CommandRegistration {
 
 std::vector<std::pair<std::string, CommandSetup>>& command_registry();
 
+/// Records argv as one shell-quoted line (main calls it first); invocation() returns it (for provenance).
+void set_invocation(int argc, char** argv);
+const std::string& invocation();
+
 /// Prints `hfbundle: <error>` as one line on stderr and returns exit_code_for(error.code).
 int report_error(const Error& error);
 

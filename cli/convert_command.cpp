@@ -1,14 +1,18 @@
 // `hfbundle convert SRC -o OUT [--pass NAME]... [--no-pass NAME]... [--chunks auto|N|RANGES] [--dry-run] [--force]
 //  [--zip] [--zstd LEVEL] [--quant SCHEME] [--group-size G] [--block-size B] [--per-tensor] [--tensor-type RE=S]...
-//  [--role-type ROLE=S]... [--min-elements N] [--coverage FILE] [--json] [--quiet]`.
+//  [--role-type ROLE=S]... [--min-elements N] [--coverage FILE] [--json] [--quiet] [--verbose]`.
+// Default output: a summary of at most ~25 lines; --verbose and --dry-run print the per-tensor table.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli/command.h"
+#include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
 #include "pipeline/convert.h"
@@ -25,6 +29,7 @@ struct ConvertCommandOptions {
   QuantCliOptions quant;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
 };
 
 /// A one-line progress display on stderr (a terminal only), redrawn at most 10 times a second.
@@ -55,6 +60,23 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
+/// HFB_TEST_CONVERT_DELAY_MS=N (tests only): sleep N ms at every progress step, so a test can signal a convert
+/// of a tiny fixture while it is writing.
+void add_test_delay(ConvertOptions* convert) {
+  const char* delay = std::getenv("HFB_TEST_CONVERT_DELAY_MS");
+  if (delay == nullptr || std::atoi(delay) <= 0) return;
+  const auto pause = std::chrono::milliseconds(std::atoi(delay));
+  auto inner = convert->progress;
+  convert->progress = [inner, pause](const ConvertProgress& p) {
+    std::this_thread::sleep_for(pause);
+    if (inner) inner(p);
+  };
+}
+
+bool ends_with_zip(const std::string& path) {
+  return path.size() > 4 && path.compare(path.size() - 4, 4, ".zip") == 0;
+}
+
 /// The policy options for the library: --quant defaults to none, so overrides alone are allowed.
 Status resolve_policy(ConvertCommandOptions* options) {
   QuantCliOptions quant = options->quant;
@@ -70,6 +92,7 @@ int run_convert(ConvertCommandOptions options) {
   if (!options.convert.dry_run && options.convert.out.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "convert needs -o OUT (or --dry-run)"));
   }
+  if (ends_with_zip(options.convert.out)) options.convert.zip = true;  // -o x.hfb.zip writes the zip container
   Status policy = resolve_policy(&options);
   if (!policy.ok()) return report_error(policy.error());
   Status side = check_side_output(options.quant.coverage, "--coverage");  // before anything is published
@@ -78,17 +101,32 @@ int run_convert(ConvertCommandOptions options) {
   if (!options.quiet && ::isatty(STDERR_FILENO)) {
     options.convert.progress = [progress](const ConvertProgress& p) { progress->update(p); };
   }
-  auto result = convert_checkpoint(options.convert);
+  add_test_delay(&options.convert);
+  options.convert.command_line = invocation();
+  Result<ConvertResult> result = Error(ErrorCode::kInternal, "convert did not run");
+  {
+    InterruptHandlers handlers;  // Ctrl-C / SIGTERM: the pipeline unwinds and removes OUT.tmp-*
+    result = convert_checkpoint(options.convert);
+  }
   progress->finish();
+  if (const int code = exit_for_interrupt("convert", "the temporary output was removed")) return code;
   if (!result.ok()) return report_error(result.error());
+  for (const std::string& dir : result->removed_temp_dirs) {
+    std::fprintf(stderr, "hfbundle: removed %s, left by an earlier convert that was killed\n", dir.c_str());
+  }
   if (!options.quant.coverage.empty()) {
     Status written = write_text_file_atomic(options.quant.coverage, coverage_to_json(result->coverage));
     if (!written.ok()) return report_error(written.error());
   }
   if (options.json) {
     std::fputs(result->to_json().c_str(), stdout);
-  } else if (!options.quiet || options.convert.dry_run) {
-    std::fputs(result->to_string().c_str(), stdout);
+  } else if (options.verbose || options.convert.dry_run) {
+    std::fputs(result->to_string().c_str(), stdout);  // the per-tensor table: what a dry run is for
+  } else if (!options.quiet) {
+    const std::string hint = !options.quant.coverage.empty()
+                                 ? options.quant.coverage
+                                 : "`hfbundle inspect " + result->out + "`, or convert with --verbose / --coverage FILE";
+    std::fputs(result->to_summary(hint).c_str(), stdout);
   }
   return kExitOk;
 }
@@ -98,7 +136,9 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   ConvertOptions& c = options->convert;
   CLI::App* sub = app.add_subcommand("convert", "Checkpoint -> passes -> quantization -> chunked bundle");
   sub->add_option("source", c.source, "Checkpoint directory")->required();
-  sub->add_option("-o,--out", c.out, "Output bundle (NAME.hfb directory, or a zip file with --zip)");
+  sub->add_option("-o,--out", c.out,
+                  "Output bundle, REQUIRED unless --dry-run: NAME.hfb (a directory) or NAME.hfb.zip (a zip file; "
+                  "the .zip extension implies --zip)");
   sub->add_option("--pass", c.passes.enable, "Enable a pass (repeatable)");
   sub->add_option("--no-pass", c.passes.disable, "Disable a default pass (repeatable)");
   sub->add_option("--chunks", c.passes.chunks, "auto | N | ranges '0-7,8-14,...' (default auto)");
@@ -107,9 +147,12 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_flag("--zip", c.zip, "Write one stored-entry zip file instead of a directory");
   sub->add_option("--zstd", c.zstd_level, "zstd-compress each data file at this level (1..22)")
       ->check(CLI::Range(0, 22));
-  add_quant_options(sub, &options->quant);  // --quant (default none here), policy flags, --coverage FILE
+  add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
+                    "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
+                    "(default none: every tensor kept in its checkpoint dtype)");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
+  sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");
   sub->callback([options, run] { *run = [options] { return run_convert(*options); }; });
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "core/limits.h"
+#include "core/version.h"
 
 namespace hfb::cli {
 
@@ -17,6 +18,28 @@ CommandRegistration::CommandRegistration(const char* name, CommandSetup setup) {
   command_registry().emplace_back(name, std::move(setup));
 }
 
+namespace {
+std::string g_invocation;
+}  // namespace
+
+void set_invocation(int argc, char** argv) {
+  g_invocation.clear();
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                             "0123456789_-+=./,:@%") == std::string::npos;
+    std::string quoted = arg;
+    if (!plain) {
+      quoted = "'";
+      for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      quoted += "'";
+    }
+    g_invocation += (i ? " " : "") + quoted;
+  }
+}
+
+const std::string& invocation() { return g_invocation; }
+
 int report_error(const Error& error) {
   const char* hint = error.code == ErrorCode::kInternal ? " (a bug in hfbundle; please report it with the command line)" : "";
   std::fprintf(stderr, "hfbundle: %s%s\n", error.to_string().c_str(), hint);
@@ -25,7 +48,18 @@ int report_error(const Error& error) {
 
 }  // namespace hfb::cli
 
+namespace {
+
+/// The subcommand the user named (for the usage hint), or "" before one was parsed.
+std::string chosen_subcommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  hfb::cli::set_invocation(argc, argv);
   CLI::App app{"hfbundle: Gemma 4 checkpoints -> quantized, chunked, verified on-device bundles"};
   app.require_subcommand(1);
   app.fallthrough();  // --limit may follow the subcommand
@@ -34,6 +68,8 @@ int main(int argc, char** argv) {
                  "NAME=VALUE: raise one input limit (docs/limits.md; names: layers, heads, dim, vocab, window, "
                  "positions, header_bytes, tensors, config_bytes, file_bytes, compression_ratio, prompts, "
                  "prompt_file_bytes)");
+  app.set_version_flag("--version", std::string("hfbundle ") + hfb::kHfbundleVersion);
+  app.option_defaults()->always_capture_default();  // help shows each option's default (inherited by subcommands)
   std::function<int()> run;
   for (auto& [name, setup] : hfb::cli::command_registry()) setup(app, &run);
   try {
@@ -42,8 +78,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line naming the problem (CLI11's own two-line message names no file or subcommand).
+    const std::string sub = chosen_subcommand(app);
+    std::fprintf(stderr, "hfbundle: %s (see hfbundle %s%s--help)\n", e.what(), sub.c_str(), sub.empty() ? "" : " ");
     return hfb::cli::kExitBadInput;  // CLI11's own codes all mean bad usage
   }
   if (!run) return hfb::cli::kExitBadInput;

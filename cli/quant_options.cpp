@@ -9,8 +9,10 @@
 
 namespace hfb::cli {
 
-void add_quant_options(CLI::App* sub, QuantCliOptions* o) {
-  sub->add_option("--quant", o->quant, "Quantize in memory first: " + scheme_name_list("|"));
+void add_quant_options(CLI::App* sub, QuantCliOptions* o, const std::string& quant_help) {
+  sub->add_option("--quant", o->quant,
+                  !quant_help.empty() ? quant_help
+                                      : "Quantize in memory first: " + scheme_name_list("|") + " (default: no quantization)");
   sub->add_option("--group-size", o->group_size, "kmeans: output channels per LUT (default 32)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--block-size", o->block_size, "int8/int4: input elements per scale (0 = per row)")
@@ -53,7 +55,7 @@ Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
 }
 
 Status emit_coverage(const QuantCliOptions& options, const CoverageReport& coverage) {
-  std::fputs(coverage_summary(coverage).c_str(), stdout);
+  std::fputs(coverage_summary(coverage).c_str(), stderr);  // stdout holds the command's result only
   if (options.coverage.empty()) return ok_status();
   return write_text_file_atomic(options.coverage, coverage_to_json(coverage));
 }

@@ -26,13 +26,14 @@ struct QuantCliOptions {
 };
 
 /// Adds --quant, --group-size, --block-size, --per-tensor, --tensor-type, --role-type, --min-elements, --coverage.
-void add_quant_options(CLI::App* sub, QuantCliOptions* options);
+/// A non-empty `quant_help` replaces the --quant help (convert quantizes what it writes, not "in memory first").
+void add_quant_options(CLI::App* sub, QuantCliOptions* options, const std::string& quant_help = "");
 
 /// The policy, or nullopt when --quant was not given. Fails with kInvalidArgument for a bad scheme,
 /// REGEX=SCHEME / ROLE=SCHEME item, or quant flags without --quant.
 Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& options);
 
-/// Prints the coverage summary (stdout) and writes the JSON when --coverage was given.
+/// Prints the coverage summary (stderr: stdout holds only the result) and writes the JSON when --coverage was given.
 Status emit_coverage(const QuantCliOptions& options, const CoverageReport& coverage);
 
 }  // namespace hfb::cli

@@ -1,17 +1,19 @@
 // `hfbundle run MODEL|BUNDLE (--prompt TEXT | --chat MESSAGE | --prompt-ids 2,17,5) [--audio a.wav] [--image x.png]
-// [-n 16] [--json] [--threads N] [--quant ...]`: greedy continuation with the reference runtime (a checkpoint
-// quantized in memory first with --quant). Text prompts are tokenized with the model's tokenizer.json and the
-// answer is streamed as text; media go through the Gemma 4 front-ends and marker ids in the prompt expand to their
-// soft-token runs.
+// [-n 16] [--json] [--threads N] [--temperature T [--top-k K] [--top-p P] [--seed S]] [--quant ...]`: greedy (or
+// sampled) continuation with the reference runtime (a checkpoint quantized in memory first with --quant). Text
+// prompts are tokenized with the model's tokenizer.json and the answer is streamed as text; media go through the
+// Gemma 4 front-ends and marker ids in the prompt expand to their soft-token runs.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
+#include "cli/terminal_progress.h"
 #include "cli/thread_options.h"
 #include "core/process_memory.h"
 #include "pipeline/bundle_session.h"
@@ -41,6 +43,9 @@ struct RunOptions {
   int max_soft_tokens = 0;
   int threads = 0;  // 0: every core
   QuantCliOptions quant;
+  SamplingOptions sampling;
+  bool seed_given = false;
+  bool quiet = false;
 };
 
 bool text_mode(const RunOptions& options) { return !options.prompt.empty() || !options.chat.empty(); }
@@ -57,6 +62,19 @@ Result<std::vector<int64_t>> prompt_ids(const RunOptions& options, const tokeniz
   return std::vector<int64_t>(ids.begin(), ids.end());
 }
 
+/// --top-k / --top-p / --seed only mean something when sampling; a random seed is drawn (and printed) if none given.
+Status resolve_sampling(RunOptions* options) {
+  SamplingOptions& s = options->sampling;
+  if (s.greedy() && (s.top_k != 0 || s.top_p != 1.0 || options->seed_given)) {
+    return Error(ErrorCode::kInvalidArgument, "--top-k, --top-p and --seed need --temperature > 0 (default: greedy)");
+  }
+  if (!s.greedy() && !options->seed_given) {
+    s.seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+    std::fprintf(stderr, "hfbundle: sampling with --seed %llu\n", static_cast<unsigned long long>(s.seed));
+  }
+  return validate_sampling(s);
+}
+
 /// Front-end outputs for --audio / --image and the prompt with its markers expanded (ids as given without media).
 Result<std::vector<int64_t>> prepare_prompt(const RunOptions& options, std::vector<int64_t> ids,
                                             std::optional<PreparedMedia>* media) {
@@ -68,7 +86,9 @@ Result<std::vector<int64_t>> prepare_prompt(const RunOptions& options, std::vect
   return expanded;
 }
 
-int run_run(const RunOptions& options) {
+int run_run(RunOptions options) {
+  Status sampling = resolve_sampling(&options);
+  if (!sampling.ok()) return report_error(sampling.error());
   int modes = !options.prompt_ids.empty() + !options.prompt.empty() + !options.chat.empty();
   if (modes != 1) {
     return report_error(Error(ErrorCode::kInvalidArgument, "give exactly one of --prompt, --chat, --prompt-ids"));
@@ -134,7 +154,15 @@ int run_run(const RunOptions& options) {
       std::fflush(stdout);
     };
   }
+  greedy.sampling = options.sampling;
+  TerminalProgress progress(options.quiet || stream.has_value());  // no progress line over streamed text
+  if (progress.enabled()) {
+    greedy.on_step = [&progress, &greedy](int done) {
+      progress.step("[run] " + std::to_string(done) + "/" + std::to_string(greedy.max_new_tokens) + " tokens");
+    };
+  }
   auto run = run_greedy(*model->session, *ids, media ? &media->inputs : nullptr, nullptr, greedy);
+  progress.finish();
   if (!run.ok()) return report_error(run.error());
   if (!stream_status.ok()) return report_error(stream_status.error());
   Status intact = model->check_inputs();  // a file truncated while mapped: the run read zeros
@@ -159,7 +187,7 @@ int run_run(const RunOptions& options) {
 
 void setup_run(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* sub = app.add_subcommand("run", "Greedy continuation of a prompt with the float32 reference runtime");
+  CLI::App* sub = app.add_subcommand("run", "Continue a prompt with the reference runtime (greedy, or sampled with --temperature)");
   sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
   sub->add_option("--prompt", options->prompt, "Prompt text (tokenized with the model's tokenizer.json, bos as its "
                                                "config says); the continuation is printed as text");
@@ -174,6 +202,15 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--image", options->image, "PNG/JPEG file for the vision tower (its marker id in the prompt expands)");
   sub->add_option("--max-soft-tokens", options->max_soft_tokens, "Image soft-token budget (70/140/280/560/1120)");
   add_threads_option(sub, &options->threads);
+  sub->add_option("--temperature", options->sampling.temperature, "Sample at this temperature (0: greedy)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--top-k", options->sampling.top_k, "Sample among the k most likely tokens (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--top-p", options->sampling.top_p, "Nucleus sampling: the most likely tokens up to p (1: all)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--seed", options->sampling.seed, "Seed for sampling (default: random, printed on stderr)")
+      ->each([options](const std::string&) { options->seed_given = true; });
+  sub->add_flag("--quiet", options->quiet, "No progress line (drawn only when stderr is a terminal)");
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_run(*options); }; });
 }

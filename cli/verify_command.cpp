@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
+#include "cli/terminal_progress.h"
 #include "cli/thread_options.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/open_model.h"
@@ -27,6 +28,7 @@ struct VerifyCommandOptions {
   AgainstOptions against;
   QuantCliOptions quant;
   bool no_check = false;
+  bool quiet = false;
   int threads = 0;  // 0: every core
 };
 
@@ -34,6 +36,14 @@ int run_verify(const VerifyCommandOptions& options) {
   apply_threads_option(options.threads);
   VerifyOptions verify;
   verify.check_checksums = !options.no_check;
+  auto progress = std::make_shared<TerminalProgress>(options.quiet);  // --golden runs only
+  if (progress->enabled()) {
+    verify.on_progress = [progress](size_t index, size_t count, int done, int total) {
+      progress->step("[verify] case " + std::to_string(index + 1) + "/" + std::to_string(count) + ", step " +
+                         std::to_string(done) + "/" + std::to_string(total),
+                     done == total);
+    };
+  }
   verify.margin_threshold = options.margin;
   auto tolerance = parse_logit_tolerance(options.logit_tolerance);
   if (!tolerance.ok()) return report_error(tolerance.error());
@@ -68,6 +78,7 @@ int run_verify(const VerifyCommandOptions& options) {
     Status emitted = emit_coverage(options.quant, coverage);
     if (!emitted.ok()) return report_error(emitted.error());
   }
+  progress->finish();
   if (!report.ok()) return report_error(report.error());
   std::fputs(report_summary(*report).c_str(), stdout);
   if (!options.report.empty()) {
@@ -113,6 +124,7 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  sub->add_flag("--quiet", options->quiet, "No progress line (drawn only when stderr is a terminal)");
   add_threads_option(sub, &options->threads);
   add_quant_options(sub, &options->quant);
   sub->add_flag("--no-check", options->no_check,

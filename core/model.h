@@ -18,7 +18,9 @@ struct Diagnostic {
 };
 
 struct Model {
-  std::string source;      ///< checkpoint directory (or bundle path) it was read from
+  std::string source;      ///< checkpoint directory (or bundle path) it was read from (a hub snapshot: its folder)
+  std::string source_repo;      ///< "org/name" when read from a Hugging Face hub cache, else ""
+  std::string source_revision;  ///< the hub snapshot's revision (commit hash), else ""
   ModelConfig config;      ///< resolved, format-independent
   TensorTable tensors;     ///< every tensor in the source, with role/tower/layer/used assigned
   std::vector<Diagnostic> diagnostics;

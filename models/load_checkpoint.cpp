@@ -6,6 +6,8 @@
 
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4/gemma4_tensors.h"
+#include "readers/hub_cache.h"
+#include "readers/input_kind.h"
 
 namespace hfb {
 namespace {
@@ -26,12 +28,23 @@ Result<fs::path> checkpoint_dir(const std::string& path) {
 
 }  // namespace
 
-Result<Model> load_checkpoint(const std::string& dir, const CheckpointLoadOptions& options) {
+Result<Model> load_checkpoint(const std::string& path, const CheckpointLoadOptions& options) {
+  HFB_TRY(CheckpointLocation location, resolve_checkpoint_location(path));
+  const std::string& dir = location.dir;
+  HFB_TRY(check_checkpoint_input(dir));  // GGUF, pickle, LFS pointer...: say what it is and what to do
   HFB_TRY(fs::path base, checkpoint_dir(dir));
   const std::string config_path =
       options.config_path.empty() ? (base / kConfigFileName).string() : options.config_path;
   Model model;
   model.source = dir;
+  model.source_repo = location.repo_id;
+  model.source_revision = location.revision;
+  if (!location.repo_id.empty()) {
+    model.diagnostics.push_back(Diagnostic{Diagnostic::Severity::kInfo,
+                                           "Hugging Face hub cache: " + location.repo_id + "@" + location.revision +
+                                               " (revision from " + location.revision_from + ")",
+                                           ""});
+  }
   HFB_TRY(model.config, read_gemma4_config(config_path, &model.diagnostics));
   std::string generation_path = options.generation_config_path;
   if (generation_path.empty()) {

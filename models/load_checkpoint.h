@@ -17,13 +17,15 @@ struct CheckpointLoadOptions {
   SafetensorsLimits limits;
 };
 
-/// Loads a Gemma 4 checkpoint directory (`dir` may also name its .safetensors or index file): parses the
+/// Loads a Gemma 4 checkpoint directory (`dir` may also name its .safetensors or index file, or be a Hugging
+/// Face hub-cache repo folder `models--org--name`, resolved by readers/hub_cache.h; Model::source_repo and
+/// source_revision then name it, and an info diagnostic says which revision was used): parses the
 /// config (both HF formats) and generation config, reads every tensor (mmapped, no copy), assigns each its
 /// role/tower/layer and checks the table against the config (readers/gemma4_tensors.h). Non-fatal findings
 /// (missing clip bounds, a forced full last layer) go to Model::diagnostics.
 /// Fails with kNotFound for a missing directory, config or tensor; kInvalidFile for a malformed config,
 /// safetensors file, unknown tensor or wrong shape; kUnsupported for a non-Gemma-4 model or feature;
-/// kLimit / kIo as the safetensors reader does. Every error names the file (and tensor, key) concerned.
+/// kLimit / kIo as the safetensors reader does; like resolve_checkpoint_location for a hub cache. Every error names the file (and tensor, key) concerned.
 Result<Model> load_checkpoint(const std::string& dir, const CheckpointLoadOptions& options = {});
 
 }  // namespace hfb

@@ -162,7 +162,15 @@ std::string bundle_summary_json(const Bundle& bundle, int indent) {
   out["producer"] = bundle.producer();
   out["source"] = {{"checkpoint_name", m.source().checkpoint_name()},
                    {"config_xxh3", hex64(m.source().config_xxh3())},
-                   {"tensor_count", m.source().tensor_count()}};
+                   {"tensor_count", m.source().tensor_count()},
+                   {"repo_id", m.source().repo_id()},
+                   {"revision", m.source().revision()},
+                   {"hfbundle_version", m.source().hfbundle_version()},
+                   {"command_line", m.source().command_line()},
+                   {"inputs", nlohmann::ordered_json::array()}};
+  for (const auto& input : m.source().inputs()) {
+    out["source"]["inputs"].push_back({{"name", input.name()}, {"size", input.size()}, {"hash", input.hash()}});
+  }
   out["alignment"] = m.alignment();
   out["config"] = config_json(bundle);
   out["files"] = files_json(m);

@@ -117,6 +117,13 @@ std::string bundle_summary_text(const Bundle& bundle) {
                 bundle.producer().c_str(), m.alignment());
   out += text_format("source: %s (config xxh3 0x%016" PRIx64 ", %" PRIu64 " tensors)\n",
                 m.source().checkpoint_name().c_str(), m.source().config_xxh3(), m.source().tensor_count());
+  if (!m.source().command_line().empty()) {
+    out += text_format("made by: hfbundle %s: %s\n", m.source().hfbundle_version().c_str(),
+                       m.source().command_line().c_str());
+  }
+  for (const auto& input : m.source().inputs()) {
+    out += text_format("  input %s: %" PRIu64 " bytes, %s\n", input.name().c_str(), input.size(), input.hash().c_str());
+  }
   append_config(bundle.config(), &out);
   append_files_and_chunks(bundle, &out);
   append_tensors(bundle, &out);

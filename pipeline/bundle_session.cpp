@@ -11,6 +11,7 @@
 #include "formats/bundle_format.h"
 #include "pipeline/bundle_weight_store.h"
 #include "readers/bundle/bundle_graph.h"
+#include "readers/input_kind.h"
 #include "runtime/chunk_sequence.h"
 
 namespace hfb {
@@ -70,7 +71,8 @@ bool is_bundle_path(const std::string& path) {
     struct stat manifest;
     return ::stat((path + "/" + kBundleManifestName).c_str(), &manifest) == 0 && S_ISREG(manifest.st_mode);
   }
-  return S_ISREG(st.st_mode) && starts_with_zip_signature(path);
+  // A PyTorch zip checkpoint is a zip too: leave it to the checkpoint loader, which names it.
+  return S_ISREG(st.st_mode) && starts_with_zip_signature(path) && describe_foreign_path(path).empty();
 }
 
 Result<ModelSession> open_bundle_session(const std::string& path, const BundleReadOptions& options) {

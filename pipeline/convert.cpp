@@ -13,6 +13,8 @@
 #include "core/limits.h"
 #include "writers/bundle_archive.h"
 #include "writers/bundle_fs.h"
+#include "core/interrupt.h"
+#include "core/version.h"
 #include "models/gemma4/gemma4_config.h"
 #include "models/gemma4/multimodal_graph_builder.h"
 #include "models/load_checkpoint.h"
@@ -21,6 +23,7 @@
 #include "pipeline/convert_stream.h"
 #include "writers/bundle_writer.h"
 #include "writers/convert_direct_sink.h"
+#include "writers/convert_provenance.h"
 
 namespace hfb {
 namespace {
@@ -166,6 +169,7 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
   progress.tensor_count = placements.size();
   progress.bytes_total = total_source_bytes(placements);
   for (const Placement& p : placements) {
+    HFB_TRY(check_interrupted());  // SIGINT / SIGTERM: unwind; the writer's destructor removes the temp directory
     const TensorInfo& t = *p.tensor;
     if (file_index.count(p.file) == 0) {
       if (writer) HFB_TRY(writer->add_file(p.file, file_kind_for(p.file)));
@@ -211,14 +215,17 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   wopts.force = options.force;
   wopts.zip = options.zip;
   wopts.zstd_level = options.zstd_level;
-  wopts.producer = "hfbundle 0.1.0";
+  wopts.producer = std::string("hfbundle ") + kHfbundleVersion;
   // Gigabytes of output: O_DIRECT skips the kernel's copy into fresh page-cache pages (the largest CPU cost
   // of a convert once quantization is fused) and leaves the cache to the checkpoint. A zip is assembled
   // from the written files, so those stay in the page cache.
   if (!options.zip) wopts.sink_factory = open_direct_file_sink;
   HFB_TRY(std::unique_ptr<BundleWriter> writer, BundleWriter::create(options.out, wopts));
-  const std::string dir = source_dir(options.source);
-  writer->set_source(base_name(dir), config_hash(dir + "/" + kConfigFileName), model.tensors.size());
+  result->removed_temp_dirs = writer->removed_stale_temp_dirs();
+  const std::string dir = source_dir(model.source);  // a hub-cache repo folder resolved to its snapshot
+  const std::string source_name =
+      model.source_repo.empty() ? base_name(dir) : model.source_repo + "@" + model.source_revision;
+  writer->set_source(source_name, config_hash(dir + "/" + kConfigFileName), model.tensors.size());
   writer->set_config(model.config);
   for (size_t c = 0; c < chunks.size(); ++c) {
     HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));
@@ -238,6 +245,8 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
     const std::string path = dir + "/" + name;
     if (file_exists(path)) HFB_TRY(writer->copy_file(path, name, BundleFileKind::kTokenizer));
   }
+  for (const std::string& name : carried_files(dir)) HFB_TRY(writer->copy_file(dir + "/" + name, name));
+  HFB_TRY(record_provenance(model, dir, options.command_line, writer.get()));
   HFB_TRY(result->out, writer->finish());
   result->written = true;
   return ok_status();

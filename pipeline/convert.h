@@ -36,6 +36,8 @@ struct ConvertOptions {
   /// --quant / --tensor-type / --role-type / --group-size / --block-size / --per-tensor / --min-elements.
   /// Default: global none (every tensor kept in its checkpoint dtype unless an override asks otherwise).
   QuantPolicyOptions quant;
+  /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
+  std::string command_line;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.
   std::function<void(const ConvertProgress&)> progress;
 };
@@ -57,11 +59,17 @@ struct ConvertResult {
   uint64_t source_bytes = 0;   ///< checkpoint bytes of those tensors
   uint64_t output_bytes = 0;   ///< tensor bytes in the data files, 64-byte alignment padding included
   std::vector<ConvertFileSummary> files;
+  /// `OUT.tmp-*` directories of killed converts (dead pid) removed before writing (writers/temp_cleanup.h).
+  std::vector<std::string> removed_temp_dirs;
   /// Every tensor of the checkpoint: scheme, reason, bytes before/after, error metrics; tensors removed
   /// by passes appear with bytes_after 0 and the pass named in the reason.
   CoverageReport coverage;
   /// Pass report, chunk plan, coverage (one line per tensor, totals by role), projected or written size.
   std::string to_string() const;
+  /// The default report, a few lines whatever the model's size: passes in one line, the chunk plan (a long one
+  /// shortened), one line per scheme with the roles it covers, warnings, the written size, and `coverage_hint`
+  /// (where the per-tensor coverage is) when not empty.
+  std::string to_summary(const std::string& coverage_hint = "") const;
   /// The same as one JSON object (for --json), "coverage" as coverage_to_json renders it.
   std::string to_json() const;
 };

@@ -1,5 +1,6 @@
 // The convert report: readable text and JSON of passes, chunk plan, coverage and the written/projected files.
 #include <cstdio>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -51,11 +52,88 @@ json passes_json(const PassPipelineResult& pipeline) {
   return out;
 }
 
+/// "passes: a (2 changes, 1.00 MiB saved), b; unchanged: c, d" in one line.
+std::string passes_line(const PassPipelineResult& pipeline) {
+  std::string changed;
+  std::string unchanged;
+  for (const PassReport& r : pipeline.reports) {
+    if (r.changes.empty()) {
+      unchanged += (unchanged.empty() ? "" : ", ") + r.pass;
+      continue;
+    }
+    changed += (changed.empty() ? "" : ", ") + r.pass + " (" + std::to_string(r.changes.size()) + " changes" +
+               (r.bytes_saved() > 0 ? ", " + mib(r.bytes_saved()) + " saved" : "") + ")";
+  }
+  return "passes: " + (changed.empty() ? std::string("no changes") : changed) +
+         (unchanged.empty() ? "" : "; unchanged: " + unchanged) + "\n";
+}
+
+/// The chunk plan, one line per chunk; a long plan keeps its first and last 5 chunks.
+std::string chunk_plan_lines(const PassPipelineResult& pipeline) {
+  if (!pipeline.chunk_plan) return "chunk plan: none (chunk-plan pass disabled: one decoder chunk)\n";
+  const auto& chunks = pipeline.chunk_plan->chunks;
+  std::string out = "chunk plan: " + std::to_string(chunks.size()) + " chunks\n";
+  constexpr size_t kEnds = 5;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks.size() > 2 * kEnds + 1 && i == kEnds) {
+      out += "  ... " + std::to_string(chunks.size() - 2 * kEnds) + " more\n";
+      i = chunks.size() - kEnds - 1;
+      continue;
+    }
+    const Chunk& c = chunks[i];
+    out += "  " + c.name + " (" + std::string(chunk_kind_name(c.kind)) + ")" +
+           (c.kind == ChunkKind::kDecoder
+                ? " layers [" + std::to_string(c.layers.begin) + "," + std::to_string(c.layers.end) + ")"
+                : "") +
+           " " + mib(c.bytes) + "\n";
+  }
+  return out;
+}
+
+/// One line per scheme: its tensor count, bytes before -> after and the roles it covers.
+std::string scheme_lines(const CoverageReport& coverage) {
+  struct SchemeTotals {
+    size_t tensors = 0;
+    uint64_t before = 0, after = 0;
+    std::map<std::string, size_t> roles;
+  };
+  std::map<std::string, SchemeTotals> by_scheme;
+  for (const CoverageEntry& e : coverage.entries) {
+    if (e.bytes_after == 0 && e.reason.rfind("removed by pass", 0) == 0) continue;
+    SchemeTotals& t = by_scheme[std::string(scheme_name(e.scheme))];
+    ++t.tensors;
+    t.before += e.bytes_before;
+    t.after += e.bytes_after;
+    ++t.roles[std::string(role_name(e.role))];
+  }
+  std::string out = "schemes by role:\n";
+  for (const auto& [scheme, t] : by_scheme) {
+    std::string roles;
+    for (const auto& [role, n] : t.roles) roles += (roles.empty() ? "" : ", ") + role;
+    if (roles.size() > 90) roles = roles.substr(0, 87) + "...";
+    out += "  " + scheme + ": " + std::to_string(t.tensors) + " tensors, " + mib(t.before) + " -> " + mib(t.after) +
+           " (" + roles + ")\n";
+  }
+  return out;
+}
+
 }  // namespace
 
+std::string ConvertResult::to_summary(const std::string& coverage_hint) const {
+  std::string out = passes_line(pipeline) + chunk_plan_lines(pipeline) + scheme_lines(coverage);
+  size_t fallbacks = 0;
+  for (const CoverageEntry& e : coverage.entries) fallbacks += e.fallback ? 1 : 0;
+  if (fallbacks > 0) {
+    out += "warning: " + std::to_string(fallbacks) + " tensors fell back to another scheme (see the coverage)\n";
+  }
+  out += (written ? "wrote " + this->out + ": " : std::string("dry run: projected ")) + size_line(*this) + " in " +
+         std::to_string(files.size()) + " data files\n";
+  if (!coverage_hint.empty()) out += "per-tensor coverage: " + coverage_hint + "\n";
+  return out;
+}
+
 std::string ConvertResult::to_string() const {
-  std::string out = pipeline.to_string();
-  if (pipeline.chunk_plan) out += "chunk plan:\n" + pipeline.chunk_plan->to_string();
+  std::string out = pipeline.to_string();  // the chunk-plan pass report prints the plan (once)
   out += "quantization coverage (every tensor):\n" + coverage_table(coverage);
   if (!written) return out + "dry run: nothing written; projected " + size_line(*this) + "\n";
   out += "wrote " + this->out + ": " + size_line(*this) + "\n";

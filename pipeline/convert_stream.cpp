@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/interrupt.h"
 #include "formats/bundle_format.h"
 #include "quant/fused_encode.h"
 #include "quant/scheme_traits.h"
@@ -80,6 +81,7 @@ Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision
     HFB_TRY(info.source->check_intact());  // truncated underneath: the block read zeros (core/mapped_guard.h)
     info.source->release(info.offset + at, n);
     if (target.on_bytes) target.on_bytes(at + n);
+    HFB_TRY(check_interrupted());  // Ctrl-C / SIGTERM: unwind; the writer removes its temp directory
   }
   if (target.writer) {
     HFB_TRY(target.writer->end_segment());
@@ -208,6 +210,7 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
     HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch, appender.take_spare()));
     HFB_TRY(append_block(std::move(block), &appender, &tail));
     if (target.on_bytes) target.on_bytes(static_cast<uint64_t>(end) * row_bytes);
+    HFB_TRY(check_interrupted());
   }
   HFB_TRY(appender.wait());
   if (target.writer) HFB_TRY(target.writer->end_segment());

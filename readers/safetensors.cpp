@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/checked_math.h"
+#include "readers/input_kind.h"
 #include "readers/safetensors_json.h"
 
 namespace hfb {
@@ -55,6 +56,12 @@ Result<uint64_t> read_header_length(const ByteSource& source, const SafetensorsL
                      " bytes, too short for the 8-byte header length (truncated download or empty file?)")
         .with_path(path)
         .with_offset(0);
+  }
+  {
+    // A Git LFS pointer, GGUF file, pickle or HTML page where a safetensors file should be: say which.
+    HFB_TRY(ByteSpan head, source.read(0, std::min<uint64_t>(source.size(), 512)));
+    const std::string foreign = describe_foreign_file(head.data, head.size);
+    if (!foreign.empty()) return Error(ErrorCode::kInvalidFile, foreign).with_path(path).with_offset(0);
   }
   HFB_TRY(ByteSpan span, source.read(0, kLengthFieldBytes));
   uint64_t n = 0;

@@ -50,7 +50,8 @@ Result<std::vector<TensorInfo>> parse_safetensors(std::shared_ptr<const ByteSour
 /// directly. Fails with kNotFound naming the directory and both file names if neither exists, with
 /// kNotFound for a missing shard or a tensor missing from its shard, and with kInvalidFile for a bad
 /// index or a shard path escaping the directory (plus everything parse_safetensors fails with).
-/// Shard paths are confined to `dir` (no `..`, no absolute paths, no symlinks out); index and shards
+/// Shard names in the index are confined to `dir` (no `..`, no absolute paths, at most one sub-folder); the
+/// files they name may be symlinks anywhere (a hub cache links to ../../blobs/) but must be regular files; index and shards
 /// must agree exactly (every listed tensor in its shard, no extra tensors, no name in two shards).
 /// The table lists shards in file-name order, each shard's tensors in data-offset order.
 Result<TensorTable> read_safetensors_checkpoint(const std::string& dir,

@@ -1,5 +1,5 @@
 // Golden fixtures: Hugging Face reference outputs (golden.json + golden_tensors.safetensors) held in memory.
-// Format: shared docs golden-fixtures.md (hf-gemma4-golden/1).
+// Format: docs/golden-fixtures.md (hf-gemma4-golden/1).
 #pragma once
 
 #include <cstdint>

@@ -175,10 +175,16 @@ Status check_options(const VerifyOptions& options) {
 }
 
 // Runs one case; kUnsupported from the session makes it "skipped", other errors are returned.
-Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyOptions& options) {
+Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyOptions& options, size_t index,
+                            size_t count) {
   GreedyOptions greedy;
   greedy.max_new_tokens = static_cast<int>(c.greedy.size());
   greedy.keep_logits = true;
+  if (options.on_progress) {
+    greedy.on_step = [&options, index, count, total = greedy.max_new_tokens](int done) {
+      options.on_progress(index, count, done, total);
+    };
+  }
   Taps taps;
   const bool want_taps = !c.hidden_states.empty() || !c.taps.empty();
   Result<GreedyRun> run = run_greedy(session, c.prompt, c.has_media() ? &c.media : nullptr,
@@ -218,8 +224,9 @@ Result<ParityReport> verify_against_golden(Session& session, const Golden& golde
   report.margin_threshold = options.margin_threshold;
   report.logit_tolerance = options.logit_tolerance;
   report.pass = !selected.cases.empty();
-  for (const GoldenCase& c : selected.cases) {
-    HFB_TRY(CaseReport r, run_case(session, c, options));
+  for (size_t i = 0; i < selected.cases.size(); ++i) {
+    const GoldenCase& c = selected.cases[i];
+    HFB_TRY(CaseReport r, run_case(session, c, options, i, selected.cases.size()));
     report.tokens_total += r.tokens_total;
     report.tokens_matched += r.tokens_matched;
     report.pass = report.pass && r.status == CaseStatus::kPass;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct VerifyOptions {
   double tap_max_abs_rel_tolerance = kTapMaxAbsRelTolerance;
   double tap_cosine_tolerance = kTapCosineTolerance;
   bool check_checksums = true;  ///< bundles: XXH3 of every file and segment at open (verify --no-check: false)
+  /// Called after every generated token of every case (a progress line): case index and count, steps done and
+  /// the case's total. May be empty.
+  std::function<void(size_t case_index, size_t case_count, int steps_done, int steps_total)> on_progress;
 };
 
 enum class CaseStatus { kPass, kFail, kSkipped };

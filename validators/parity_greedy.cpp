@@ -70,17 +70,19 @@ Status check_logits_finite(const float* row, int64_t vocab, size_t step) {
 }
 
 // Records the step whose logits are `row`; returns true when generation must stop after it.
-Result<bool> record_step(const float* row, int64_t vocab, const GreedyOptions& options, GreedyRun* run) {
+Result<bool> record_step(const float* row, int64_t vocab, const GreedyOptions& options, TokenSampler* sampler,
+                         GreedyRun* run) {
   HFB_TRY(check_logits_finite(row, vocab, run->steps.size()));
   GreedyStep step;
   step.top = top_two(row, vocab);
-  step.token = step.top.top1;
+  step.token = options.sampling.greedy() ? step.top.top1 : sampler->sample(row, vocab);
   run->steps.push_back(step);
   run->generated.push_back(step.token);
   if (options.keep_logits) {
     run->step_logits.data.insert(run->step_logits.data.end(), row, row + vocab);
     run->step_logits.rows += 1;
   }
+  if (options.on_step) options.on_step(static_cast<int>(run->steps.size()));
   const auto& eos = options.eos_ids;
   return std::find(eos.begin(), eos.end(), step.token) != eos.end();
 }
@@ -97,6 +99,8 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
   HFB_TRY(validate_token_ids(prompt, vocab));
   HFB_TRY(check_limit("prompt + new tokens", prompt.size() + static_cast<uint64_t>(options.max_new_tokens),
                       static_cast<uint64_t>(limits().max_positions), "positions"));
+  HFB_TRY(validate_sampling(options.sampling));
+  TokenSampler sampler(options.sampling);
   GreedyRun run;
   run.prompt = prompt;
   run.step_logits.cols = vocab;
@@ -111,7 +115,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
     return run;
   }
-  HFB_TRY(bool stop, record_step(prefill.row(prefill.rows - 1), vocab, options, &run));
+  HFB_TRY(bool stop, record_step(prefill.row(prefill.rows - 1), vocab, options, &sampler, &run));
   if (options.on_token) options.on_token(run.generated.back());
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
   const uint64_t bytes_before = session.weight_bytes_read();
@@ -122,7 +126,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     run.decode_calls += 1;
     run.decode_weight_bytes = session.weight_bytes_read() - bytes_before;
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
-    HFB_TRY(stop, record_step(logits.row(0), vocab, options, &run));
+    HFB_TRY(stop, record_step(logits.row(0), vocab, options, &sampler, &run));
     if (options.on_token) options.on_token(run.generated.back());
   }
   return run;

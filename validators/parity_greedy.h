@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/sampling.h"
 #include "runtime/session.h"
 #include "validators/parity_metrics.h"
 
@@ -18,11 +19,15 @@ struct GreedyOptions {
   bool keep_logits = false;      ///< keep the prefill [L,V] and per-step [steps,V] logits
   /// Called with each generated token as soon as it is picked (streaming output; eos ids included).
   std::function<void(int64_t token)> on_token;
+  /// `run --temperature/--top-k/--top-p/--seed` (core/sampling.h); default greedy. verify never sets it.
+  SamplingOptions sampling;
+  /// Called after each generated token with the number generated so far (a progress line). May be empty.
+  std::function<void(int steps_done)> on_step;
 };
 
 /// One generated token: step 0 is the last prefill position.
 struct GreedyStep {
-  int64_t token = -1;  ///< == top.top1
+  int64_t token = -1;  ///< == top.top1 when greedy; the sampled token otherwise
   TopTwo top;
 };
 
@@ -45,11 +50,12 @@ Result<std::vector<int64_t>> parse_token_ids(const std::string& text);
 /// Checks every id is in [0, vocab_size). Fails with kInvalidArgument naming the position and id.
 Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size);
 
-/// Resets the session, prefills `prompt` (with optional media and taps), then picks argmax tokens
-/// for up to max_new_tokens steps, decoding each one. Fails with kInvalidArgument on an empty prompt,
-/// ids out of range or max_new_tokens < 0; passes on the session's errors (kUnsupported for inputs the
-/// runtime cannot run) and fails with kInternal if the session returns logits of the wrong shape, kCheckFailed
-/// naming the step when a step's logits hold NaN/Inf, kLimit beyond limits().max_positions tokens.
+/// Resets the session, prefills `prompt` (with optional media and taps), then picks argmax tokens (or samples
+/// them with options.sampling) for up to max_new_tokens steps, decoding each one. Fails with kInvalidArgument on an
+/// empty prompt, ids out of range, max_new_tokens < 0 or bad sampling options; passes on the session's errors
+/// (kUnsupported for inputs the runtime cannot run) and fails with kInternal if the session returns logits of the
+/// wrong shape, kCheckFailed naming the step when a step's logits hold NaN/Inf, kLimit beyond
+/// limits().max_positions tokens.
 Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& prompt, const MediaInputs* media,
                              Taps* taps, const GreedyOptions& options);
 

@@ -10,6 +10,7 @@
 #include "writers/bundle_fs.h"
 #include "writers/bundle_manifest.h"
 #include "writers/bundle_writer_internal.h"
+#include "writers/temp_cleanup.h"
 
 namespace hfb {
 
@@ -36,8 +37,12 @@ Result<std::unique_ptr<BundleWriter>> BundleWriter::create(const std::string& ou
                  "zstd level " + std::to_string(options.zstd_level) + " outside 0..22 (0: no compression)");
   }
   HFB_TRY(check_output_free(out, options.force));
+  std::vector<std::string> stale = remove_stale_temp_dirs(out);  // left by a killed writer (SIGKILL)
   HFB_TRY(std::string tmp, make_temp_dir(out));
-  return std::unique_ptr<BundleWriter>(new BundleWriter(out, std::move(tmp), std::move(options)));
+  std::unique_ptr<BundleWriter> writer(new BundleWriter(out, std::move(tmp), std::move(options)));
+  writer->removed_stale_ = std::move(stale);
+  HFB_TRY(write_temp_owner(writer->tmp_dir_));  // on failure the destructor removes the temp directory
+  return writer;
 }
 
 Error BundleWriter::fail(Error error) {
@@ -147,7 +152,10 @@ Status BundleWriter::write_manifest() {
 }
 
 Status BundleWriter::publish() {
-  if (!options_.zip) return publish_path(tmp_dir_, out_, options_.force);
+  if (!options_.zip) {
+    remove_temp_owner(tmp_dir_);  // the directory becomes the bundle
+    return publish_path(tmp_dir_, out_, options_.force);
+  }
   std::vector<std::string> entries{kBundleManifestName};
   for (const auto& file : files_) entries.push_back(file->stored_name);
   const std::string zip_path = tmp_dir_ + "/.bundle.zip";  // data file names never start with '.'

@@ -71,8 +71,9 @@ struct BundleCoverageEntry {
 /// the file; after one failure every later call fails with kInvalidArgument.
 class BundleWriter {
  public:
-  /// Creates `OUT.tmp-XXXXXX` next to `out`. Fails with kInvalidArgument if `out` exists and !force,
-  /// kIo if the temp directory cannot be made.
+  /// Creates `OUT.tmp-XXXXXX` next to `out`, recording this process's pid in it (writers/temp_cleanup.h), after
+  /// removing `OUT.tmp-*` directories of dead processes (removed_stale_temp_dirs). Fails with kInvalidArgument if
+  /// `out` exists and !force, kIo if the temp directory cannot be made.
   static Result<std::unique_ptr<BundleWriter>> create(const std::string& out, BundleWriterOptions options = {});
   ~BundleWriter();
   BundleWriter(const BundleWriter&) = delete;
@@ -111,6 +112,9 @@ class BundleWriter {
   Status copy_file(const std::string& src_path, const std::string& name,
                    BundleFileKind kind = BundleFileKind::kConfig);
 
+  /// Temp directories of dead writers that create() removed.
+  const std::vector<std::string>& removed_stale_temp_dirs() const { return removed_stale_; }
+
   /// Closes all files, writes manifest.pb, zips if asked, and renames onto OUT. Returns OUT.
   Result<std::string> finish();
 
@@ -139,6 +143,7 @@ class BundleWriter {
   int open_tensor_ = -1;      ///< index into manifest tensors, -1: none
   bool failed_ = false;
   bool finished_ = false;
+  std::vector<std::string> removed_stale_;
 };
 
 /// XXH3-64 of a byte range (the checksum of segments and files).

@@ -26,7 +26,7 @@ constexpr HostileFile kHostileFiles[] = {
     {"deep_nesting.safetensors", ErrorCode::kLimit, "", "nests deeper than 8 levels"},
     {"not_safetensors.safetensors", ErrorCode::kLimit, "", "not a safetensors file?"},
     {"shard-dotdot", ErrorCode::kInvalidFile, "model.embed_tokens.weight", "contains '..'"},
-    {"shard-symlink", ErrorCode::kInvalidFile, "model.embed_tokens.weight", "outside the checkpoint directory"},
+    {"shard-nested", ErrorCode::kInvalidFile, "model.embed_tokens.weight", "nested more than one folder deep"},
 };
 
 TEST(SafetensorsHostile, EveryCommittedHostileFileIsRefused) {

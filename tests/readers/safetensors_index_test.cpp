@@ -21,7 +21,8 @@ enum class IndexCorruption {
   kDotDotPath,
   kAbsolutePath,
   kDotSlashPath,
-  kSymlinkEscape,
+  kNestedPath,
+  kShardIsDirectory,
   kShardMissingListedTensor,
   kShardWithUnlistedTensor,
   kTensorInTwoShards,
@@ -37,7 +38,7 @@ enum class IndexCorruption {
 const char* index_corruption_name(IndexCorruption c) {
   static const char* const kNames[] = {
       "MissingShard",           "DotDotPath",      "AbsolutePath",        "DotSlashPath",
-      "SymlinkEscape",          "ShardMissingListedTensor", "ShardWithUnlistedTensor", "TensorInTwoShards",
+      "NestedPath",             "ShardIsDirectory", "ShardMissingListedTensor", "ShardWithUnlistedTensor", "TensorInTwoShards",
       "IndexMapsToOtherShard",  "BadIndexJson",    "IndexWithoutWeightMap", "ShardNameNotString",
       "DuplicateIndexEntry",    "CorruptShard",
   };
@@ -86,14 +87,13 @@ ExpectedError write_case(IndexCorruption c, const TempDir& dir) {
       dir.write(kShard1, shard_bytes({"a"}));
       dir.write_text(kIndex, index_json(R"("a":"./)" + std::string(kShard1) + "\""));
       return {ErrorCode::kInvalidFile, {"not a normalized relative path"}, kIndex, "a", {}};
-    case IndexCorruption::kSymlinkEscape: {
-      // The shard is a symlink to a valid file outside the checkpoint directory.
-      dir.write("outside.safetensors", shard_bytes({"a"}));
-      fs::create_directory(dir.file("ckpt"));
-      fs::create_symlink("../outside.safetensors", dir.file("ckpt/") + kShard1);
-      dir.write_text(std::string("ckpt/") + kIndex, index_json(R"("a":)" + s1));
-      return {ErrorCode::kInvalidFile, {"outside the checkpoint directory", "symlink"}, kIndex, "a", {}};
-    }
+    case IndexCorruption::kNestedPath:
+      dir.write_text(kIndex, index_json(R"("a":"x/y/shard.safetensors")"));
+      return {ErrorCode::kInvalidFile, {"'x/y/shard.safetensors' is nested more than one folder deep"}, kIndex, "a", {}};
+    case IndexCorruption::kShardIsDirectory:
+      fs::create_directory(dir.file(kShard1));
+      dir.write_text(kIndex, index_json(R"("a":)" + s1));
+      return {ErrorCode::kInvalidFile, {kShard1, "is not a regular file"}, kIndex, "a", {}};
     case IndexCorruption::kShardMissingListedTensor:
       dir.write(kShard1, shard_bytes({"a"}));
       dir.write_text(kIndex, index_json(R"("a":)" + s1 + R"(,"b":)" + s1));
@@ -147,8 +147,7 @@ TEST_P(SafetensorsIndexCorruption, FailsWithCodeFileAndTensor) {
   TempDir dir;
   const ExpectedError want = write_case(GetParam(), dir);
   ASSERT_FALSE(want.substrings.empty()) << "no builder for " << index_corruption_name(GetParam());
-  const std::string root = GetParam() == IndexCorruption::kSymlinkEscape ? dir.file("ckpt") : dir.path();
-  auto r = read_safetensors_checkpoint(root);
+  auto r = read_safetensors_checkpoint(dir.path());
   ASSERT_FALSE(r.ok()) << index_corruption_name(GetParam()) << " was accepted";
   test::expect_error_matches(r.error(), want);
 }
@@ -180,6 +179,34 @@ TEST(SafetensorsIndex, ConsistentIndexWithInternalSymlinkIsAccepted) {
   EXPECT_EQ(r->tensors()[0].name, "a");
   EXPECT_EQ(r->tensors()[2].name, "c");
   EXPECT_NE(r->tensors()[2].source->path().find(kShard2), std::string::npos);
+}
+
+// A Hugging Face hub cache: every snapshot file is a symlink to ../../blobs/<hash>, outside the snapshot folder.
+TEST(SafetensorsIndex, HubCacheSymlinksOutOfTheSnapshotAreAccepted) {
+  TempDir dir;
+  fs::create_directories(dir.file("blobs"));
+  fs::create_directories(dir.file("snapshots/abc"));
+  dir.write("blobs/1111", shard_bytes({"a"}));
+  dir.write("blobs/2222", shard_bytes({"b"}));
+  dir.write_text("blobs/3333", index_json(std::string(R"("a":")") + kShard1 + R"(","b":")" + kShard2 + "\""));
+  fs::create_symlink("../../blobs/1111", dir.file("snapshots/abc/") + kShard1);
+  fs::create_symlink("../../blobs/2222", dir.file("snapshots/abc/") + kShard2);
+  fs::create_symlink("../../blobs/3333", dir.file("snapshots/abc/") + kIndex);
+  auto r = read_safetensors_checkpoint(dir.file("snapshots/abc"));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ(r->tensors()[1].name, "b");
+}
+
+// A dangling symlink (blob not downloaded) is a missing shard, not a crash.
+TEST(SafetensorsIndex, DanglingShardSymlinkIsAMissingShard) {
+  TempDir dir;
+  fs::create_symlink("blobs/absent", dir.file(kShard1));
+  dir.write_text(kIndex, index_json(std::string(R"("a":")") + kShard1 + "\""));
+  auto r = read_safetensors_checkpoint(dir.path());
+  ASSERT_FALSE(r.ok());
+  test::expect_error_matches(r.error(), {ErrorCode::kNotFound, {"dangling symlink", "incomplete download"}, kIndex,
+                                         "a", {}});
 }
 
 TEST(SafetensorsIndex, IndexWinsOverSingleFile) {
