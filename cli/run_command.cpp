@@ -194,7 +194,7 @@ void setup_run(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--chat", options->chat, "One user message in the model's turn format; prints the model's answer");
   sub->add_option("--prompt-ids", options->prompt_ids, "Prompt token ids, comma-separated (e.g. 2,17,5)");
   sub->add_option("-n,--max-new-tokens", options->max_new_tokens, "New tokens to generate (stops after eos)")
-      ->check(CLI::Range(0, 1 << 30).description("an integer >= 0"));
+      ->check(CLI::Range(0, 1 << 30).description("NONNEGATIVE"));
   sub->add_flag("--no-check", options->no_check,
                 "Bundles: skip the XXH3 check of every file and segment at open (exit 1 on a mismatch otherwise)");
   sub->add_flag("--json", options->json, "Print prompt, generated ids and per-step top-2 logits as JSON");

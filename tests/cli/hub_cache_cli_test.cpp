@@ -51,10 +51,10 @@ TEST(HubCacheCli, ConvertsTheRepoFolderThroughRefsMainAndRecordsRepoAndRevision)
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find(std::string("\"google/gemma-4-tiny@") + kRevision + "\""), std::string::npos)
       << inspect.out.substr(0, 400);
-  EXPECT_NE(inspect.out.find("\"repo_id\": \"google/gemma-4-tiny\""), std::string::npos) << inspect.out.substr(0, 900);
-  EXPECT_NE(inspect.out.find(std::string("\"revision\": \"") + kRevision + "\""), std::string::npos);
+  EXPECT_NE(inspect.out.find("\"repo_id\":\"google/gemma-4-tiny\""), std::string::npos) << inspect.out.substr(0, 900);
+  EXPECT_NE(inspect.out.find(std::string("\"revision\":\"") + kRevision + "\""), std::string::npos);
   // The shards' hashes are the hub's own: the sha256 its blob names carry.
-  EXPECT_NE(inspect.out.find("\"hash\": \"sha256:0000000000"), std::string::npos) << inspect.out.substr(0, 1500);
+  EXPECT_NE(inspect.out.find("\"hash\":\"sha256:0000000000"), std::string::npos) << inspect.out.substr(0, 1500);
 }
 
 TEST(HubCacheCli, TheOnlySnapshotIsUsedAndNamedWithoutRefs) {

@@ -42,18 +42,18 @@ TEST(ProvenanceCli, ModelCardLicenceAndInputsAreRecorded) {
   auto inspect = run_cli_capture("inspect " + out + " --json");
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   const std::string& j = inspect.out;
-  EXPECT_NE(j.find("\"hfbundle_version\": \"0.1.0\""), std::string::npos) << j.substr(0, 1500);
-  EXPECT_NE(j.find("\"command_line\": \"" + std::string(HFB_CLI_PATH) + " convert " + ckpt.string() + " -o " + out +
+  EXPECT_NE(j.find("\"hfbundle_version\":\"0.1.0\""), std::string::npos) << j.substr(0, 1500);
+  EXPECT_NE(j.find("\"command_line\":\"" + std::string(HFB_CLI_PATH) + " convert " + ckpt.string() + " -o " + out +
                    " --quant q8_0 --chunks 2\""),
             std::string::npos)
       << j.substr(0, 1500);
-  const size_t shard = j.find("\"name\": \"model.safetensors\"");
+  const size_t shard = j.find("\"name\":\"model.safetensors\"");
   ASSERT_NE(shard, std::string::npos) << j.substr(0, 2500);
-  EXPECT_EQ(j.find("\"size\": " + std::to_string(fs::file_size(ckpt / "model.safetensors")), shard),
+  EXPECT_EQ(j.find("\"size\":" + std::to_string(fs::file_size(ckpt / "model.safetensors")), shard),
             j.find("\"size\"", shard));
-  EXPECT_NE(j.find("\"hash\": \"xxh3-64:"), std::string::npos);
-  EXPECT_NE(j.find("\"name\": \"config.json\""), std::string::npos);
-  EXPECT_NE(j.find("\"checkpoint_name\": \"my-gemma\""), std::string::npos);
+  EXPECT_NE(j.find("\"hash\":\"xxh3-64:"), std::string::npos);
+  EXPECT_NE(j.find("\"name\":\"config.json\""), std::string::npos);
+  EXPECT_NE(j.find("\"checkpoint_name\":\"my-gemma\""), std::string::npos);
 }
 
 }  // namespace
