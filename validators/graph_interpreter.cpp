@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "validators/kernels_audio.h"
+#include "validators/kernels_moe.h"
 #include "validators/quantized_weight_store.h"
 
 namespace hfb {
@@ -133,6 +134,7 @@ Status GraphInterpreter::run_uncommitted(const std::vector<int64_t>& ids) {
   if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "runtime: empty input");
   HFB_TRY(check_boundary_inputs(static_cast<int64_t>(ids.size())));
   pending_length_ = 0;
+  experts_weights_read_ = 0;
   ids_ = ids;
   positions_.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) positions_[i] = position_ + static_cast<int64_t>(i);
@@ -220,6 +222,12 @@ void GraphInterpreter::execute_attention(const CompiledNode& c) {
     segments = shared ? shared->segments() : cache.segments();
   } else {
     segments.push_back(KeySegment{buffer(c.inputs[1]), buffer(c.inputs[2]), positions, length});
+  }
+  if (c.inputs.size() > 4 && c.inputs[4] >= 0) {
+    AttentionParams with_blocks = p;
+    with_blocks.block_ids = buffer(c.inputs[4]);
+    kernel_attention(buffer(c.inputs[0]), positions, length, segments, with_blocks, buffer(c.output), scratch_);
+    return;
   }
   kernel_attention(buffer(c.inputs[0]), positions, length, segments, p, buffer(c.output), scratch_);
 }
@@ -324,11 +332,53 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
       return ok_status();
     case OpType::kSlice:
     case OpType::kConcat: execute_slice_concat(c); return ok_status();
+    case OpType::kMoeRoute:
+    case OpType::kMoeExperts:
+    case OpType::kTokenBlocks: execute_moe(c); return ok_status();
     default:
       if (is_media_op(node.op)) return execute_media(c);
       execute_elementwise(c);
       return ok_status();
   }
+}
+
+void GraphInterpreter::count_expert_reads(const float* routing, const MoeExpertsParams& p) {
+  std::vector<bool> used(static_cast<size_t>(p.experts), false);
+  for (int64_t r = 0; r < p.rows; ++r) {
+    for (int64_t j = 0; j < p.top_k; ++j) {
+      const auto e = static_cast<int64_t>(routing[r * 2 * p.top_k + j]);
+      if (e >= 0 && e < p.experts) used[e] = true;
+    }
+  }
+  const int64_t per_expert = 3 * p.intermediate * p.hidden;  // gate, up and down rows of one expert
+  for (bool u : used) experts_weights_read_ += u ? per_expert : 0;
+}
+
+void GraphInterpreter::execute_moe(const CompiledNode& c) {
+  const Node& node = *c.node;
+  const int64_t top_k = node.attr_int("top_k", 0);
+  if (node.op == OpType::kTokenBlocks) {
+    kernel_token_blocks(int_buffer(c.inputs[0]), plan_.length, node.attr_ints("token_ids"), buffer(c.output));
+    return;
+  }
+  if (node.op == OpType::kMoeRoute) {
+    const auto& logits = plan_.dims[c.inputs[0]];
+    kernel_moe_route(buffer(c.inputs[0]), logits[0], logits[1], buffer(c.inputs[1]), top_k, buffer(c.output));
+    return;
+  }
+  const auto& x = plan_.dims[c.inputs[0]];
+  const auto& gate_up = plan_.dims[c.inputs[2]];
+  MoeExpertsParams p;
+  p.rows = x[0];
+  p.hidden = x[1];
+  p.experts = gate_up[0];
+  p.intermediate = gate_up[1] / 2;
+  p.top_k = top_k;
+  p.silu = node.attr_string("activation", "") == "silu";
+  const float* routing = buffer(c.inputs[1]);
+  count_expert_reads(routing, p);
+  kernel_moe_experts(buffer(c.inputs[0]), routing, buffer(c.inputs[2]), buffer(c.inputs[3]), p, buffer(c.output),
+                     scratch_);
 }
 
 Status GraphInterpreter::set_media(const MediaInputs& media) {

@@ -11,6 +11,7 @@
 #include "core/graph.h"
 #include "validators/buffer_plan.h"
 #include "validators/kernels.h"
+#include "validators/kernels_moe.h"
 #include "validators/kv_cache.h"
 #include "validators/session.h"
 #include "validators/weight_store.h"
@@ -60,6 +61,9 @@ class GraphInterpreter {
   /// Every tap of the graph after a run into `taps` (replacing entries of the same name). Fails like read.
   Status read_taps(Taps* taps) const;
   const Graph& graph() const { return graph_; }
+  /// Expert-bank weights (elements) the last run read: every distinct routed expert's gate, up and down rows
+  /// once per moe_experts node; the banks' other experts are never touched.
+  int64_t experts_weights_read() const { return experts_weights_read_; }
   /// The cache behind a state (for tests and diagnostics); null if unknown.
   const KvCache* cache(const std::string& state) const;
 
@@ -84,6 +88,8 @@ class GraphInterpreter {
   void execute_attention(const CompiledNode& node);
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
+  void execute_moe(const CompiledNode& node);
+  void count_expert_reads(const float* routing, const MoeExpertsParams& p);
   Status execute_media(const CompiledNode& node);
   Status check_boundary_inputs(int64_t length) const;
   // Quantized weights (graph_interpreter_quant.cpp): an initializer with an encoded tensor. Linear (weight)
@@ -110,6 +116,7 @@ class GraphInterpreter {
   std::vector<int64_t> image_positions_;
   int image_positions_value_ = -1;
   int64_t position_ = 0;
+  int64_t experts_weights_read_ = 0;
   int64_t pending_length_ = 0;                         ///< length of an uncommitted run
   std::map<int, Matrix> boundary_floats_;              ///< chunk boundary inputs by value index
   std::vector<const KvCache*> shared_caches_;          ///< per state: another interpreter's cache, or null

@@ -15,6 +15,8 @@ inline constexpr const char* kGraphLogits = "logits";         ///< [L, V] after 
 /// Tap names: "hidden_states.<i>" in HF's output_hidden_states meaning (0 = scaled embeddings,
 /// i = output of decoder layer i-1 after layer_scalar, num_layers = final-normed output).
 std::string hidden_states_tap(int index);
+/// Tap "moe_routing.<layer>": the moe_route output [L, 2*top_k] of a MoE layer (expert ids, then weights).
+std::string moe_routing_tap(int layer);
 
 /// Builds the text decoder graph from the resolved config and the tensor table (names as written by
 /// Gemma4ForCausalLM, "model.*", or Gemma4ForConditionalGeneration, "model.language_model.*").
