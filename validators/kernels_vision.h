@@ -30,6 +30,11 @@ void kernel_rope_2d(float* x, int64_t patches, int64_t heads, int64_t head_dim, 
 
 /// Average pooling by patch position into `length` tokens: token = x/k + (max_x+1)/k * (y/k) (coordinates
 /// clamped at 0), each patch weighted 1/k^2. Fails with kInvalidArgument if a token index >= length.
+/// Row where each image of a stacked multi-image input starts (a patch at (0, 0) starts an image; the
+/// processor emits patches row-major from (0, 0), padding at (-1, -1) after them), then `patches`.
+std::vector<int64_t> image_starts(const int64_t* positions, int64_t patches);
+
+/// Per image (image_starts): its tokens at rows [start / kernel^2, ...).
 Status kernel_position_pool(const float* x, int64_t patches, int64_t dim, const int64_t* positions, int64_t kernel,
                             int64_t length, float* y);
 
