@@ -56,6 +56,17 @@ json case_to_json(const CaseReport& c) {
     taps.push_back(std::move(tap));
   }
   j["taps"] = std::move(taps);
+  if (c.moe_routing) {
+    const MoeRoutingReport& m = *c.moe_routing;
+    j["moe_routing"] = {{"layers", m.layers},
+                        {"positions", m.positions},
+                        {"mismatched_sets", m.mismatched_sets},
+                        {"max_abs_weight_diff", number_or_null(m.max_abs_weight_diff)},
+                        {"count_mismatches", m.count_mismatches},
+                        {"expert_counts", m.expert_counts},
+                        {"pass", m.pass()}};
+  }
+  if (c.image_blocks_match) j["image_blocks_match"] = *c.image_blocks_match;
   return j;
 }
 
@@ -112,6 +123,16 @@ void summarize_case(const CaseReport& c, std::ostringstream& out) {
     out << "\n";
   }
   summarize_taps(c, out);
+  if (c.moe_routing) {
+    const MoeRoutingReport& m = *c.moe_routing;
+    out << "  router: " << m.decisions - m.mismatched_sets << "/" << m.decisions << " expert sets as golden ("
+        << m.layers << " layers x " << m.positions << " positions), max weight diff "
+        << fmt("%.3g", m.max_abs_weight_diff) << ", expert counts " << (m.count_mismatches ? "differ" : "equal")
+        << "\n";
+  }
+  if (c.image_blocks_match) {
+    out << "  image blocks: " << (*c.image_blocks_match ? "equal to" : "DIFFER from") << " mm_token_type_ids\n";
+  }
   if (!c.reason.empty()) out << "  reason: " << c.reason << "\n";
 }
 

@@ -348,6 +348,7 @@ Result<Graph> TextGraphBuilder::build() {
     std::vector<int64_t> block_tokens{config_.image_token_id};
     if (config_.video_token_id >= 0) block_tokens.push_back(config_.video_token_id);
     HFB_TRY(blocks_, op(OpType::kTokenBlocks, {kGraphInputIds}, {{"token_ids", block_tokens}}, "mm_blocks"));
+    HFB_TRY(graph_.mark_tap(blocks_));
   }
   std::string ple;
   if (text_.hidden_size_per_layer_input > 0) {
