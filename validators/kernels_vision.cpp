@@ -77,7 +77,7 @@ namespace {
 
 // Pools one image's rows [begin, end) into tokens [begin / kernel^2, end / kernel^2).
 Status pool_image(const float* x, int64_t begin, int64_t end, int64_t dim, const int64_t* positions, int64_t kernel,
-                  float* y) {
+                  int64_t out_rows, float* y) {
   const int64_t area = kernel * kernel;
   if (begin % area != 0 || end % area != 0) {
     return Error(ErrorCode::kInvalidArgument, "runtime: image patches [" + std::to_string(begin) + ", " +
@@ -87,7 +87,7 @@ Status pool_image(const float* x, int64_t begin, int64_t end, int64_t dim, const
   int64_t max_x = 0;
   for (int64_t p = begin; p < end; ++p) max_x = std::max(max_x, std::max<int64_t>(positions[2 * p], 0));
   const int64_t columns = (max_x + 1) / kernel;
-  const int64_t length = (end - begin) / area;
+  const int64_t length = std::min((end - begin) / area, out_rows - begin / area);
   const float weight = 1.0f / static_cast<float>(area);
   float* out = y + (begin / area) * dim;
   for (int64_t p = begin; p < end; ++p) {
@@ -109,7 +109,7 @@ Status kernel_position_pool(const float* x, int64_t patches, int64_t dim, const 
   std::fill(y, y + length * dim, 0.0f);
   const std::vector<int64_t> starts = image_starts(positions, patches);
   for (size_t n = 0; n + 1 < starts.size(); ++n) {
-    HFB_TRY(pool_image(x, starts[n], starts[n + 1], dim, positions, kernel, y));
+    HFB_TRY(pool_image(x, starts[n], starts[n + 1], dim, positions, kernel, length, y));
   }
   return ok_status();
 }
