@@ -377,8 +377,11 @@ void GraphInterpreter::execute_moe(const CompiledNode& c) {
   p.silu = node.attr_string("activation", "") == "silu";
   const float* routing = buffer(c.inputs[1]);
   count_expert_reads(routing, p);
-  kernel_moe_experts(buffer(c.inputs[0]), routing, buffer(c.inputs[2]), buffer(c.inputs[3]), p, buffer(c.output),
-                     scratch_);
+  const EncodedTensor* gate_up_encoded = encoded_weight(c.inputs[2]);
+  const EncodedTensor* down_encoded = encoded_weight(c.inputs[3]);
+  const MoeBank gate_up_bank{gate_up_encoded ? nullptr : buffer(c.inputs[2]), gate_up_encoded};
+  const MoeBank down_bank{down_encoded ? nullptr : buffer(c.inputs[3]), down_encoded};
+  kernel_moe_experts(buffer(c.inputs[0]), routing, gate_up_bank, down_bank, p, buffer(c.output), scratch_);
 }
 
 Status GraphInterpreter::set_media(const MediaInputs& media) {

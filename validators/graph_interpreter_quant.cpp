@@ -1,5 +1,5 @@
-// Graph interpreter, quantized weights: binds encoded initializers (linear/gather compute on them, any
-// other consumer gets a float32 copy decoded once).
+// Graph interpreter, quantized weights: binds encoded initializers (linear/gather/moe_experts compute on them,
+// any other consumer gets a float32 copy decoded once).
 #include <string>
 
 #include "quant/scheme.h"
@@ -16,7 +16,9 @@ void GraphInterpreter::bind_encoded(int value, const EncodedTensor& encoded) {
   for (const Node& node : graph_.nodes()) {
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != name) continue;
-      const bool encoded_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0);
+      // moe_experts reads only the routed experts' rows of an encoded bank (kernels_moe.h MoeBank).
+      const bool encoded_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0) ||
+                              (node.op == OpType::kMoeExperts && (i == 2 || i == 3));
       if (!encoded_ok) float_consumer = true;
     }
   }

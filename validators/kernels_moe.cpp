@@ -52,9 +52,21 @@ std::vector<std::vector<int64_t>> group_by_expert(const float* routing, const Mo
   return groups;
 }
 
+// y[count, out_rows] = x[count, in] * bank[expert]^T.
+void bank_product(const MoeBank& bank, int64_t expert, int64_t out_rows, int64_t in, const float* x, int64_t count,
+                  float* y) {
+  if (bank.data) {
+    kernel_linear(x, count, in, bank.data + expert * out_rows * in, out_rows, y);
+    return;
+  }
+  for (int64_t m = 0; m < count; ++m) {
+    matvec_rows(*bank.encoded, x + m * in, expert * out_rows, (expert + 1) * out_rows, y + m * out_rows);
+  }
+}
+
 }  // namespace
 
-void kernel_moe_experts(const float* x, const float* routing, const float* gate_up, const float* down,
+void kernel_moe_experts(const float* x, const float* routing, const MoeBank& gate_up, const MoeBank& down,
                         const MoeExpertsParams& p, float* out, std::vector<float>& scratch) {
   const int64_t h = p.hidden;
   const int64_t inter = p.intermediate;
@@ -72,7 +84,7 @@ void kernel_moe_experts(const float* x, const float* routing, const float* gate_
     float* act = gu + count * 2 * inter;
     float* ys = act + count * inter;
     for (int64_t m = 0; m < count; ++m) std::memcpy(xs + m * h, x + (members[m] / p.top_k) * h, sizeof(float) * h);
-    kernel_linear(xs, count, h, gate_up + e * 2 * inter * h, 2 * inter, gu);
+    bank_product(gate_up, e, 2 * inter, h, xs, count, gu);
     for (int64_t m = 0; m < count; ++m) {
       const float* gate = gu + m * 2 * inter;
       const float* up = gate + inter;
@@ -84,7 +96,7 @@ void kernel_moe_experts(const float* x, const float* routing, const float* gate_
       }
       for (int64_t i = 0; i < inter; ++i) a[i] *= up[i];
     }
-    kernel_linear(act, count, inter, down + e * h * inter, h, ys);
+    bank_product(down, e, h, inter, act, count, ys);
     for (int64_t m = 0; m < count; ++m) {
       const int64_t slot = members[m];
       const int64_t r = slot / p.top_k;

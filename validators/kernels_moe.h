@@ -4,7 +4,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/scheme.h"
+
 namespace hfb {
+
+/// An expert bank [E, R, C]: float32 data, or an encoded tensor (E*R rows of C, quant/policy.h matrix_view) whose
+/// routed experts' rows are computed on directly, never decoded as a whole.
+struct MoeBank {
+  const float* data = nullptr;
+  const EncodedTensor* encoded = nullptr;
+};
 
 /// routing[L, 2k] from logits[L, E]: softmax in f32, the k largest probabilities (ties: lower expert first)
 /// renormalised to sum 1 and multiplied by per_expert_scale[e]; columns 0..k-1 hold the expert ids as floats,
@@ -25,7 +34,7 @@ struct MoeExpertsParams {
 /// (gate rows first) and down [E, H, I]. Tokens routed to one expert share one matrix product; the sum runs in
 /// slot order j = 0..k-1, so the result does not depend on the grouping. Reads only the routed experts' rows.
 /// Expert ids outside [0, E) are a caller bug (moe_route never makes them).
-void kernel_moe_experts(const float* x, const float* routing, const float* gate_up, const float* down,
+void kernel_moe_experts(const float* x, const float* routing, const MoeBank& gate_up, const MoeBank& down,
                         const MoeExpertsParams& p, float* out, std::vector<float>& scratch);
 
 /// blocks[L]: each maximal run of positions whose id is in `token_ids` is one block, numbered from 0; -1 elsewhere

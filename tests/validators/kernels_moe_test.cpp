@@ -52,7 +52,8 @@ TEST(KernelsMoe, ExpertsMatchANaivePerTokenSum) {
   }
   MoeExpertsParams p{rows, hidden, inter, experts, top_k, false};
   std::vector<float> out(rows * hidden), scratch;
-  kernel_moe_experts(x.data(), routing.data(), gate_up.data(), down.data(), p, out.data(), scratch);
+  kernel_moe_experts(x.data(), routing.data(), MoeBank{gate_up.data(), nullptr}, MoeBank{down.data(), nullptr}, p,
+                     out.data(), scratch);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t d = 0; d < hidden; ++d) {
       double want = 0.0;
@@ -70,6 +71,33 @@ TEST(KernelsMoe, ExpertsMatchANaivePerTokenSum) {
       EXPECT_NEAR(out[r * hidden + d], want, 1e-4) << r << "," << d;
     }
   }
+}
+
+TEST(KernelsMoe, EncodedBanksGiveTheDecodedResult) {
+  const int64_t rows = 3, hidden = 32, inter = 32, experts = 3, top_k = 2;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> n(0.0f, 0.5f);
+  std::vector<float> x(rows * hidden), gate_up(experts * 2 * inter * hidden), down(experts * hidden * inter);
+  for (float& v : x) v = n(rng);
+  for (float& v : gate_up) v = n(rng);
+  for (float& v : down) v = n(rng);
+  QuantParams params;
+  params.compute_metrics = false;
+  auto gu = quantize(Scheme::kQ4_0, SourceMatrix{gate_up.data(), DTypeId::kF32, experts * 2 * inter, hidden, "gu"},
+                     params);
+  auto dn = quantize(Scheme::kQ4_0, SourceMatrix{down.data(), DTypeId::kF32, experts * hidden, inter, "dn"}, params);
+  ASSERT_TRUE(gu.ok() && dn.ok());
+  std::vector<float> gu_f(gate_up.size()), dn_f(down.size());
+  dequantize_rows(*gu, 0, gu->rows, gu_f.data());
+  dequantize_rows(*dn, 0, dn->rows, dn_f.data());
+  const std::vector<float> routing = {2, 0, 0.6f, 0.4f, 1, 2, 0.5f, 0.5f, 0, 1, 0.9f, 0.1f};
+  MoeExpertsParams p{rows, hidden, inter, experts, top_k, true};
+  std::vector<float> encoded(rows * hidden), decoded(rows * hidden), scratch;
+  kernel_moe_experts(x.data(), routing.data(), MoeBank{nullptr, &*gu}, MoeBank{nullptr, &*dn}, p, encoded.data(),
+                     scratch);
+  kernel_moe_experts(x.data(), routing.data(), MoeBank{gu_f.data(), nullptr}, MoeBank{dn_f.data(), nullptr}, p,
+                     decoded.data(), scratch);
+  for (size_t i = 0; i < encoded.size(); ++i) EXPECT_NEAR(encoded[i], decoded[i], 1e-3) << i;
 }
 
 TEST(KernelsMoe, TokenBlocksNumberEachRunOfPlaceholders) {
