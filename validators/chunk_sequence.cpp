@@ -105,6 +105,12 @@ Status ChunkSequence::step(const std::vector<int64_t>& ids, const MediaInputs* m
   return ok_status();
 }
 
+int64_t ChunkSequence::experts_weights_read() const {
+  int64_t total = 0;
+  for (const auto& interpreter : interpreters_) total += interpreter->experts_weights_read();
+  return total;
+}
+
 Result<Matrix> ChunkSequence::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return Error(ErrorCode::kNotFound, "runtime: no chunk produced '" + name + "'");
@@ -166,6 +172,8 @@ class ChunkedSession final : public Session {
     HFB_TRY(sequence_->step({id}, nullptr));
     return sequence_->value(kLogits);
   }
+
+  int64_t experts_weights_read() const override { return sequence_ ? sequence_->experts_weights_read() : 0; }
 
  private:
   GraphData whole_;

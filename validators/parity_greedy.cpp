@@ -92,6 +92,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
   while (!stop && static_cast<int>(run.steps.size()) < options.max_new_tokens) {
     HFB_TRY(Matrix logits, session.decode(run.generated.back()));
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
+    run.decode_experts_weights_read.push_back(session.experts_weights_read());
     stop = record_step(logits.row(0), vocab, options, &run);
   }
   return run;

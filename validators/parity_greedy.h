@@ -29,6 +29,8 @@ struct GreedyRun {
   std::vector<GreedyStep> steps;
   Matrix prefill_logits;  ///< [L,V] when keep_logits
   Matrix step_logits;     ///< [steps,V] when keep_logits (row 0 == last prefill row)
+  /// Per decode step: expert-bank weights (elements) it read (Session::experts_weights_read; MoE models).
+  std::vector<int64_t> decode_experts_weights_read;
 };
 
 /// Parses comma-separated token ids ("2,17,5"; spaces around ids allowed). Fails with kInvalidArgument

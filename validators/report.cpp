@@ -1,9 +1,11 @@
 // Parity report output: the JSON document (docs/verify-report.md), a human summary, and atomic file writing.
 #include "validators/report.h"
 
+#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -181,6 +183,10 @@ std::string greedy_run_to_json(const GreedyRun& run) {
                      {"margin", number_or_null(s.top.margin())}});
   }
   json j = {{"prompt", run.prompt}, {"generated", run.generated}, {"steps", std::move(steps)}};
+  const auto& reads = run.decode_experts_weights_read;
+  if (std::any_of(reads.begin(), reads.end(), [](int64_t n) { return n > 0; })) {
+    j["decode_experts_weights_read"] = reads;  // MoE: routed experts' weights per decode step (elements)
+  }
   return j.dump() + "\n";
 }
 

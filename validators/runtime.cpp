@@ -39,6 +39,8 @@ class GraphSession final : public Session {
     return interpreter_->read(kGraphLogits);
   }
 
+  int64_t experts_weights_read() const override { return interpreter_->experts_weights_read(); }
+
  private:
   std::unique_ptr<GraphInterpreter> interpreter_;
   int64_t vocab_;

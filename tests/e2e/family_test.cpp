@@ -11,6 +11,7 @@
 #include "readers/model_reader.h"
 #include "tests/writers/bundle_test_util.h"
 #include "validators/graph_interpreter.h"
+#include "validators/parity_greedy.h"
 #include "validators/parity_session.h"
 #include "validators/weight_store.h"
 #include "writers/convert.h"
@@ -151,6 +152,20 @@ TEST(FamilyMoe, DecodeReadsOnlyTheRoutedExperts) {
   const int64_t per_expert = 3 * 40 * kHidden;
   EXPECT_GT((*interpreter)->experts_weights_read(), 0);
   EXPECT_LE((*interpreter)->experts_weights_read(), 5 * 2 * per_expert);
+}
+
+TEST(FamilyMoe, RunReportsTheExpertWeightsEachDecodeStepRead) {
+  for (const std::string& model : {kFixtures + "moe"}) {
+    auto session = open_model_session(model);
+    ASSERT_TRUE(session.ok()) << session.error().to_string();
+    GreedyOptions greedy;
+    greedy.max_new_tokens = 4;
+    auto run = run_greedy(*session->session, {2, 17, 5}, nullptr, nullptr, greedy);
+    ASSERT_TRUE(run.ok()) << run.error().to_string();
+    ASSERT_EQ(run->decode_experts_weights_read.size(), 3u);
+    // One token: exactly top_k = 2 distinct experts per layer, 5 layers, gate + up + down rows of each.
+    for (int64_t n : run->decode_experts_weights_read) EXPECT_EQ(n, 5 * 2 * 3 * 40 * kHidden);
+  }
 }
 
 }  // namespace
