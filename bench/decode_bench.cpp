@@ -1,136 +1,222 @@
-// bench/decode: decode tokens/s of the float32 runtime on a synthetic Gemma-4-shaped model, against this
-// machine's memory read bandwidth measured in the same run (roofline = bandwidth / weight bytes per token).
-// Usage: hfb_decode_bench [layers=8] [hidden=1536] [vocab=32000] [tokens=32] [intermediate=6144]
+// bench/decode: the runtime on a synthetic Gemma 4 E2B-shaped checkpoint (bench/synthetic_e2b.h) converted to
+// each of none, int8, q8_0, q4_0 and kmeans4. For every scheme it runs the real binary
+// (`hfbundle run BUNDLE --prompt-ids <128 ids> -n 64 --json --threads T`) and prints load s, prefill tokens/s,
+// decode tokens/s, weight bytes read per token, peak RSS and peak anonymous memory (from run's "timings"), and
+// the roofline ratio: decode tokens/s / (read bandwidth measured in the same run / bytes per token).
+// Not a ctest test. A llama.cpp side-by-side needs the GGUF export (not in this build).
+//
+//   hfb_decode_bench [--layers N] [--threads T] [--schemes a,b] [--dir DIR] [--hfbundle PATH] [--keep]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/runtime.h"
-#include "validators/synthetic_model.h"
+#include "bench/synthetic_e2b.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#ifndef HFB_CLI_PATH
+#define HFB_CLI_PATH "hfbundle"  // no hfbundle target in this build: found on PATH
+#endif
 
 namespace {
 
+using namespace hfb_bench;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+constexpr int kPromptTokens = 128;
+constexpr int kDecodeSteps = 64;
 
-// Best-of-N read bandwidth (bytes/s) over a buffer far larger than the caches, with `threads` readers.
+struct BenchArgs {
+  int layers = kFullLayers;
+  int threads = 0;  // 0: every core (run's default)
+  std::vector<std::string> schemes = {"none", "int8", "q8_0", "q4_0", "kmeans4"};
+  std::string dir = "/tmp/hfb_decode_bench";
+  std::string hfbundle = HFB_CLI_PATH;
+  bool keep = false;
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) uint64_t read_range(const uint64_t* p, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 16 <= n; i += 16) {
+    a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
+    a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
+    a3 = _mm256_xor_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 12)));
+  }
+  const __m256i x = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+  return static_cast<uint64_t>(_mm256_extract_epi64(x, 0) ^ _mm256_extract_epi64(x, 3));
+}
+#else
+uint64_t read_range(const uint64_t* p, size_t n) {
+  uint64_t a = 0;
+  for (size_t i = 0; i < n; ++i) a ^= p[i];
+  return a;
+}
+#endif
+
+/// Best-of-5 read bandwidth (bytes/s) over 512 MiB with `threads` readers, each its own contiguous range.
 double measure_read_bandwidth(int threads) {
-  const size_t count = size_t{256} << 20 >> 2;  // 256 MB of floats
-  std::vector<float> buffer(count, 1.0f);
+  const size_t count = (size_t{512} << 20) / 8;
+  auto* buffer = static_cast<uint64_t*>(std::aligned_alloc(64, count * 8));
+  for (size_t i = 0; i < count; ++i) buffer[i] = i;
   double best = 0.0;
-  std::vector<double> sums(threads);
+  uint64_t sink = 0;
   for (int pass = 0; pass < 5; ++pass) {
-    auto start = Clock::now();
+    std::vector<uint64_t> sums(static_cast<size_t>(threads));
+    const auto start = Clock::now();
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
-        const size_t begin = count * t / threads, end = count * (t + 1) / threads;
-        float acc[16] = {};
-        for (size_t i = begin; i + 16 <= end; i += 16) {
-          for (int j = 0; j < 16; ++j) acc[j] += buffer[i + j];
-        }
-        double sum = 0.0;
-        for (float a : acc) sum += a;
-        sums[t] = sum;
+        const size_t begin = count * t / threads / 16 * 16, end = count * (t + 1) / threads / 16 * 16;
+        sums[t] = read_range(buffer + begin, end - begin);
       });
     }
     for (auto& w : workers) w.join();
-    double elapsed = seconds_since(start);
-    best = std::max(best, static_cast<double>(count) * sizeof(float) / elapsed);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    best = std::max(best, static_cast<double>(count) * 8 / elapsed);
+    for (uint64_t s : sums) sink ^= s;
   }
-  if (sums[0] < 0) std::printf("impossible\n");  // keep the reads alive
+  std::free(buffer);
+  if (sink == 42) std::printf(" ");  // keep the reads alive
   return best;
 }
 
-// Weight bytes one decode step reads: whole matrices for linear/norm/scale inputs, one row per gather.
-double weight_bytes_per_token(const hfb::Graph& graph) {
-  double bytes = 0.0;
-  std::vector<std::string> counted;
-  for (const hfb::Node& node : graph.nodes()) {
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      const hfb::ValueInfo* value = graph.find_value(node.inputs[i]);
-      if (!value || value->kind != hfb::ValueKind::kInitializer) continue;
-      double elements = 1.0;
-      for (int64_t d : value->dims) elements *= static_cast<double>(d);
-      if (node.op == hfb::OpType::kGather) {
-        bytes += 4.0 * static_cast<double>(value->dims[1]);
-        continue;
-      }
-      if (std::find(counted.begin(), counted.end(), value->name) != counted.end()) continue;
-      counted.push_back(value->name);
-      bytes += 4.0 * elements;
-    }
+/// fork + exec argv with stdout captured; the exit status (-1 if it could not run) and peak RSS in KiB.
+int run_child(const std::vector<std::string>& argv, std::string* out, long* maxrss_kib) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
   }
-  return bytes;
+  ::close(fds[1]);
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) out->append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  rusage usage{};
+  if (::wait4(pid, &status, 0, &usage) != pid) return -1;
+  *maxrss_kib = usage.ru_maxrss;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int arg(int argc, char** argv, int index, int fallback) {
-  return argc > index ? std::atoi(argv[index]) : fallback;
+/// The number after "key": in a JSON text (the timings object has unique keys); -1 when absent.
+double json_number(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\"");
+  if (at == std::string::npos) return -1;
+  const size_t colon = json.find(':', at);
+  return colon == std::string::npos ? -1 : std::atof(json.c_str() + colon + 1);
+}
+
+std::string prompt_ids() {
+  std::string ids;
+  for (int i = 0; i < kPromptTokens; ++i) ids += (i ? "," : "") + std::to_string(1000 + (i * 7919) % 200000);
+  return ids;
+}
+
+bool run_scheme(const BenchArgs& args, const std::string& ckpt, const std::string& scheme, double bandwidth) {
+  const std::string bundle = args.dir + "/e2b-" + std::to_string(args.layers) + "-" + scheme + ".hfb";
+  std::string ignored;
+  long rss = 0;
+  if (run_child({args.hfbundle, "convert", ckpt, "-o", bundle, "--quant", scheme, "--force", "--quiet"}, &ignored,
+                &rss) != 0) {
+    std::printf("decode_bench: hfbundle convert --quant %s failed\n", scheme.c_str());
+    return false;
+  }
+  std::vector<std::string> run = {args.hfbundle, "run", bundle, "--prompt-ids", prompt_ids(), "-n",
+                                  std::to_string(kDecodeSteps), "--json"};
+  if (args.threads > 0) run.insert(run.end(), {"--threads", std::to_string(args.threads)});
+  std::string json;
+  if (run_child(run, &json, &rss) != 0) {
+    std::printf("decode_bench: hfbundle run on the %s bundle failed\n", scheme.c_str());
+    return false;
+  }
+  const double decode = json_number(json, "decode_tokens_per_s");
+  const double bytes = json_number(json, "weights_bytes_per_token");
+  const double roofline = bytes > 0 ? bandwidth / bytes : 0;
+  std::printf("%-8s %7.2f %9.2f %9.2f %9.0f %9.2f %9.0f %9.0f\n", scheme.c_str(), json_number(json, "load_s"),
+              json_number(json, "prompt_tokens_per_s"), decode, bytes / 1e6, roofline > 0 ? decode / roofline : 0,
+              json_number(json, "peak_rss_bytes") / 1048576.0, json_number(json, "peak_anon_bytes") / 1048576.0);
+  std::fflush(stdout);
+  return args.keep || std::system(("rm -rf '" + bundle + "'").c_str()) == 0;
+}
+
+bool parse_args(int argc, char** argv, BenchArgs* args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (a == "--layers" && has_value) {
+      args->layers = std::atoi(argv[++i]);
+    } else if (a == "--threads" && has_value) {
+      args->threads = std::atoi(argv[++i]);
+    } else if (a == "--schemes" && has_value) {
+      args->schemes.clear();
+      std::string list = argv[++i];
+      for (size_t start = 0, comma; start <= list.size(); start = comma + 1) {
+        comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        args->schemes.push_back(list.substr(start, comma - start));
+      }
+    } else if (a == "--dir" && has_value) {
+      args->dir = argv[++i];
+    } else if (a == "--hfbundle" && has_value) {
+      args->hfbundle = argv[++i];
+    } else if (a == "--keep") {
+      args->keep = true;
+    } else {
+      return false;
+    }
+  }
+  return args->layers >= 1 && args->layers <= kFullLayers && args->threads >= 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  hfb::SyntheticModelSpec spec;
-  spec.num_layers = arg(argc, argv, 1, 8);
-  spec.hidden_size = arg(argc, argv, 2, 1536);
-  spec.vocab_size = arg(argc, argv, 3, 32000);
-  const int tokens = arg(argc, argv, 4, 32);
-  spec.intermediate_size = arg(argc, argv, 5, 6144);
-  spec.num_heads = 8;
-  spec.num_kv_heads = 1;
-  spec.full_kv_heads = 1;
-  spec.head_dim = 256;
-  spec.full_head_dim = 512;
-  spec.ple_width = 256;
-  spec.full_every = 5;  // E2B: four sliding layers, then one full
-  spec.num_kv_shared_layers = spec.num_layers > 5 ? spec.num_layers - 5 : 0;  // share from the last sliding layer
-  spec.sliding_window = 512;
-  spec.weight_scale = 0.02f;
-  spec.with_sources = false;
-  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-
-  auto build_start = Clock::now();
-  auto model = hfb::make_synthetic_gemma4(spec);
-  if (!model.ok()) return std::fprintf(stderr, "%s\n", model.error().to_string().c_str()), 2;
-  auto graph = hfb::build_gemma4_text_graph(model->model.config, model->model.tensors);
-  if (!graph.ok()) return std::fprintf(stderr, "%s\n", graph.error().to_string().c_str()), 2;
-  auto session = hfb::make_graph_session(*graph, model->weights, spec.num_layers);
-  if (!session.ok()) return std::fprintf(stderr, "%s\n", session.error().to_string().c_str()), 2;
-  std::printf("model: %d layers, hidden %d, vocab %d, intermediate %d, ple %d, kv-shared %d (built in %.1f s)\n",
-              spec.num_layers, spec.hidden_size, spec.vocab_size, spec.intermediate_size, spec.ple_width,
-              spec.num_kv_shared_layers, seconds_since(build_start));
-
-  std::vector<int64_t> prompt;
-  for (int i = 0; i < 16; ++i) prompt.push_back((i * 7919 + 2) % spec.vocab_size);
-  auto logits = (*session)->prefill(prompt, nullptr, nullptr);
-  if (!logits.ok()) return std::fprintf(stderr, "%s\n", logits.error().to_string().c_str()), 2;
-  (void)(*session)->decode(5);  // warm-up step (plans the decode buffers)
-
-  auto decode_start = Clock::now();
-  int64_t token = 3;
-  for (int t = 0; t < tokens; ++t) {
-    auto step = (*session)->decode(token);
-    if (!step.ok()) return std::fprintf(stderr, "%s\n", step.error().to_string().c_str()), 2;
-    token = std::max_element(step->data.begin(), step->data.end()) - step->data.begin();
+  BenchArgs args;
+  if (!parse_args(argc, argv, &args)) {
+    std::fprintf(stderr, "usage: %s [--layers N] [--threads T] [--schemes none,int8,q8_0,q4_0,kmeans4] [--dir DIR] "
+                         "[--hfbundle PATH] [--keep]\n", argv[0]);
+    return 2;
   }
-  const double decode_seconds = seconds_since(decode_start);
-  const double tokens_per_second = tokens / decode_seconds;
-  const double bytes = weight_bytes_per_token(*graph);
-  const double bandwidth = std::max(measure_read_bandwidth(1), measure_read_bandwidth(static_cast<int>(threads)));
-  const double roofline = bandwidth / bytes;
-
-  std::printf("decode: %d tokens in %.3f s = %.2f tokens/s\n", tokens, decode_seconds, tokens_per_second);
-  std::printf("weights read per token: %.1f MB\n", bytes / 1e6);
-  std::printf("memory read bandwidth: %.2f GB/s (best of 1 and %u threads)\n", bandwidth / 1e9, threads);
-  std::printf("roofline: %.2f tokens/s; achieved ratio: %.2f (target >= 0.70)\n", roofline,
-              tokens_per_second / roofline);
-  return 0;
+  if (std::system(("mkdir -p '" + args.dir + "'").c_str()) != 0) return 1;
+  const std::string ckpt = args.dir + "/e2b-" + std::to_string(args.layers);
+  uint64_t bytes = 0;
+  if (!write_checkpoint(ckpt, args.layers, &bytes)) {
+    std::printf("decode_bench: cannot write %s (disk full?)\n", ckpt.c_str());
+    return 1;
+  }
+  const int threads = args.threads > 0 ? args.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const double bandwidth = measure_read_bandwidth(std::max(1, threads));
+  double load[1] = {-1};
+  if (::getloadavg(load, 1) != 1) load[0] = -1;
+  std::printf("decode_bench: E2B text shapes, %d layers (%.2f GB bf16), %d-token prompt, %d decode steps, %d threads, "
+              "read bandwidth %.1f GB/s, load %.2f; llama.cpp side-by-side: needs the GGUF export (not built)\n",
+              args.layers, bytes / 1e9, kPromptTokens, kDecodeSteps, threads, bandwidth / 1e9, load[0]);
+  std::printf("%-8s %7s %9s %9s %9s %9s %9s %9s\n", "scheme", "load s", "prefill/s", "decode/s", "MB/token",
+              "roofline", "RSS MiB", "anon MiB");
+  std::fflush(stdout);  // before the children's stderr timings lines
+  bool ok = true;
+  for (const std::string& scheme : args.schemes) ok = run_scheme(args, ckpt, scheme, bandwidth) && ok;
+  if (!args.keep && std::system(("rm -rf '" + ckpt + "'").c_str()) != 0) ok = false;
+  return ok ? 0 : 1;
 }

@@ -10,9 +10,9 @@
 
 #include "cli/command.h"
 #include "cli/quant_options.h"
-#include "validators/coverage_json.h"
+#include "pipeline/convert.h"
+#include "pipeline/coverage_json.h"
 #include "validators/report.h"
-#include "writers/convert.h"
 
 namespace hfb::cli {
 namespace {
@@ -83,7 +83,7 @@ int run_convert(ConvertCommandOptions options) {
     if (!written.ok()) return report_error(written.error());
   }
   if (options.json) {
-    std::fputs(result->to_json(coverage_to_json(result->coverage)).c_str(), stdout);
+    std::fputs(result->to_json().c_str(), stdout);
   } else if (!options.quiet || options.convert.dry_run) {
     std::fputs(result->to_string().c_str(), stdout);
   }

@@ -8,16 +8,17 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "models/gemma4/multimodal_graph_builder.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
 #include "passes/chunk_plan.h"
 #include "passes/pass_pipeline.h"
-#include "readers/gemma4/text_graph_builder.h"
+#include "pipeline/bundle_inspect.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/chunk_plan_json.h"
+#include "pipeline/model_summary.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
-#include "readers/gemma4/multimodal_graph_builder.h"
-#include "readers/model_reader.h"
-#include "readers/model_summary.h"
-#include "validators/bundle_inspect.h"
-#include "validators/bundle_session.h"
 
 namespace hfb::cli {
 namespace {

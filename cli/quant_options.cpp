@@ -3,13 +3,14 @@
 
 #include <cstdio>
 
-#include "validators/coverage_json.h"
+#include "pipeline/coverage_json.h"
+#include "quant/scheme_traits.h"
 #include "validators/report.h"
 
 namespace hfb::cli {
 
 void add_quant_options(CLI::App* sub, QuantCliOptions* o) {
-  sub->add_option("--quant", o->quant, "Quantize in memory first: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8");
+  sub->add_option("--quant", o->quant, "Quantize in memory first: " + scheme_name_list("|"));
   sub->add_option("--group-size", o->group_size, "kmeans: output channels per LUT (default 32)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--block-size", o->block_size, "int8/int4: input elements per scale (0 = per row)")

@@ -1,14 +1,16 @@
 // `hfbundle verify MODEL (--golden DIR | --against CHECKPOINT [--prompt-ids-file F | --random-prompts N --seed S]
-//  [--steps K] [--save-golden DIR]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
+//  [--steps K] [--save-golden DIR] [--audio F] [--image F] [--max-soft-tokens N]) [--report FILE] [--margin 0.1] [--logit-tolerance X|off] [--cases a,b]
 //  [--quant SCHEME [policy options] [--coverage FILE]]` (quantized in memory first, see docs/quantization.md).
 #include <cstdio>
 #include <string>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/quant_options.h"
-#include "validators/bundle_session.h"
-#include "validators/parity_session.h"
-#include "validators/quantized_weight_store.h"
+#include "cli/thread_options.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/open_model.h"
+#include "pipeline/quantized_session.h"
 #include "validators/report.h"
 
 namespace hfb::cli {
@@ -23,9 +25,11 @@ struct VerifyCommandOptions {
   std::string cases;
   AgainstOptions against;
   QuantCliOptions quant;
+  int threads = 0;  // 0: every core
 };
 
 int run_verify(const VerifyCommandOptions& options) {
+  apply_threads_option(options.threads);
   VerifyOptions verify;
   verify.margin_threshold = options.margin;
   auto tolerance = parse_logit_tolerance(options.logit_tolerance);
@@ -86,11 +90,19 @@ void setup_verify(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--save-golden", options->against.save_golden_dir,
                   "With --against: also store the reference run here in the golden format (for --golden)")
       ->needs(against);
+  sub->add_option("--audio", options->against.audio_path,
+                  "With --against: a WAV fed with every prompt (markers added after bos when absent)")
+      ->needs(against);
+  sub->add_option("--image", options->against.image_path, "With --against: a PNG/JPEG fed with every prompt")
+      ->needs(against);
+  sub->add_option("--max-soft-tokens", options->against.max_soft_tokens, "With --image: the soft-token budget")
+      ->needs(against);
   sub->add_option("--report", options->report, "Write the JSON report here (atomically)");
   sub->add_option("--margin", options->margin, "A divergence passes where the golden top1-top2 margin is below this")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--logit-tolerance", options->logit_tolerance, "Max |logit diff| allowed, or 'off' (default 2e-3)");
   sub->add_option("--cases", options->cases, "Only these golden cases, comma-separated");
+  add_threads_option(sub, &options->threads);
   add_quant_options(sub, &options->quant);
   sub->callback([options, run] { *run = [options] { return run_verify(*options); }; });
 }

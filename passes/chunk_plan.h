@@ -51,8 +51,8 @@ struct ChunkRequest {
   static Result<ChunkRequest> parse(std::string_view text);
 };
 
+/// Names: pipeline/chunk_plan_json.h chunk_kind_name (the bundle format's spellings).
 enum class ChunkKind : uint8_t { kEmbeddings, kDecoder, kHead, kAudioTower, kVisionTower };
-std::string_view chunk_kind_name(ChunkKind kind);
 
 /// A value crossing a chunk boundary.
 struct BoundaryValue {
@@ -102,12 +102,6 @@ struct ChunkPlan {
   /// One line per chunk: "decoder.2 layers [15,25) 1.2 GiB in: hidden_state positions ... out: ..."
   std::string to_string() const;
 };
-
-/// The plan as one JSON object (for `inspect --json`; never fails):
-/// {"num_layers": n, "kv_boundary": b, "chunks": [{"name", "kind" (chunk_kind_name), "layers": [begin, end]
-/// (decoder chunks; null otherwise), "bytes", "tensors": [...], "borrowed": [...], "inputs": [...],
-/// "outputs": [...] (BoundaryValue::name())}, ...]}. `with_tensors` false leaves the tensor lists out.
-std::string chunk_plan_to_json(const ChunkPlan& plan, bool with_tensors = true);
 
 /// Weight bytes of one decoder layer computed from its spec (what a checkpoint holds for it when
 /// every tensor has `dtype_bytes` per element): attention projections (no K/V for KV-shared

@@ -1,8 +1,9 @@
-// Parsing of `--chunks auto|N|RANGES` and the names of chunk kinds and boundary values.
+// Parsing of `--chunks auto|N|RANGES` and the names of boundary values.
 #include <cctype>
 #include <optional>
 #include <string>
 
+#include "core/graph_io.h"
 #include "passes/chunk_plan.h"
 
 namespace hfb {
@@ -97,29 +98,18 @@ Result<ChunkRequest> ChunkRequest::parse(std::string_view raw) {
   return parse_ranges(text);
 }
 
-std::string_view chunk_kind_name(ChunkKind kind) {
-  switch (kind) {
-    case ChunkKind::kEmbeddings: return "embeddings";
-    case ChunkKind::kDecoder: return "decoder";
-    case ChunkKind::kHead: return "head";
-    case ChunkKind::kAudioTower: return "audio";
-    case ChunkKind::kVisionTower: return "vision";
-  }
-  return "?";
-}
-
 std::string BoundaryValue::name() const {
   switch (kind) {
-    case Kind::kTokenIds: return "input_ids";
+    case Kind::kTokenIds: return kGraphInputIds;
     case Kind::kHiddenState: return "hidden_state";
-    case Kind::kPositions: return "positions";
+    case Kind::kPositions: return kGraphPositions;
     case Kind::kPleSlice:
       return "ple[" + std::to_string(layer_begin) + ":" + std::to_string(layer_end) + "]";
     case Kind::kSharedKv: return "kv." + std::to_string(layer_begin);
-    case Kind::kLogits: return "logits";
+    case Kind::kLogits: return kGraphLogits;
     case Kind::kAudioFeatures: return "audio_features";
     case Kind::kAudioSoftTokens: return "audio_soft_tokens";
-    case Kind::kPixelValues: return "pixel_values";
+    case Kind::kPixelValues: return kGraphPixelValues;
     case Kind::kImageSoftTokens: return "image_soft_tokens";
     case Kind::kAudioTowerOutput: return "audio_tower_output";
     case Kind::kImageTowerOutput: return "image_tower_output";

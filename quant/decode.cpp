@@ -1,36 +1,17 @@
 // Decoding encoded tensors: row dequantization, embedding gathers and matrix-vector products.
 #include <vector>
 
+#include "quant/matrix_view.h"
 #include "quant/quant_internal.h"
 #include "quant/scheme.h"
+#include "quant/scheme_traits.h"
 
 namespace hfb {
 namespace {
 
 using namespace quant_internal;
 
-void decode_row(const EncodedTensor& enc, int64_t row, float* out) {
-  switch (enc.scheme) {
-    case Scheme::kNone: decode_row_none(enc, row, out); return;
-    case Scheme::kInt8: decode_row_int8(enc, row, out); return;
-    case Scheme::kInt4: decode_row_int4(enc, row, out); return;
-    case Scheme::kQ4_0: decode_row_q4_0(enc, row, out); return;
-    case Scheme::kQ8_0: decode_row_q8_0(enc, row, out); return;
-    case Scheme::kKmeans4:
-    case Scheme::kKmeans8: decode_row_kmeans(enc, row, out); return;
-  }
-}
-
-/// Dot product with 8 independent partial sums (vectorises without -ffast-math), fixed order.
-float dot(const float* a, const float* b, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-  }
-  for (int k = 0; i < n; ++i, ++k) acc[k] += a[i] * b[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
+void decode_row(const EncodedTensor& enc, int64_t row, float* out) { scheme_traits(enc.scheme).decode_row(enc, row, out); }
 
 }  // namespace
 
@@ -47,19 +28,7 @@ void embedding_row(const EncodedTensor& enc, int64_t row, float* out) {
 void matvec_rows(const EncodedTensor& enc, const float* x, int64_t row_begin, int64_t row_end, float* y) {
   HFB_CHECK(row_begin >= 0 && row_begin <= row_end && row_end <= enc.rows);
   HFB_CHECK(enc.codes.size() == static_cast<size_t>(enc.rows * enc.row_stride()));
-  if (enc.scheme == Scheme::kNone) {
-    for (int64_t r = row_begin; r < row_end; ++r) {
-      const float* w = reinterpret_cast<const float*>(enc.codes.data() + r * enc.row_stride());
-      y[r - row_begin] = dot(w, x, enc.cols);
-    }
-    return;
-  }
-  thread_local std::vector<float> buffer;
-  buffer.resize(static_cast<size_t>(enc.cols));
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    decode_row(enc, r, buffer.data());
-    y[r - row_begin] = dot(buffer.data(), x, enc.cols);
-  }
+  matrix_dot_rows(matrix_view(enc), x, row_begin, row_end, y);
 }
 
 void matvec(const EncodedTensor& enc, const float* x, float* y) { matvec_rows(enc, x, 0, enc.rows, y); }

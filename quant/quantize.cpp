@@ -6,6 +6,7 @@
 #include "quant/policy.h"
 #include "quant/quant_internal.h"
 #include "quant/scheme.h"
+#include "quant/scheme_traits.h"
 
 namespace hfb {
 namespace quant_internal {
@@ -79,16 +80,7 @@ Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const
   HFB_TRY(check_quantizable(scheme, src, params));
   EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);
   if (reference) out.params.num_threads = 1;
-  Status st;
-  switch (scheme) {
-    case Scheme::kNone: st = encode_none(src, reference, &out); break;
-    case Scheme::kInt8: st = encode_int8(src, reference, &out); break;
-    case Scheme::kInt4: st = encode_int4(src, reference, &out); break;
-    case Scheme::kQ4_0: st = encode_q4_0(src, reference, &out); break;
-    case Scheme::kQ8_0: st = encode_q8_0(src, reference, &out); break;
-    case Scheme::kKmeans4:
-    case Scheme::kKmeans8: st = encode_kmeans(src, reference, &out); break;
-  }
+  Status st = scheme_traits(scheme).encode(src, reference, &out);
   if (!st.ok()) return std::move(st).error();
   out.params.num_threads = params.num_threads;
   if (params.compute_metrics) out.metrics = compute_metrics(src, out, reference ? 1 : params.num_threads);

@@ -8,16 +8,13 @@
 
 #include "core/checked_math.h"
 #include "quant/quant_internal.h"
+#include "quant/scheme_traits.h"
 
 namespace hfb {
 namespace {
 
-constexpr std::array<std::string_view, 7> kSchemeNames = {"none", "int8", "int4", "q4_0",
-                                                          "q8_0", "kmeans4", "kmeans8"};
-
-bool is_absmax(Scheme s) { return s == Scheme::kInt8 || s == Scheme::kInt4; }
-bool is_kmeans(Scheme s) { return s == Scheme::kKmeans4 || s == Scheme::kKmeans8; }
-bool is_ggml(Scheme s) { return s == Scheme::kQ4_0 || s == Scheme::kQ8_0; }
+bool is_absmax(Scheme s) { return scheme_traits(s).family == SchemeFamily::kAbsmax; }
+bool is_kmeans(Scheme s) { return scheme_traits(s).family == SchemeFamily::kKmeans; }
 
 Error shape_error(const SourceMatrix& src, Scheme scheme, const std::string& rule) {
   return Error(ErrorCode::kInvalidArgument,
@@ -26,26 +23,14 @@ Error shape_error(const SourceMatrix& src, Scheme scheme, const std::string& rul
       .with_tensor(src.name);
 }
 
-uint64_t expected_scale_count(const EncodedTensor& e) {
-  if (is_absmax(e.scheme)) {
-    return e.params.per_tensor ? 1 : static_cast<uint64_t>(e.rows * e.blocks_per_row());
-  }
-  if (is_kmeans(e.scheme) && e.params.per_channel_scale) return static_cast<uint64_t>(e.rows);
-  return 0;
-}
-
 }  // namespace
 
-std::string_view scheme_name(Scheme scheme) { return kSchemeNames[static_cast<size_t>(scheme)]; }
+std::string_view scheme_name(Scheme scheme) { return scheme_traits(scheme).name; }
 
 Result<Scheme> parse_scheme(std::string_view name) {
-  for (size_t i = 0; i < kSchemeNames.size(); ++i) {
-    if (kSchemeNames[i] == name) return static_cast<Scheme>(i);
-  }
-  std::string valid;
-  for (auto n : kSchemeNames) valid += (valid.empty() ? "" : "|") + std::string(n);
+  if (const SchemeTraits* traits = find_scheme_traits(name)) return traits->scheme;
   return Error(ErrorCode::kInvalidArgument,
-               "unknown quantization scheme '" + std::string(name) + "', expected one of " + valid);
+               "unknown quantization scheme '" + std::string(name) + "', expected one of " + scheme_name_list("|"));
 }
 
 double QuantMetrics::snr_db() const {
@@ -68,18 +53,7 @@ void QuantMetrics::add(const QuantMetrics& part) {
   max_abs_value = std::max(max_abs_value, part.max_abs_value);
 }
 
-int64_t EncodedTensor::row_stride() const {
-  switch (scheme) {
-    case Scheme::kNone: return cols * 4;
-    case Scheme::kInt8:
-    case Scheme::kKmeans8: return cols;
-    case Scheme::kInt4:
-    case Scheme::kKmeans4: return (cols + 1) / 2;
-    case Scheme::kQ4_0: return cols / 32 * 18;
-    case Scheme::kQ8_0: return cols / 32 * 34;
-  }
-  return 0;
-}
+int64_t EncodedTensor::row_stride() const { return scheme_row_bytes(scheme_traits(scheme), cols); }
 
 int64_t EncodedTensor::scale_bytes() const { return params.f32_scales ? 4 : 2; }
 
@@ -104,9 +78,7 @@ float EncodedTensor::scale_at(int64_t index) const {
   return f16_to_f32(quant_internal::read_u16(scales.data() + index * 2));
 }
 
-int64_t EncodedTensor::lut_size() const {
-  return scheme == Scheme::kKmeans4 ? 16 : scheme == Scheme::kKmeans8 ? 256 : 0;
-}
+int64_t EncodedTensor::lut_size() const { return scheme_traits(scheme).lut_size; }
 
 int64_t EncodedTensor::num_groups() const {
   if (!is_kmeans(scheme) || rows == 0) return 0;
@@ -134,9 +106,10 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
   if (params.num_threads < 1) {
     return Error(ErrorCode::kInvalidArgument, "num_threads must be >= 1").with_tensor(src.name);
   }
-  if (is_ggml(scheme) && src.cols % 32 != 0) {
-    return shape_error(src, scheme, "ggml blocks need the row length (cols) to be a multiple of 32, got cols=" +
-                                        std::to_string(src.cols));
+  const int64_t block = scheme_traits(scheme).block_size;
+  if (src.cols % block != 0) {
+    return shape_error(src, scheme, "ggml blocks need the row length (cols) to be a multiple of " +
+                                        std::to_string(block) + ", got cols=" + std::to_string(src.cols));
   }
   if (is_absmax(scheme) && params.block_size < 0) {
     return shape_error(src, scheme, "block size must be >= 0 (0 = one scale per row), got " +
@@ -152,6 +125,10 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
 }
 
 Status validate_encoded(const EncodedTensor& e) {
+  return validate_encoded_parts(e, e.codes.size(), e.scales.size(), e.lut.size());
+}
+
+Status validate_encoded_parts(const EncodedTensor& e, uint64_t code_size, uint64_t scale_size, uint64_t lut_entries_got) {
   auto fail = [&](const std::string& what, uint64_t expected, uint64_t got) -> Status {
     return Error(ErrorCode::kInvalidFile, std::string(scheme_name(e.scheme)) + " tensor [" +
                                               std::to_string(e.rows) + ", " + std::to_string(e.cols) + "]: " +
@@ -159,23 +136,18 @@ Status validate_encoded(const EncodedTensor& e) {
                                               std::to_string(expected))
         .with_tensor(e.name);
   };
-  if (static_cast<size_t>(e.scheme) >= kSchemeNames.size()) return fail("scheme id", 0, static_cast<uint64_t>(e.scheme));
-  if (e.rows <= 0 || e.cols <= 0 || e.rows > (int64_t{1} << 40) || e.cols > (int64_t{1} << 40)) {
-    return fail("rows", 1, static_cast<uint64_t>(e.rows));
+  if (static_cast<size_t>(e.scheme) > static_cast<size_t>(Scheme::kKmeans8)) {
+    return fail("scheme id", 0, static_cast<uint64_t>(e.scheme));
   }
-  if (is_ggml(e.scheme) && e.cols % 32 != 0) return fail("cols % 32", 0, static_cast<uint64_t>(e.cols % 32));
-  if (is_absmax(e.scheme) && e.params.block_size < 0) return fail("block size", 0, 0);
-  if (is_kmeans(e.scheme) && e.params.group_size < 1) return fail("group size", 1, 0);
+  auto parts = encoded_part_sizes(e.scheme, e.rows, e.cols, e.params);
+  if (!parts.ok()) return std::move(parts).error().with_tensor(e.name);
   auto shape_n = e.shape.num_elements();
   if (!shape_n || *shape_n != static_cast<uint64_t>(e.rows) * static_cast<uint64_t>(e.cols)) {
     return fail("shape elements", static_cast<uint64_t>(e.rows * e.cols), shape_n.value_or(0));
   }
-  const uint64_t code_bytes = static_cast<uint64_t>(e.rows) * static_cast<uint64_t>(e.row_stride());
-  if (e.codes.size() != code_bytes) return fail("code bytes", code_bytes, e.codes.size());
-  const uint64_t scale_bytes = expected_scale_count(e) * static_cast<uint64_t>(e.scale_bytes());
-  if (e.scales.size() != scale_bytes) return fail("scale bytes", scale_bytes, e.scales.size());
-  const uint64_t lut_entries = static_cast<uint64_t>(e.num_groups() * e.lut_size());
-  if (e.lut.size() != lut_entries) return fail("LUT entries", lut_entries, e.lut.size());
+  if (code_size != parts->codes) return fail("code bytes", parts->codes, code_size);
+  if (scale_size != parts->scales) return fail("scale bytes", parts->scales, scale_size);
+  if (lut_entries_got != parts->lut_entries) return fail("LUT entries", parts->lut_entries, lut_entries_got);
   return ok_status();
 }
 

@@ -111,6 +111,10 @@ Result<EncodedTensor> quantize(Scheme scheme, const TensorInfo& info, const Quan
 /// Checks sizes of codes/scales/lut against scheme, shape and params (for tensors read from a bundle).
 /// kInvalidFile naming the tensor, expected vs got.
 Status validate_encoded(const EncodedTensor& enc);
+/// The same checks for a tensor whose parts live elsewhere (a mapped bundle): `enc` carries scheme, shape,
+/// rows, cols and params; the part sizes are given (codes and scales in bytes, the LUT in float entries).
+Status validate_encoded_parts(const EncodedTensor& enc, uint64_t code_bytes, uint64_t scale_bytes,
+                              uint64_t lut_entries);
 
 /// Decodes rows [row_begin, row_end) into out[(row - row_begin) * cols + col]. Preconditions (checked,
 /// abort on violation: a programmer error): 0 <= row_begin <= row_end <= rows and a valid tensor.

@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libzip-dev nlohmann-json3-dev libprotobuf-dev protobuf-compiler libzstd-dev
   libopenblas-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev
+  libsndfile1-dev libpng-dev libjpeg-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/tensor.h"
-#include "validators/session.h"
+#include "runtime/session.h"
 
 namespace hfb {
 

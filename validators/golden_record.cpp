@@ -4,13 +4,29 @@
 #include <algorithm>
 #include <random>
 
+#include "core/graph_io.h"
+#include "readers/media/log_mel.h"
 #include "validators/parity_greedy.h"
+#include "validators/parity_taps.h"
 
 namespace hfb {
 
 namespace {
 
-std::string hidden_name(int index) { return "hidden_states." + std::to_string(index); }
+
+/// The media of a recorded case and the reference's tower taps (what compare_tower_taps reads).
+void record_media(const MediaInputs& media, const std::string& kind, Taps& taps, GoldenCase* c) {
+  c->media = media;
+  c->media_kind = kind;
+  for (auto& [name, value] : taps) {
+    if (is_tower_tap(name)) c->taps[name] = std::move(value);
+  }
+  if (!media.input_features_mask.empty()) {
+    std::vector<uint8_t> reduced = media::audio_output_mask(media.input_features_mask);
+    Matrix mask{static_cast<int64_t>(reduced.size()), 1, std::vector<float>(reduced.begin(), reduced.end())};
+    c->taps["audio_output_mask"] = std::move(mask);
+  }
+}
 
 Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& prompt, size_t index,
                                const GoldenRecordOptions& options) {
@@ -19,7 +35,8 @@ Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& p
   greedy.eos_ids = options.eos_ids;
   greedy.keep_logits = true;
   Taps taps;
-  HFB_TRY(GreedyRun run, run_greedy(reference, prompt, nullptr, options.hidden_states ? &taps : nullptr, greedy));
+  const bool want_taps = options.hidden_states || options.media != nullptr;
+  HFB_TRY(GreedyRun run, run_greedy(reference, prompt, options.media, want_taps ? &taps : nullptr, greedy));
   GoldenCase c;
   c.name = "prompt" + std::to_string(index);
   c.prompt = prompt;
@@ -32,9 +49,10 @@ Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& p
   c.prefill_logits = std::move(run.prefill_logits);
   c.step_logits = std::move(run.step_logits);
   for (int i = 0; i <= reference.num_layers(); ++i) {
-    auto it = taps.find(hidden_name(i));
-    if (it != taps.end()) c.hidden_states[i] = std::move(it->second);
+    auto it = taps.find(hidden_states_tap(i));
+    if (it != taps.end() && options.hidden_states) c.hidden_states[i] = std::move(it->second);
   }
+  if (options.media != nullptr) record_media(*options.media, options.media_kind, taps, &c);
   return c;
 }
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/golden.h"
-#include "validators/session.h"
 
 namespace hfb {
 
@@ -17,10 +17,13 @@ struct GoldenRecordOptions {
   std::vector<int64_t> eos_ids;  ///< stop right after one of these, as HF generate does
   bool hidden_states = true;     ///< capture hidden_states.<i> for every case
   std::string label;             ///< stored as Golden::dir (the reference's path, for the report)
+  const MediaInputs* media = nullptr;  ///< fed with every prompt (from real files: pipeline/media_inputs.h)
+  std::string media_kind;              ///< "audio", "image" or "audio+image" when media is set
 };
 
 /// Greedy-runs every prompt through `reference` and records prompt, tokens, top-2 per step, prefill
-/// and step logits (cases "prompt0", "prompt1", ...). Fails with kInvalidArgument for no prompts,
+/// and step logits (cases "prompt0", "prompt1", ...); with options.media also the media and the tower taps
+/// (audio_output_mask derived from the frame mask), so the verifier compares towers too. Fails with kInvalidArgument for no prompts,
 /// steps < 1 or ids outside the vocabulary; passes on the session's errors.
 Result<Golden> record_golden(Session& reference, const std::vector<std::vector<int64_t>>& prompts,
                              const GoldenRecordOptions& options);

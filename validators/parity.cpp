@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/graph_io.h"
 #include "validators/parity_greedy.h"
 #include "validators/parity_metrics.h"
 
@@ -90,7 +91,7 @@ LayerReport compare_layer(int index, const Matrix& ref, const Matrix& ours, cons
 void compare_hidden(const GoldenCase& g, const Taps& taps, int num_layers, const VerifyOptions& options,
                     CaseReport* r) {
   for (const auto& [index, ref] : g.hidden_states) {
-    auto it = taps.find("hidden_states." + std::to_string(index));
+    auto it = taps.find(hidden_states_tap(index));
     if (it == taps.end()) continue;  // the runtime cannot capture it: nothing to compare
     LayerReport layer = compare_layer(index, ref, it->second, options);
     if (layer.drifting && !r->first_drifting_layer) {

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/golden.h"
 #include "validators/parity_moe.h"
 #include "validators/parity_taps.h"
-#include "validators/session.h"
 
 namespace hfb {
 

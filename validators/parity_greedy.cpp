@@ -2,6 +2,7 @@
 #include "validators/parity_greedy.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace hfb {
@@ -81,7 +82,11 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
   run.prompt = prompt;
   run.step_logits.cols = vocab;
   session.reset();
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  const auto prefill_start = Clock::now();
   HFB_TRY(Matrix prefill, session.prefill(prompt, media, taps));
+  run.prefill_seconds = seconds_since(prefill_start);
   HFB_TRY(check_logits_shape(prefill, static_cast<int64_t>(prompt.size()), vocab, "prefill"));
   if (options.max_new_tokens == 0) {
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
@@ -89,8 +94,13 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
   }
   bool stop = record_step(prefill.row(prefill.rows - 1), vocab, options, &run);
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
+  const uint64_t bytes_before = session.weight_bytes_read();
   while (!stop && static_cast<int>(run.steps.size()) < options.max_new_tokens) {
+    const auto step_start = Clock::now();
     HFB_TRY(Matrix logits, session.decode(run.generated.back()));
+    run.decode_seconds += seconds_since(step_start);
+    run.decode_calls += 1;
+    run.decode_weight_bytes = session.weight_bytes_read() - bytes_before;
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
     run.decode_experts_weights_read.push_back(session.experts_weights_read());
     stop = record_step(logits.row(0), vocab, options, &run);

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "runtime/session.h"
 #include "validators/parity_metrics.h"
-#include "validators/session.h"
 
 namespace hfb {
 
@@ -29,6 +29,10 @@ struct GreedyRun {
   std::vector<GreedyStep> steps;
   Matrix prefill_logits;  ///< [L,V] when keep_logits
   Matrix step_logits;     ///< [steps,V] when keep_logits (row 0 == last prefill row)
+  double prefill_seconds = 0;        ///< wall time of the prefill call
+  double decode_seconds = 0;         ///< wall time of every decode call together
+  int64_t decode_calls = 0;          ///< tokens fed through decode (generated tokens after the first)
+  uint64_t decode_weight_bytes = 0;  ///< weight bytes the decode calls read (Session::weight_bytes_read)
   /// Per decode step: expert-bank weights (elements) it read (Session::experts_weights_read; MoE models).
   std::vector<int64_t> decode_experts_weights_read;
 };

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "readers/gemma4/text_graph_builder.h"
+#include "core/graph_io.h"
 
 namespace hfb {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "validators/golden.h"
-#include "validators/session.h"
+#include "runtime/session.h"
 
 namespace hfb {
 

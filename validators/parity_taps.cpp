@@ -7,7 +7,7 @@
 #include <limits>
 #include <utility>
 
-#include "validators/kernels_vision.h"
+#include "core/graph_io.h"
 #include "validators/parity_metrics.h"
 
 namespace hfb {

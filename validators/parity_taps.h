@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/session.h"
 #include "validators/golden.h"
-#include "validators/session.h"
 
 namespace hfb {
 

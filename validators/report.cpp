@@ -172,7 +172,7 @@ std::string report_summary(const ParityReport& report) {
   return out.str();
 }
 
-std::string greedy_run_to_json(const GreedyRun& run) {
+std::string greedy_run_to_json(const GreedyRun& run, const RunTimings* timings) {
   json steps = json::array();
   for (const GreedyStep& s : run.steps) {
     steps.push_back({{"token", s.token},
@@ -187,6 +187,7 @@ std::string greedy_run_to_json(const GreedyRun& run) {
   if (std::any_of(reads.begin(), reads.end(), [](int64_t n) { return n > 0; })) {
     j["decode_experts_weights_read"] = reads;  // MoE: routed experts' weights per decode step (elements)
   }
+  if (timings != nullptr) j["timings"] = json::parse(run_timings_json(*timings));
   return j.dump() + "\n";
 }
 

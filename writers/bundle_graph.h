@@ -6,7 +6,7 @@
 
 #include "core/graph.h"
 #include "core/graph_split.h"
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 
 namespace hfb {
 

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/model_config.h"
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 
 namespace hfb {
 

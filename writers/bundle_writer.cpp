@@ -4,30 +4,14 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
+#include "formats/bundle_format.h"
 #include "writers/bundle_archive.h"
-#include "writers/bundle_format.h"
 #include "writers/bundle_fs.h"
 #include "writers/bundle_manifest.h"
 #include "writers/bundle_writer_internal.h"
 
 namespace hfb {
-namespace {
-
-bool chunk_kind_from_name(const std::string& name, bundle::ChunkKind* kind) {
-  static const std::pair<const char*, bundle::ChunkKind> kKinds[] = {
-      {"decoder", bundle::CHUNK_DECODER}, {"embedding", bundle::CHUNK_EMBEDDING}, {"ple", bundle::CHUNK_PLE},
-      {"head", bundle::CHUNK_HEAD},       {"audio", bundle::CHUNK_AUDIO},         {"vision", bundle::CHUNK_VISION}};
-  for (const auto& [n, k] : kKinds) {
-    if (name == n) {
-      *kind = k;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 uint64_t bundle_xxh3(ByteSpan bytes) { return XXH3_64bits(bytes.data, bytes.size); }
 
@@ -86,8 +70,8 @@ void BundleWriter::set_config(const ModelConfig& config) { config_to_proto(confi
 
 Status BundleWriter::add_chunk(const BundleChunkSpec& spec) {
   HFB_TRY(check_usable());
-  bundle::ChunkKind kind;
-  if (!chunk_kind_from_name(spec.kind, &kind)) {
+  int kind = 0;
+  if (!bundle_chunk_kind_from_name(spec.kind, &kind)) {
     return fail(Error(ErrorCode::kInvalidArgument, "unknown chunk kind '" + spec.kind + "'"));
   }
   for (const bundle::Chunk& c : manifest_->chunks()) {
@@ -95,7 +79,7 @@ Status BundleWriter::add_chunk(const BundleChunkSpec& spec) {
   }
   bundle::Chunk* chunk = manifest_->add_chunks();
   chunk->set_name(spec.name);
-  chunk->set_kind(kind);
+  chunk->set_kind(static_cast<bundle::ChunkKind>(kind));
   chunk->set_first_layer(spec.first_layer);
   chunk->set_end_layer(spec.end_layer);
   chunk->set_file(spec.file);

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "core/checked_math.h"
-#include "writers/bundle_format.h"
+#include "formats/bundle_format.h"
 #include "writers/bundle_writer.h"
 #include "writers/bundle_writer_internal.h"
 

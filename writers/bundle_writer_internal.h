@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {

@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
 namespace {

@@ -4,8 +4,8 @@
 #include <optional>
 #include <utility>
 
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
 namespace {

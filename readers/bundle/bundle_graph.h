@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/graph.h"
 #include "core/graph_split.h"
-#include "writers/bundle.pb.h"
+#include "formats/bundle.pb.h"
 
 namespace hfb {
 

@@ -9,7 +9,9 @@
 #include "core/dtype.h"
 #include "core/role.h"
 #include "core/shape.h"
-#include "writers/bundle_format.h"
+#include "formats/bundle_format.h"
+#include "quant/policy.h"
+#include "quant/scheme_traits.h"
 
 namespace hfb {
 namespace {
@@ -114,8 +116,47 @@ Status check_segment(const bundle::Manifest& m, const bundle::Segment& s, const 
   return ok_status();
 }
 
-Status check_encoding(const bundle::Tensor& t, const std::string& path, const BundleReadOptions& options,
-                      const Shape& shape) {
+/// The stored params of a scheme tensor as the decoder uses them (group size capped at the rows).
+QuantParams stored_params(const bundle::Encoding& e, int64_t rows) {
+  QuantParams p;
+  p.block_size = e.block_size();
+  p.group_size = e.group_size() > 0 && !e.per_tensor() ? std::min<int64_t>(e.group_size(), rows) : rows;
+  p.per_tensor = e.per_tensor();
+  p.f32_scales = e.scale_dtype() == "F32";
+  p.per_channel_scale = e.per_channel_scale();
+  return p;
+}
+
+/// Every part of a scheme tensor has the size the scheme traits give for its shape and params.
+Status check_part_sizes(const bundle::Tensor& t, const SchemeTraits& traits, const std::string& path,
+                        const Shape& shape) {
+  const auto [rows, cols] = matrix_view(shape);
+  auto expected = encoded_part_sizes(traits.scheme, rows, cols, stored_params(t.encoding(), rows));
+  if (!expected.ok()) {
+    return invalid(path, "shape " + shape.to_string() + " disagrees with its encoding: " + expected.error().message)
+        .with_tensor(t.name());
+  }
+  uint64_t codes = 0, scales = 0, lut = 0;
+  for (const bundle::Segment& s : t.segments()) {
+    uint64_t* part = s.part() == "codes" ? &codes : s.part() == "scales" ? &scales : s.part() == "lut" ? &lut : nullptr;
+    if (!part) return invalid(path, "unknown segment part '" + s.part().substr(0, 32) + "'").with_tensor(t.name());
+    *part += s.length();
+  }
+  const std::pair<const char*, std::pair<uint64_t, uint64_t>> checks[] = {
+      {"codes", {codes, expected->codes}}, {"scales", {scales, expected->scales}},
+      {"lut", {lut, expected->lut_entries * sizeof(float)}}};
+  for (const auto& [part, sizes] : checks) {
+    if (sizes.first != sizes.second) {
+      return invalid(path, std::string(part) + " segment is " + std::to_string(sizes.first) + " bytes, expected " +
+                               std::to_string(sizes.second) + " (" + std::string(traits.name) + " " +
+                               shape.to_string() + ")")
+          .with_tensor(t.name());
+    }
+  }
+  return ok_status();
+}
+
+Status check_encoding(const bundle::Tensor& t, const std::string& path, const Shape& shape) {
   const std::string& scheme = t.encoding().scheme();
   if (scheme.empty()) {
     const auto dtype = DType::from_name(t.dtype());
@@ -133,18 +174,16 @@ Status check_encoding(const bundle::Tensor& t, const std::string& path, const Bu
     }
     return ok_status();
   }
-  const auto& known = options.known_schemes;
-  if (std::find(known.begin(), known.end(), scheme) == known.end()) {
-    std::string list;
-    for (const std::string& k : known) list += (list.empty() ? "" : " ") + k;
-    return unsupported(path, t.name(), "unknown quantization scheme '" + scheme.substr(0, 64) + "' (known: " + list +
-                                           "; written by a newer hfbundle?)");
+  const SchemeTraits* traits = find_scheme_traits(scheme);
+  if (!traits) {
+    return unsupported(path, t.name(), "unknown quantization scheme '" + scheme.substr(0, 64) + "' (known: " +
+                                           scheme_name_list(" ") + "; written by a newer hfbundle?)");
   }
   const std::string& sd = t.encoding().scale_dtype();
   if (!sd.empty() && sd != "F16" && sd != "F32") {
     return unsupported(path, t.name(), "unknown scale dtype '" + sd.substr(0, 32) + "'");
   }
-  return ok_status();
+  return check_part_sizes(t, *traits, path, shape);
 }
 
 Status check_tensor(const bundle::Manifest& m, const bundle::Tensor& t, const std::string& path,
@@ -175,7 +214,7 @@ Status check_tensor(const bundle::Manifest& m, const bundle::Tensor& t, const st
     }
     HFB_TRY(check_segment(m, s, path, name));
   }
-  return check_encoding(t, path, options, shape);
+  return check_encoding(t, path, shape);
 }
 
 Status check_tensors_and_chunks(const bundle::Manifest& m, const std::string& path,
@@ -224,18 +263,6 @@ Result<std::unique_ptr<bundle::Manifest>> parse_bundle_manifest(ByteSpan bytes, 
   }
   HFB_TRY(validate_bundle_manifest(*manifest, path, options));
   return manifest;
-}
-
-std::string chunk_kind_name(int kind) {
-  switch (kind) {
-    case bundle::CHUNK_DECODER: return "decoder";
-    case bundle::CHUNK_EMBEDDING: return "embedding";
-    case bundle::CHUNK_PLE: return "ple";
-    case bundle::CHUNK_HEAD: return "head";
-    case bundle::CHUNK_AUDIO: return "audio";
-    case bundle::CHUNK_VISION: return "vision";
-    default: return "unknown";
-  }
 }
 
 }  // namespace hfb

@@ -7,8 +7,8 @@
 #include "core/byte_source.h"
 #include "core/error.h"
 #include "core/model_config.h"
+#include "formats/bundle.pb.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle.pb.h"
 
 namespace hfb {
 
@@ -25,8 +25,5 @@ Status validate_bundle_manifest(const bundle::Manifest& manifest, const std::str
 
 /// The resolved config stored in a manifest (inverse of writers/ config_to_proto).
 ModelConfig config_from_proto(const bundle::ModelConfig& proto);
-
-/// "decoder", "embedding", ... for a chunk kind ("unknown" for values from a newer writer).
-std::string chunk_kind_name(int kind);
 
 }  // namespace hfb

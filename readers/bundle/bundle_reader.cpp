@@ -6,15 +6,11 @@
 
 #include <cstdio>
 
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_manifest.h"
 #include "readers/bundle/bundle_storage.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
-
-std::vector<std::string> default_bundle_schemes() {
-  return {"none", "int8", "int4", "q4_0", "q8_0", "kmeans4", "kmeans8"};
-}
 
 namespace {
 
@@ -123,7 +119,7 @@ class BundleLoader {
   void add_chunk(const bundle::Chunk& c) {
     BundleChunkInfo info;
     info.name = c.name();
-    info.kind = chunk_kind_name(c.kind());
+    info.kind = bundle_chunk_kind_name(c.kind());
     info.first_layer = c.first_layer();
     info.end_layer = c.end_layer();
     info.file = c.file();
@@ -161,14 +157,6 @@ TensorTable Bundle::plain_tensor_table() const {
     if (t.scheme.empty()) table.add(t.info);
   }
   return table;
-}
-
-Model Bundle::plain_model() const {
-  Model model;
-  model.source = path_;
-  model.config = config_;
-  model.tensors = plain_tensor_table();
-  return model;
 }
 
 Result<std::shared_ptr<const ByteSource>> Bundle::file(const std::string& name) const {

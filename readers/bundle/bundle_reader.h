@@ -37,13 +37,9 @@ struct BundleLimits {
   uint64_t max_file_bytes = 1ull << 40;       ///< raw or stored size of one file
 };
 
-/// Scheme names of quant/scheme.h (readers/ does not link quant/; keep in sync).
-std::vector<std::string> default_bundle_schemes();
-
 struct BundleReadOptions {
   BundleCheck check = BundleCheck::kStructure;
   BundleLimits limits;
-  std::vector<std::string> known_schemes = default_bundle_schemes();
 };
 
 /// One stored part of a tensor ("data" for plain tensors; "codes", "scales", "lut" for schemes).
@@ -103,8 +99,6 @@ class Bundle {
   const BundleTensor* find(const std::string& name) const;
   /// Plain (unquantized) tensors as a checkpoint-style table; scheme tensors are left out (use tensors()).
   TensorTable plain_tensor_table() const;
-  /// config() + plain_tensor_table(), source = path().
-  Model plain_model() const;
   /// Raw bytes of a file of the bundle by manifest name ("config.json", "chunk_00.bin"); kNotFound if absent.
   Result<std::shared_ptr<const ByteSource>> file(const std::string& name) const;
   /// The parsed manifest (include writers/bundle.pb.h to use it).

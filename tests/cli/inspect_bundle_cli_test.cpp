@@ -16,8 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/load_checkpoint.h"
 #include "quant/scheme.h"
-#include "readers/model_reader.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {

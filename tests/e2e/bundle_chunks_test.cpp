@@ -6,17 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "formats/bundle.pb.h"
+#include "models/load_checkpoint.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/bundle_weight_store.h"
+#include "pipeline/convert.h"
+#include "pipeline/open_model.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
-#include "readers/model_reader.h"
+#include "runtime/graph_session.h"
 #include "tests/writers/bundle_test_util.h"
-#include "validators/bundle_session.h"
-#include "validators/bundle_weight_store.h"
-#include "validators/parity_session.h"
 #include "validators/report.h"
-#include "validators/runtime.h"
-#include "writers/bundle.pb.h"
-#include "writers/convert.h"
 
 namespace hfb {
 namespace {

@@ -10,15 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "formats/bundle.pb.h"
+#include "models/load_checkpoint.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/convert.h"
+#include "pipeline/open_model.h"
+#include "pipeline/quantized_session.h"
 #include "readers/bundle/bundle_graph.h"
 #include "readers/bundle/bundle_reader.h"
-#include "readers/model_reader.h"
 #include "tests/writers/bundle_test_util.h"
-#include "validators/bundle_session.h"
-#include "validators/parity_session.h"
-#include "validators/quantized_weight_store.h"
-#include "writers/bundle.pb.h"
-#include "writers/convert.h"
 
 namespace hfb {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/synthetic_model.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "pipeline/synthetic_model.h"
 
 namespace hfb {
 namespace {

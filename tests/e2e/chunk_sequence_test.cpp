@@ -5,12 +5,12 @@
 
 #include <algorithm>
 
-#include "passes/chunk_plan.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "readers/model_reader.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
 #include "passes/chunk_partition.h"
-#include "validators/chunk_sequence.h"
-#include "validators/weight_store.h"
+#include "passes/chunk_plan.h"
+#include "runtime/chunk_sequence.h"
+#include "runtime/weight_store.h"
 
 namespace hfb {
 namespace {

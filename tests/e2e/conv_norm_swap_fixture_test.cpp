@@ -5,8 +5,8 @@
 
 #include <cstring>
 
+#include "models/load_checkpoint.h"
 #include "passes/conv_norm_swap.h"
-#include "readers/model_reader.h"
 #include "tests/e2e/fixture_copy.h"
 #include "tests/e2e/pass_parity.h"
 

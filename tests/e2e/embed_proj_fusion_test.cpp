@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "passes/embed_proj_fusion.h"
-#include "readers/model_reader.h"
+#include "models/load_checkpoint.h"
 #include "passes/chunk_partition.h"
-#include "validators/chunk_sequence.h"
+#include "passes/embed_proj_fusion.h"
+#include "runtime/chunk_sequence.h"
 #include "tests/e2e/pass_parity.h"
 
 namespace hfb {

@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "readers/bundle/bundle_reader.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "readers/model_reader.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
 #include "tests/writers/bundle_test_util.h"
-#include "validators/graph_interpreter.h"
+#include "runtime/graph_interpreter.h"
 #include "validators/parity_greedy.h"
-#include "validators/parity_session.h"
-#include "validators/weight_store.h"
-#include "writers/convert.h"
+#include "pipeline/open_model.h"
+#include "runtime/weight_store.h"
+#include "pipeline/convert.h"
 
 namespace hfb {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/quantized_session.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
-#include "validators/quantized_weight_store.h"
 
 namespace hfb {
 namespace {

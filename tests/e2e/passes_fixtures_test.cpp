@@ -4,12 +4,12 @@
 // equal to the unpassed model's).
 #include <gtest/gtest.h>
 
+#include "models/load_checkpoint.h"
 #include "passes/pass_pipeline.h"
 #include "passes/pass_registry.h"
-#include "readers/model_reader.h"
+#include "pipeline/open_model.h"
 #include "tests/e2e/pass_parity.h"
 #include "validators/golden.h"
-#include "validators/parity_session.h"
 
 namespace hfb {
 namespace {

@@ -3,11 +3,11 @@
 // dead-code elimination removes only what is dead.
 #include <gtest/gtest.h>
 
+#include "models/gemma4/text_graph_builder.h"
 #include "passes/graph_edit.h"
 #include "passes/pass_registry.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/graph_interpreter.h"
-#include "validators/synthetic_model.h"
+#include "pipeline/synthetic_model.h"
+#include "runtime/graph_interpreter.h"
 
 namespace hfb {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "models/gemma4/gemma4_config.h"
 #include "passes/chunk_plan.h"
-#include "readers/gemma4_config.h"
 #include "tests/passes/gemma4_layouts.h"
 
 namespace hfb {

@@ -6,11 +6,12 @@
 #include <memory>
 #include <utility>
 
-#include "readers/gemma4/multimodal_graph_builder.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "validators/graph_interpreter.h"
-#include "validators/multimodal_session.h"
-#include "validators/weight_store.h"
+#include "models/gemma4/multimodal_graph_builder.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "pipeline/multimodal_session.h"
+#include "runtime/graph_interpreter.h"
+#include "runtime/mapped_weight_store.h"
+#include "runtime/weight_store.h"
 
 namespace hfb {
 
@@ -28,7 +29,7 @@ class RewritingSession final : public Session {
       all.image_soft_tokens = 1;
     }
     HFB_TRY(Graph graph, build_gemma4_multimodal_graph(model.config, model.tensors, all));
-    HFB_TRY(std::unique_ptr<F32WeightStore> store, F32WeightStore::create(graph, model.tensors));
+    HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
     const ValueInfo* logits = graph.find_value(kGraphLogits);
     std::unique_ptr<RewritingSession> session(new RewritingSession(model, std::move(rewrite)));
     session->weights_ = std::shared_ptr<const WeightStore>(std::move(store));

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,6 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   hfb::ModelConfig config = hfb::config_from_proto((*manifest)->config());
   (void)config;
-  for (const auto& chunk : (*manifest)->chunks()) (void)hfb::chunk_kind_name(chunk.kind());
+  for (const auto& chunk : (*manifest)->chunks()) (void)hfb::bundle_chunk_kind_name(chunk.kind());
   return 0;
 }

@@ -10,10 +10,10 @@
 #include <fstream>
 #include <functional>
 
+#include "formats/bundle.pb.h"
+#include "formats/bundle_format.h"
 #include "readers/bundle/bundle_manifest.h"
 #include "readers/bundle/bundle_reader.h"
-#include "writers/bundle.pb.h"
-#include "writers/bundle_format.h"
 
 namespace hfb {
 namespace {
@@ -100,6 +100,16 @@ struct CorruptionCase {
   BundleCheck check = BundleCheck::kStructure;
 };
 
+/// Re-labels tensor 0 (its 64 bytes kept as one segment) as a q4_0 tensor of `shape` with a "codes" part.
+void as_q4_0(HandBundle& b, std::vector<int64_t> shape) {
+  bundle::Tensor* t = b.manifest.mutable_tensors(0);
+  t->mutable_encoding()->set_scheme("q4_0");
+  t->set_dtype("BF16");
+  t->clear_shape();
+  for (int64_t d : shape) t->add_shape(d);
+  t->mutable_segments(0)->set_part("codes");
+}
+
 std::vector<CorruptionCase> corruption_catalogue() {
   using M = HandBundle&;
   auto seg = [](M b, int t) { return b.manifest.mutable_tensors(t)->mutable_segments(0); };
@@ -116,6 +126,14 @@ std::vector<CorruptionCase> corruption_catalogue() {
       {"LengthNotShape", ErrorCode::kInvalidFile, "expected 64", [&](M b) { seg(b, 0)->set_length(60); }},
       {"UnknownScheme", ErrorCode::kUnsupported, "scheme",
        [](M b) { b.manifest.mutable_tensors(0)->mutable_encoding()->set_scheme("q3_magic"); }},
+      // Part sizes come from the scheme traits (F12): a q4_0 tensor whose codes are shorter than its shape
+      // needs, and one whose shape cannot be q4_0 at all, fail at open, not at run time.
+      {"Q4_0ShortCodes", ErrorCode::kInvalidFile, "codes segment is 64 bytes, expected 72", [&](M b) {
+         as_q4_0(b, {4, 32});  // 4 rows x 1 block x 18 bytes
+       }},
+      {"Q4_0ShapeDisagreesWithBytes", ErrorCode::kInvalidFile, "multiple of 32", [&](M b) {
+         as_q4_0(b, {4, 4});  // a row of 4 elements is no whole q4_0 block
+       }},
       {"UnknownDtype", ErrorCode::kUnsupported, "dtype", [](M b) { b.manifest.mutable_tensors(0)->set_dtype("F8"); }},
       {"UnknownRole", ErrorCode::kUnsupported, "role", [](M b) { b.manifest.mutable_tensors(0)->set_role("x"); }},
       {"NewerMajor", ErrorCode::kUnsupported, "newer", [](M b) { b.manifest.mutable_version()->set_major(2); }},

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/session.h"
 #include "validators/golden.h"
 #include "validators/parity_greedy.h"
-#include "validators/session.h"
 
 namespace hfb::testing {
 

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "core/byte_source.h"
+#include "pipeline/open_model.h"
 #include "readers/safetensors.h"
-#include "validators/parity_session.h"
 
 namespace hfb {
 namespace {

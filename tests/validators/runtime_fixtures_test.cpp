@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "readers/gemma4/text_graph_builder.h"
-#include "readers/model_reader.h"
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
+#include "pipeline/open_model.h"
+#include "runtime/graph_session.h"
 #include "validators/golden.h"
-#include "validators/runtime.h"
 
 namespace hfb {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <string>
 
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
 #include "readers/bundle/bundle_graph.h"
-#include "readers/gemma4/text_graph_builder.h"
-#include "readers/model_reader.h"
 #include "writers/bundle_graph.h"
 
 namespace hfb {

@@ -4,9 +4,9 @@
 
 #include <cstring>
 
+#include "formats/bundle.pb.h"
 #include "readers/bundle/bundle_reader.h"
 #include "tests/writers/bundle_test_util.h"
-#include "writers/bundle.pb.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {
@@ -296,6 +296,8 @@ TEST(BundleWriter, WritesSchemePartsInOrderAligned) {
   meta.shape = Shape{4, 32};
   meta.scheme = "kmeans4";
   meta.group_size = 4;
+  meta.per_channel_scale = true;  // the 8 scale bytes: one f16 per row (the reader checks part sizes)
+  meta.scale_dtype = "F16";
   const auto codes = pattern_bytes(64, 1), lut = pattern_bytes(64, 2), scales = pattern_bytes(8, 3);
   ASSERT_TRUE((*writer)->write_tensor_parts(meta, "chunk_00.bin", {{"codes", {codes.data(), codes.size()}},
                                                                    {"scales", {scales.data(), scales.size()}},

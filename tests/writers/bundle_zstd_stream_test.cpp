@@ -9,9 +9,9 @@
 #include <functional>
 #include <map>
 
+#include "formats/bundle.pb.h"
 #include "readers/bundle/bundle_reader.h"
 #include "tests/writers/bundle_test_util.h"
-#include "writers/bundle.pb.h"
 #include "writers/bundle_writer.h"
 
 namespace hfb {

@@ -1,0 +1,28 @@
+// Constants of the bundle format shared by the writer (writers/) and the reader (readers/bundle/).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hfb {
+
+/// "hfbundle" in Manifest.magic.
+inline constexpr const char* kBundleMagic = "hfbundle";
+/// Format version written by this build. Readers accept any minor of kBundleFormatMajor.
+inline constexpr uint32_t kBundleFormatMajor = 1;
+inline constexpr uint32_t kBundleFormatMinor = 2;  // 1.1: Manifest.text_graph; 1.2: chunk boundaries
+/// Every tensor segment starts at a multiple of this many bytes of its (raw) file.
+inline constexpr uint64_t kBundleAlignment = 64;
+/// Entry name of the manifest inside a bundle directory or zip.
+inline constexpr const char* kBundleManifestName = "manifest.pb";
+/// Suffix of zstd-compressed data files ("chunk_00.bin.zst").
+inline constexpr const char* kBundleZstdSuffix = ".zst";
+
+/// Manifest.Chunk.kind (bundle.proto ChunkKind) and its one spelling, used by the writer, the reader, the
+/// convert report and the chunk plan's JSON: "decoder", "embedding", "ple", "head", "audio", "vision".
+/// "unknown" for a value outside the enum (a newer writer's kind).
+std::string bundle_chunk_kind_name(int kind);
+/// The ChunkKind value spelled `name`; false for an unknown name.
+bool bundle_chunk_kind_from_name(const std::string& name, int* kind);
+
+}  // namespace hfb

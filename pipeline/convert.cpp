@@ -1,0 +1,267 @@
+// convert_checkpoint: load, build the graph, run the passes, then quantize and stream every tensor into its chunk file.
+#include "pipeline/convert.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "models/gemma4/gemma4_config.h"
+#include "models/gemma4/multimodal_graph_builder.h"
+#include "models/load_checkpoint.h"
+#include "pipeline/chunk_plan_json.h"
+#include "pipeline/convert_graph.h"
+#include "pipeline/convert_stream.h"
+#include "writers/bundle_writer.h"
+#include "writers/convert_direct_sink.h"
+
+namespace hfb {
+namespace {
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string base_name(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string source_dir(const std::string& source) {
+  // load_checkpoint accepts a directory or a file inside it; config.json sits in the directory.
+  std::ifstream probe(source + "/" + kConfigFileName);
+  if (probe) return source;
+  const size_t slash = source.rfind('/');
+  return slash == std::string::npos ? std::string(".") : source.substr(0, slash);
+}
+
+uint64_t config_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return 0;
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string bytes = text.str();
+  return bundle_xxh3(ByteSpan{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+}
+
+BundleFileKind file_kind_for(const std::string& file) {
+  if (file == "embedding.bin") return BundleFileKind::kEmbedding;
+  if (file == "ple.bin") return BundleFileKind::kPle;
+  if (file == "head.bin") return BundleFileKind::kHead;
+  return BundleFileKind::kChunk;
+}
+
+/// The chunks written: the plan's, or one decoder chunk holding everything when chunk-plan did not run.
+std::vector<Chunk> chunks_to_write(const PassPipelineResult& pipeline, const Model& model) {
+  if (pipeline.chunk_plan) return pipeline.chunk_plan->chunks;
+  Chunk all;
+  all.kind = ChunkKind::kDecoder;
+  all.name = "decoder.0";
+  all.layers = LayerRange{0, model.config.text.num_hidden_layers};
+  for (const TensorInfo& t : model.tensors.tensors()) all.tensors.push_back(t.name);
+  return {all};
+}
+
+BundleChunkSpec chunk_spec(const Chunk& chunk, int index, const ModelConfig& config) {
+  BundleChunkSpec spec;
+  spec.name = chunk.name;
+  spec.kind = chunk_kind_name(chunk.kind);
+  spec.first_layer = chunk.layers.begin;
+  spec.end_layer = chunk.layers.end;
+  spec.file = convert_file_for(Role::kNorm, index);
+  for (const BoundaryValue& v : chunk.inputs) spec.inputs.push_back(v.name());
+  for (const BoundaryValue& v : chunk.outputs) spec.outputs.push_back(v.name());
+  if (chunk.kind == ChunkKind::kDecoder) {
+    for (int i = std::max(0, chunk.layers.begin); i < chunk.layers.end; ++i) {
+      if (i < static_cast<int>(config.text.layers.size()) && config.text.layers[i].kv_shared_from < 0) {
+        spec.state.push_back("kv." + std::to_string(i));
+      }
+    }
+  }
+  return spec;
+}
+
+struct Placement {
+  const TensorInfo* tensor = nullptr;
+  std::string chunk;
+  std::string file;
+};
+
+/// Every tensor left in the table, in chunk order, with its chunk and file; tensors no chunk owns go last
+/// into the first chunk's file with chunk "" (shared).
+std::vector<Placement> place_tensors(const std::vector<Chunk>& chunks, const Model& model) {
+  std::vector<Placement> out;
+  std::map<std::string, bool> placed;
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    for (const std::string& name : chunks[c].tensors) {
+      const TensorInfo* t = model.tensors.find(name);
+      if (t == nullptr || placed[name]) continue;
+      placed[name] = true;
+      out.push_back(Placement{t, chunks[c].name, convert_file_for(t->role, static_cast<int>(c))});
+    }
+  }
+  for (const TensorInfo& t : model.tensors.tensors()) {
+    if (placed[t.name]) continue;
+    out.push_back(Placement{&t, "", convert_file_for(t.role, 0)});
+  }
+  return out;
+}
+
+void add_reports(BundleWriter& writer, const PassPipelineResult& pipeline) {
+  for (const PassReport& report : pipeline.reports) writer.add_pass_record(report.pass, report.to_string());
+  if (pipeline.chunk_plan) writer.add_pass_record("chunk-plan.plan", pipeline.chunk_plan->to_string());
+}
+
+/// Source bytes of everything streamed (the progress total).
+uint64_t total_source_bytes(const std::vector<Placement>& placements) {
+  uint64_t total = 0;
+  for (const Placement& p : placements) total += p.tensor->num_bytes;
+  return total;
+}
+
+/// Tensors removed by passes: in the coverage with bytes_after 0, so every checkpoint tensor appears.
+void add_removed_tensors(const PassPipelineResult& pipeline, CoverageReport* coverage) {
+  for (const PassReport& report : pipeline.reports) {
+    for (const PassChange& change : report.changes) {
+      if (change.kind != PassChange::Kind::kTensorRemoved) continue;
+      CoverageEntry entry;
+      entry.name = change.name;
+      entry.role = change.role;
+      entry.tower = change.tower;
+      entry.reason = "removed by pass " + report.pass + (change.reason.empty() ? "" : ": " + change.reason);
+      entry.bytes_before = change.bytes;
+      coverage->add(std::move(entry));
+    }
+  }
+}
+
+BundleCoverageEntry bundle_coverage(const CoverageEntry& e) {
+  BundleCoverageEntry out;
+  out.tensor = e.name;
+  out.scheme = std::string(scheme_name(e.scheme));
+  out.reason = e.reason;
+  out.bytes_before = e.bytes_before;
+  out.bytes_after = e.bytes_after;
+  if (e.metrics) {
+    out.metrics = {{"snr_db", e.metrics->snr_db()},
+                   {"max_rel_error", e.metrics->max_rel_error()},
+                   {"max_abs_error", e.metrics->max_abs_error},
+                   {"sse_per_weight", e.metrics->sse_per_weight()}};
+  }
+  return out;
+}
+
+/// Decides and streams every placed tensor (into `writer`, or nowhere for a dry run), filling the result.
+Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, const std::vector<Placement>& placements,
+                  BundleWriter* writer, ConvertResult* result) {
+  std::map<std::string, size_t> file_index;
+  ConvertProgress progress;
+  progress.tensor_count = placements.size();
+  progress.bytes_total = total_source_bytes(placements);
+  for (const Placement& p : placements) {
+    const TensorInfo& t = *p.tensor;
+    if (file_index.count(p.file) == 0) {
+      if (writer) HFB_TRY(writer->add_file(p.file, file_kind_for(p.file)));
+      file_index[p.file] = result->files.size();
+      result->files.push_back(ConvertFileSummary{p.file, p.chunk, 0, 0});
+    }
+    auto decision = policy.decide(t);
+    if (!decision.ok()) return std::move(decision).error().with_tensor(t.name);
+    progress.tensor = t.name;
+    progress.file = p.file;
+    progress.scheme = std::string(scheme_name(decision->scheme));
+    const uint64_t done_before = progress.bytes_done;
+    TensorTarget target{writer, p.file, p.chunk, nullptr};
+    if (options.progress) {
+      target.on_bytes = [&](uint64_t bytes) {
+        progress.bytes_done = done_before + bytes;
+        options.progress(progress);
+      };
+      options.progress(progress);
+    }
+    HFB_TRY(StreamedTensor streamed, stream_tensor(t, *decision, target));
+    progress.bytes_done = done_before + t.num_bytes;
+    ++progress.tensor_index;
+    if (writer) writer->add_coverage(bundle_coverage(streamed.coverage));
+    ConvertFileSummary& f = result->files[file_index[p.file]];
+    ++f.tensors;
+    f.bytes += streamed.coverage.bytes_after;
+    ++result->tensors_written;
+    result->tensor_bytes += streamed.coverage.bytes_after;
+    result->source_bytes += t.num_bytes;
+    result->output_bytes += streamed.stored_bytes;
+    result->coverage.add(std::move(streamed.coverage));
+  }
+  return ok_status();
+}
+
+Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, const Model& model, const Graph& graph,
+                    ConvertResult* result) {
+  const std::vector<Chunk> chunks = chunks_to_write(result->pipeline, model);
+  const std::vector<Placement> placements = place_tensors(chunks, model);
+  if (options.dry_run) return stream_all(options, policy, placements, nullptr, result);
+  BundleWriterOptions wopts;
+  wopts.force = options.force;
+  wopts.zip = options.zip;
+  wopts.zstd_level = options.zstd_level;
+  wopts.producer = "hfbundle 0.1.0";
+  // Gigabytes of output: O_DIRECT skips the kernel's copy into fresh page-cache pages (the largest CPU cost
+  // of a convert once quantization is fused) and leaves the cache to the checkpoint. A zip is assembled
+  // from the written files, so those stay in the page cache.
+  if (!options.zip) wopts.sink_factory = open_direct_file_sink;
+  HFB_TRY(std::unique_ptr<BundleWriter> writer, BundleWriter::create(options.out, wopts));
+  const std::string dir = source_dir(options.source);
+  writer->set_source(base_name(dir), config_hash(dir + "/" + kConfigFileName), model.tensors.size());
+  writer->set_config(model.config);
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));
+  }
+  const ChunkPlan* plan = result->pipeline.chunk_plan ? &*result->pipeline.chunk_plan : nullptr;
+  HFB_TRY(store_manifest_graphs(graph, plan, &writer->manifest()));  // text graph + chunk nodes (issue 8)
+  add_reports(*writer, result->pipeline);
+  HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
+  CoverageReport removed;
+  add_removed_tensors(result->pipeline, &removed);
+  for (const CoverageEntry& e : removed.entries) writer->add_coverage(bundle_coverage(e));
+  for (const char* name : {kConfigFileName, kGenerationConfigFileName}) {
+    const std::string path = dir + "/" + name;
+    if (file_exists(path)) HFB_TRY(writer->copy_file(path, name));
+  }
+  HFB_TRY(result->out, writer->finish());
+  result->written = true;
+  return ok_status();
+}
+
+}  // namespace
+
+std::string convert_file_for(Role role, int chunk_index) {
+  if (role == Role::kTokenEmbedding) return "embedding.bin";
+  if (role == Role::kPleTable) return "ple.bin";
+  if (role == Role::kLmHead) return "head.bin";
+  char name[32];
+  std::snprintf(name, sizeof(name), "chunk_%02d.bin", chunk_index);
+  return name;
+}
+
+Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
+  HFB_TRY(QuantPolicy policy, QuantPolicy::create(options.quant));
+  if (!options.dry_run && options.out.empty()) return Error(ErrorCode::kInvalidArgument, "convert needs -o OUT");
+  if (!options.dry_run && !options.force && file_exists(options.out)) {
+    return Error(ErrorCode::kInvalidArgument, "output exists (use --force to replace it)").with_path(options.out);
+  }
+  HFB_TRY(Model model, load_checkpoint(options.source));
+  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors));  // towers at placeholder sizes
+  ConvertResult result;
+  HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
+  result.out = options.out;
+  HFB_TRY(write_bundle(options, policy, model, graph, &result));  // dry run: quantized and measured, not written
+  add_removed_tensors(result.pipeline, &result.coverage);
+  return result;
+}
+
+}  // namespace hfb

@@ -1,0 +1,117 @@
+// Opening a model for run/verify: MODEL path -> loaded checkpoint -> reference-runtime Session.
+#include "pipeline/open_model.h"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "models/gemma4/text_graph_builder.h"
+#include "models/load_checkpoint.h"
+#include "pipeline/bundle_session.h"
+#include "pipeline/multimodal_session.h"
+#include "runtime/graph_session.h"
+#include "validators/golden_record.h"
+#include "validators/golden_write.h"
+#include "pipeline/media_inputs.h"
+
+namespace hfb {
+
+Result<std::unique_ptr<Session>> make_session(const Model& model) {
+  if (model.config.audio || model.config.vision) return make_multimodal_session(model);  // towers + merge
+  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  return make_session(model, graph);
+}
+
+Result<ModelSession> open_model_session(const Model& model) {
+  ModelSession out;
+  // Models with towers run on the multimodal session; text-only ones on the plain text graph.
+  if (model.config.audio || model.config.vision) {
+    HFB_TRY(out.session, make_multimodal_session(model));
+  } else {
+    HFB_TRY(out.session, make_session(model));
+  }
+  set_session_token_ids(model.config, &out);
+  out.source = model.source;
+  return out;
+}
+
+void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
+  out->eos_ids.clear();
+  for (int id : config.generation.eos_token_ids) out->eos_ids.push_back(id);
+  out->bos_id = config.generation.bos_token_id;
+  out->reserved_ids = out->eos_ids;
+  for (int id : {config.generation.bos_token_id, config.generation.pad_token_id, config.image_token_id,
+                 config.audio_token_id, config.video_token_id}) {
+    if (id >= 0) out->reserved_ids.push_back(id);
+  }
+}
+
+Result<ModelSession> open_model_session(const std::string& path) {
+  if (is_bundle_path(path)) return open_bundle_session(path);
+  HFB_TRY(Model model, load_checkpoint(path));
+  HFB_TRY(ModelSession out, open_model_session(model));
+  out.source = path;
+  return out;
+}
+
+Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
+                                  VerifyOptions options) {
+  HFB_TRY(Golden golden, load_golden(golden_dir));
+  HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
+  options.cases.clear();  // already applied
+  if (options.model.empty()) options.model = model_path;
+  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
+}
+
+namespace {
+
+Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
+  if (!against.prompt_ids_file.empty()) {
+    std::ifstream in(against.prompt_ids_file, std::ios::binary);
+    if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompt_ids_file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto prompts = parse_prompt_lines(text.str());
+    if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
+    return prompts;
+  }
+  if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
+  auto prompts = random_prompts(against.random_prompts, against.seed, ref.session->vocab_size(), ref.bos_id,
+                                ref.reserved_ids);
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "no token ids left to draw prompts from");
+  return prompts;
+}
+
+}  // namespace
+
+Result<ParityReport> verify_model_against(const std::string& model_path, const AgainstOptions& against,
+                                          VerifyOptions options) {
+  HFB_TRY(ModelSession reference, open_model_session(against.reference_path));
+  HFB_TRY(auto prompts, against_prompts(against, reference));
+  GoldenRecordOptions record;
+  record.steps = against.steps;
+  record.eos_ids = reference.eos_ids;
+  record.label = against.reference_path;
+  std::optional<PreparedMedia> media;
+  if (!against.audio_path.empty() || !against.image_path.empty()) {
+    HFB_TRY(media, media_for_prompts(against.reference_path, against.audio_path, against.image_path,
+                                     against.max_soft_tokens, &prompts));
+    record.media = &media->inputs;
+    record.media_kind = media_kind_of(*media);
+  }
+  HFB_TRY(Golden golden, record_golden(*reference.session, prompts, record));
+  if (!against.save_golden_dir.empty()) HFB_TRY(save_golden(golden, against.save_golden_dir));
+  reference.session.reset();  // free the reference's weights before loading the model
+  HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
+  options.cases.clear();
+  if (options.model.empty()) options.model = model_path;
+  HFB_TRY(ModelSession model, open_model_session(model_path));
+  HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
+  report.chunks = model.chunks;
+  return report;
+}
+
+}  // namespace hfb

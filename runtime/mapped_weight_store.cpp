@@ -1,0 +1,58 @@
+// MappedWeightStore: initializers as matrix views over the checkpoint's mapped bytes.
+#include "runtime/mapped_weight_store.h"
+
+namespace hfb {
+
+Result<MatrixView> tensor_matrix_view(const TensorInfo& info) {
+  const auto& dims = info.shape.dims();
+  const auto elements = info.shape.num_elements();
+  const int64_t rows = dims.size() >= 2 ? dims[0] : 1;
+  if (!elements || rows <= 0 || *elements == 0) {
+    return Error(ErrorCode::kInvalidFile, "weights: empty or oversized tensor " + info.shape.to_string())
+        .with_tensor(info.name);
+  }
+  const int64_t cols = static_cast<int64_t>(*elements) / rows;
+  const uint64_t expected = *elements * static_cast<uint64_t>(info.dtype.id() == DTypeId::kF32 ? 4 : 2);
+  HFB_TRY(MatrixView view, float_matrix_view(nullptr, info.dtype, rows, cols));
+  if (info.num_bytes != expected) {
+    return Error(ErrorCode::kInvalidFile, "weights: " + std::to_string(info.num_bytes) + " bytes stored, " +
+                                              std::to_string(expected) + " expected for " + info.shape.to_string())
+        .with_tensor(info.name);
+  }
+  if (!info.source) return Error(ErrorCode::kInternal, "weights: tensor has no byte source").with_tensor(info.name);
+  HFB_TRY(ByteSpan bytes, info.source->read(info.offset, info.num_bytes));
+  view.codes = bytes.data;
+  return view;
+}
+
+Result<std::unique_ptr<MappedWeightStore>> MappedWeightStore::create(const Graph& graph, const TensorTable& tensors) {
+  std::unique_ptr<MappedWeightStore> store(new MappedWeightStore());
+  for (const ValueInfo& value : graph.data().values) {
+    if (value.kind != ValueKind::kInitializer || store->entries_.count(value.tensor)) continue;
+    const TensorInfo* info = tensors.find(value.tensor);
+    if (!info) return Error(ErrorCode::kNotFound, "weights: tensor not in the tensor table").with_tensor(value.tensor);
+    if (info->shape.dims() != value.dims) {
+      return Error(ErrorCode::kInvalidArgument, "weights: tensor shape " + info->shape.to_string() +
+                                                    " differs from the graph's " + dims_to_string(value.dims))
+          .with_tensor(value.tensor);
+    }
+    auto view = tensor_matrix_view(*info);
+    if (!view.ok()) return std::move(view).error().with_context("while mapping the weights of '" + value.name + "'");
+    store->entries_[value.tensor] = Entry{value.dims, *view, info->source};
+  }
+  return store;
+}
+
+Result<WeightView> MappedWeightStore::weight(const ValueInfo& initializer) const {
+  auto it = entries_.find(initializer.tensor);
+  if (it == entries_.end()) {
+    return Error(ErrorCode::kNotFound, "weights: store holds no data for initializer '" + initializer.name + "'")
+        .with_tensor(initializer.tensor);
+  }
+  WeightView view;
+  view.dims = it->second.dims;
+  view.matrix = it->second.matrix;
+  return view;
+}
+
+}  // namespace hfb
