@@ -17,7 +17,8 @@ constexpr std::array<std::string_view, static_cast<size_t>(OpType::kCount)> kOpN
     "gelu_tanh", "silu", "softcap", "clamp", "reshape", "slice", "concat",
     "conv2d", "layer_norm", "relu", "glu", "mask_rows", "stride_rows", "depthwise_conv1d", "per_dim_scale",
     "sinusoid_positions", "local_attention", "bias_add", "clip", "affine", "patch_mask", "position_embedding_2d",
-    "rope_2d", "masked_attention", "position_pool", "standardize", "scatter_tokens",
+    "rope_2d", "masked_attention", "position_pool", "standardize", "scatter_tokens", "moe_route", "moe_experts",
+    "token_blocks",
 };
 
 Error graph_error(const std::string& message) { return Error(ErrorCode::kInvalidArgument, message); }

@@ -64,6 +64,17 @@ namespace hfb {
 ///   standardize (x [...,D], bias [D], scale [D])     (x-bias)*scale         -> x
 ///   scatter_tokens (embeds [L,D], ids [L] I64, soft [N,D], mask [N] | "") attrs token_id: the k-th position
 ///              holding token_id gets the k-th soft row with mask 1 -> embeds
+/// Mixture of Experts and bidirectional image attention (docs/graph-ir.md; shapes in core/graph_shapes_moe.cpp):
+///   moe_route  (logits [L,E], per_expert_scale [E])  attrs top_k: softmax (f32), the top_k largest probabilities
+///              (ties: lower expert first) renormalised to sum 1, times per_expert_scale[e]
+///              -> [L, 2*top_k]: columns 0..k-1 the expert ids (exact integers in f32), k..2k-1 their weights
+///   moe_experts (x [L,H], routing [L,2k], gate_up [E,2I,H], down [E,H,I]) attrs top_k, activation
+///              ("gelu_tanh"|"silu"): sum_j w_j * down_e (act(G_e x) * U_e x), gate rows first; reads only the
+///              routed experts' rows -> [L,H]
+///   token_blocks (ids [L] I64)                       attrs token_ids: each maximal run of positions holding one of
+///              token_ids is a block, numbered 0, 1, ... in order; other positions -1 -> [L] (f32 integers)
+///   attention takes an optional fifth input block_ids [L] (token_blocks): a key of this run in the query's block
+///              is visible even when later than the query (the window still applies)
 enum class OpType : uint8_t {
   kGather,
   kLinear,
@@ -100,6 +111,9 @@ enum class OpType : uint8_t {
   kPositionPool,
   kStandardize,
   kScatterTokens,
+  kMoeRoute,
+  kMoeExperts,
+  kTokenBlocks,
   kCount,
 };
 

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hfb {
 
@@ -31,7 +33,21 @@ inline bool is_graph_media_input(std::string_view name) {
   return false;
 }
 
+/// Row where each image of a stacked multi-image kGraphImagePositionIds input starts (a patch at (0, 0) starts
+/// an image; the processor emits patches row-major from (0, 0), padding at (-1, -1) after them), then `patches`.
+inline std::vector<int64_t> image_starts(const int64_t* positions, int64_t patches) {
+  std::vector<int64_t> starts;
+  for (int64_t p = 0; p < patches; ++p) {
+    if (positions[2 * p] == 0 && positions[2 * p + 1] == 0) starts.push_back(p);
+  }
+  if (starts.empty() || starts.front() != 0) starts.insert(starts.begin(), 0);
+  starts.push_back(patches);
+  return starts;
+}
+
 /// Tap "hidden_states.<i>" in HF's output_hidden_states meaning (0 = scaled embeddings, i = after layer i).
 inline std::string hidden_states_tap(int index) { return "hidden_states." + std::to_string(index); }
+/// Tap "moe_routing.<layer>": the moe_route output [L, 2*top_k] of a MoE layer (expert ids, then weights).
+inline std::string moe_routing_tap(int layer) { return "moe_routing." + std::to_string(layer); }
 
 }  // namespace hfb

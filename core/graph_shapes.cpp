@@ -96,7 +96,7 @@ Result<Dims> infer_rope(const Node& node, const std::vector<const ValueInfo*>& i
 }
 
 Result<Dims> infer_attention(const Node& node, const std::vector<const ValueInfo*>& in) {
-  HFB_TRY(expect_inputs(node, in, 4, 1));
+  HFB_TRY(expect_inputs(node, in, in.size() == 5 ? 5 : 4, 1));
   int64_t heads = node.attr_int("num_heads", 0);
   int64_t kv_heads = node.attr_int("num_kv_heads", 0);
   int64_t head_dim = node.attr_int("head_dim", 0);
@@ -117,6 +117,10 @@ Result<Dims> infer_attention(const Node& node, const std::vector<const ValueInfo
   if (!in[3]) return shape_error(node, "positions are required");
   HFB_TRY(expect_positions(node, *in[3], length));
   if (node.attr_int("window", 0) < 0) return shape_error(node, "window must be >= 0");
+  if (in.size() == 5 && in[4]) {
+    if (in[4]->dtype != DTypeId::kF32) return shape_error(node, "block_ids must be F32 (token_blocks)");
+    HFB_TRY(expect_dims(node, *in[4], {length}));
+  }
   return in[0]->dims;
 }
 
@@ -204,6 +208,8 @@ Result<Dims> infer_concat(const Node& node, const std::vector<const ValueInfo*>&
 
 // Multimodal ops (core/graph_shapes_media.cpp).
 Result<std::vector<int64_t>> infer_media_node_dims(const Node& node, const std::vector<const ValueInfo*>& inputs);
+// MoE and token_blocks (core/graph_shapes_moe.cpp).
+Result<std::vector<int64_t>> infer_moe_node_dims(const Node& node, const std::vector<const ValueInfo*>& inputs);
 
 Result<std::vector<int64_t>> infer_node_dims(const Node& node, const std::vector<const ValueInfo*>& inputs) {
   switch (node.op) {
@@ -224,6 +230,9 @@ Result<std::vector<int64_t>> infer_node_dims(const Node& node, const std::vector
     case OpType::kReshape: return infer_reshape(node, inputs);
     case OpType::kSlice: return infer_slice(node, inputs);
     case OpType::kConcat: return infer_concat(node, inputs);
+    case OpType::kMoeRoute:
+    case OpType::kMoeExperts:
+    case OpType::kTokenBlocks: return infer_moe_node_dims(node, inputs);
     case OpType::kCount: break;
     default: return infer_media_node_dims(node, inputs);
   }

@@ -188,7 +188,7 @@ Result<Dims> infer_vision_positions(const Node& node, const Inputs& in) {
 }
 
 Result<Dims> infer_masked_attention(const Node& node, const Inputs& in) {
-  HFB_TRY(need(node, in, 4, 4));
+  HFB_TRY(need(node, in, in.size() == 5 ? 5 : 4, 4));
   int64_t heads = node.attr_int("num_heads", 0), kv_heads = node.attr_int("num_kv_heads", 0);
   int64_t head_dim = node.attr_int("head_dim", 0);
   if (heads <= 0 || kv_heads <= 0 || head_dim <= 0 || heads % kv_heads != 0) {
@@ -199,6 +199,10 @@ Result<Dims> infer_masked_attention(const Node& node, const Inputs& in) {
   HFB_TRY(same(node, *in[1], {n, kv_heads, head_dim}));
   HFB_TRY(same(node, *in[2], {n, kv_heads, head_dim}));
   HFB_TRY(same(node, *in[3], {n}));
+  if (in.size() == 5 && in[4]) {  // patch positions [N, 2]: images of a stacked input attend within themselves
+    if (in[4]->dtype != DTypeId::kI64) return media_error(node, "patch positions must be I64");
+    HFB_TRY(same(node, *in[4], {n, 2}));
+  }
   return in[0]->dims;
 }
 

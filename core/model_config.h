@@ -54,6 +54,13 @@ struct TextConfig {
   bool tie_word_embeddings = true;
   std::string hidden_activation;         ///< "gelu_pytorch_tanh"
   int pad_token_id = 0;
+  // Mixture of Experts (enable_moe_block): every layer adds a routed block beside its dense MLP.
+  bool enable_moe_block = false;
+  int num_experts = 0;
+  int top_k_experts = 0;
+  int moe_intermediate_size = 0;
+  /// use_bidirectional_attention: "" (causal) or "vision" (sliding layers see their whole image block).
+  std::string bidirectional_attention;
   std::vector<TextLayerSpec> layers;
   friend bool operator==(const TextConfig& a, const TextConfig& b) {
     return a.num_hidden_layers == b.num_hidden_layers && a.hidden_size == b.hidden_size &&
@@ -62,7 +69,10 @@ struct TextConfig {
            a.num_attention_heads == b.num_attention_heads && a.num_kv_shared_layers == b.num_kv_shared_layers &&
            a.sliding_window == b.sliding_window && a.rms_norm_eps == b.rms_norm_eps &&
            a.final_logit_softcapping == b.final_logit_softcapping && a.tie_word_embeddings == b.tie_word_embeddings &&
-           a.hidden_activation == b.hidden_activation && a.pad_token_id == b.pad_token_id && a.layers == b.layers;
+           a.hidden_activation == b.hidden_activation && a.pad_token_id == b.pad_token_id &&
+           a.enable_moe_block == b.enable_moe_block && a.num_experts == b.num_experts &&
+           a.top_k_experts == b.top_k_experts && a.moe_intermediate_size == b.moe_intermediate_size &&
+           a.bidirectional_attention == b.bidirectional_attention && a.layers == b.layers;
   }
 };
 

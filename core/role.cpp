@@ -14,7 +14,8 @@ constexpr std::array<std::string_view, static_cast<size_t>(Role::kCount)> kRoleN
     "audio_relative_k_projection", "audio_per_dim_scale", "audio_lconv_start",
     "audio_lconv_end", "audio_depthwise_conv", "audio_output_projection", "audio_output_bias",
     "vision_patch_projection", "vision_position_table", "vision_standardize_bias",
-    "vision_standardize_scale", "embedder_projection",
+    "vision_standardize_scale", "embedder_projection", "moe_router", "moe_gate_up", "moe_down",
+    "moe_expert_scale",
 };
 
 }  // namespace

@@ -43,6 +43,10 @@ enum class Role : uint8_t {
   kVisionStandardizeBias,
   kVisionStandardizeScale,
   kEmbedderProjection,   ///< embed_audio / embed_vision projection into the text hidden size
+  kMoeRouter,            ///< layers.i.router.proj [E, H] and router.scale [H] (kept float by default)
+  kMoeGateUp,            ///< layers.i.experts.gate_up_proj [E, 2*I, H]: E stacked matrices
+  kMoeDown,              ///< layers.i.experts.down_proj [E, H, I]: E stacked matrices
+  kMoeExpertScale,       ///< layers.i.router.per_expert_scale [E]
   kCount,
 };
 

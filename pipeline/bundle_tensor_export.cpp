@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <tuple>
 
 #include "pipeline/bundle_inspect.h"
+#include "quant/policy.h"
 
 namespace hfb {
 
@@ -23,12 +25,9 @@ Result<ByteSpan> segment_bytes(const BundleTensor& t, const BundleSegmentView& s
   return span;
 }
 
-// Rows = shape[0], cols = the product of the other dims (rank 0 and 1: one row), as quant/ views tensors.
+// The matrix view quant/ uses (quant/policy.h matrix_view: rank 3 is a stack of matrices).
 void rows_and_cols(const Shape& shape, int64_t* rows, int64_t* cols) {
-  *rows = 1;
-  *cols = 1;
-  if (shape.rank() == 1) *cols = shape[0];
-  for (size_t i = 0; shape.rank() > 1 && i < shape.rank(); ++i) (i == 0 ? *rows : *cols) *= shape[i];
+  std::tie(*rows, *cols) = matrix_view(shape);
 }
 
 // Writes through `OUT.tmp-XXXXXX` renamed onto `path`; `produce` appends with the writer it is given.

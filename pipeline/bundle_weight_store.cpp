@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
 
+#include "quant/policy.h"
 #include "quant/scheme.h"
 #include "runtime/mapped_weight_store.h"
 
@@ -37,10 +39,7 @@ Result<EncodedTensor> encoded_shell(const BundleTensor& t) {
   enc.scheme = *scheme;
   enc.name = t.info.name;
   enc.shape = t.info.shape;
-  const auto& dims = enc.shape.dims();
-  enc.rows = dims.size() >= 2 ? dims[0] : 1;
-  const auto elements = enc.shape.num_elements();
-  enc.cols = elements && enc.rows > 0 ? static_cast<int64_t>(*elements) / enc.rows : 0;
+  std::tie(enc.rows, enc.cols) = matrix_view(enc.shape);  // quant/policy.h: rank 3 is a stack of matrices
   enc.params.block_size = t.block_size;
   enc.params.group_size = t.group_size > 0 && !t.per_tensor ? std::min<int64_t>(t.group_size, enc.rows) : enc.rows;
   enc.params.per_tensor = t.per_tensor;

@@ -23,6 +23,30 @@ QuantParams per_row(QuantParams params) {
   return params;
 }
 
+bool is_expert_bank(const TensorInfo& info) {
+  return (info.role == Role::kMoeGateUp || info.role == Role::kMoeDown) && info.shape.rank() == 3;
+}
+
+int64_t common_divisor(int64_t a, int64_t b) { return b == 0 ? a : common_divisor(b, a % b); }
+
+// An expert bank [E, R, C] is E stacked [R, C] matrices (matrix_view: E*R rows): scales are per row or
+// block already; one scale / LUT for the whole tensor becomes one per expert, and k-means row groups are
+// shrunk to a divisor of R so that no group crosses an expert boundary.
+void fit_expert_bank(const TensorInfo& info, TensorDecision* d) {
+  if (!is_expert_bank(info) || d->scheme == Scheme::kNone) return;
+  const int64_t rows_per_expert = info.shape[1];
+  const bool kmeans = d->scheme == Scheme::kKmeans4 || d->scheme == Scheme::kKmeans8;
+  if (d->params.per_tensor) {
+    d->params.per_tensor = false;
+    if (kmeans) d->params.group_size = rows_per_expert;
+    d->reason += kmeans ? "; expert bank: one LUT per expert" : "; expert bank: one scale per expert row";
+  } else if (kmeans && d->params.group_size > 0 && rows_per_expert % d->params.group_size != 0) {
+    d->params.group_size = common_divisor(rows_per_expert, d->params.group_size);
+    d->reason += "; expert bank: LUT groups of " + std::to_string(d->params.group_size) +
+                 " rows (a divisor of the expert's " + std::to_string(rows_per_expert) + ")";
+  }
+}
+
 TensorDecision keep(std::string reason) {
   TensorDecision d;
   d.reason = std::move(reason);
@@ -36,6 +60,8 @@ std::string float_default_reason(Role role) {
     case Role::kLayerScalar: return "layer scalar: kept float by default";
     case Role::kClipBound: return "clip bound: kept float by default";
     case Role::kAudioSubsampleConv: return "audio subsample conv kernel: kept float by default";
+    case Role::kMoeRouter: return "MoE router: kept float by default (expert choices are discrete)";
+    case Role::kMoeExpertScale: return "MoE per-expert scale: kept float by default";
     case Role::kAudioDepthwiseConv: return "audio lconv1d depthwise conv kernel: kept float by default (not a linear)";
     case Role::kAudioPerDimScale:
     case Role::kVisionStandardizeScale: return "per-dim scale: kept float by default";
@@ -62,6 +88,7 @@ Status shape_fits(Scheme scheme, const TensorInfo& info, const QuantParams& para
 std::pair<int64_t, int64_t> matrix_view(const Shape& shape) {
   if (shape.rank() == 0) return {1, 1};
   if (shape.rank() == 1) return {1, shape[0]};
+  if (shape.rank() == 3) return {shape[0] * shape[1], shape[2]};  // a stack of shape[0] matrices
   int64_t cols = 1;
   for (size_t i = 1; i < shape.rank(); ++i) cols *= shape[i];
   return {shape[0], cols};
@@ -166,6 +193,7 @@ Result<TensorDecision> QuantPolicy::decide(const TensorInfo& info) const {
     chosen = std::move(d);
   }
   if (chosen->scheme == Scheme::kNone) return *chosen;
+  fit_expert_bank(info, &*chosen);
   Status fits = shape_fits(chosen->scheme, info, chosen->params);
   if (fits.ok()) return *chosen;
   if (fits.error().code != ErrorCode::kInvalidArgument) return fits.error();

@@ -63,7 +63,8 @@ class QuantPolicy {
   std::vector<std::shared_ptr<const Compiled>> regexes_;
 };
 
-/// The [rows, cols] matrix view the schemes use for a shape (rows = dim 0, cols = the rest; rank 0/1: one row).
+/// The [rows, cols] matrix view the schemes use for a shape (rows = dim 0, cols = the rest; rank 0/1: one row;
+/// rank 3 [E, R, C], e.g. an expert bank: E stacked matrices, [E*R, C], so no row crosses a matrix boundary).
 std::pair<int64_t, int64_t> matrix_view(const Shape& shape);
 
 }  // namespace hfb

@@ -1,7 +1,9 @@
 // quantize(): checks, parameter normalisation, dispatch to the scheme files, and error metrics.
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
+#include "quant/policy.h"
 #include "quant/quant_internal.h"
 #include "quant/scheme.h"
 #include "quant/scheme_traits.h"
@@ -116,9 +118,7 @@ Result<EncodedTensor> quantize(Scheme scheme, const TensorInfo& info, const Quan
   SourceMatrix src;
   src.data = span.data;
   src.dtype = info.dtype;
-  src.rows = info.shape.rank() >= 2 ? info.shape[0] : 1;
-  src.cols = info.shape.rank() >= 2 ? static_cast<int64_t>(*info.shape.num_elements()) / std::max<int64_t>(1, src.rows)
-                                    : static_cast<int64_t>(*info.shape.num_elements());
+  std::tie(src.rows, src.cols) = matrix_view(info.shape);
   src.name = info.name;
   // Safetensors data is not necessarily aligned for 2/4-byte loads; copy if needed.
   std::vector<uint8_t> aligned;

@@ -103,6 +103,12 @@ Status ChunkSequence::step(const std::vector<int64_t>& ids, const MediaInputs* m
   return ok_status();
 }
 
+int64_t ChunkSequence::experts_weights_read() const {
+  int64_t total = 0;
+  for (const auto& interpreter : interpreters_) total += interpreter->experts_weights_read();
+  return total;
+}
+
 Result<Matrix> ChunkSequence::value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return Error(ErrorCode::kNotFound, "runtime: no chunk produced '" + name + "'");
@@ -176,6 +182,7 @@ class ChunkedSession final : public Session {
     return sequence_->value(kLogits);
   }
 
+  int64_t experts_weights_read() const override { return sequence_ ? sequence_->experts_weights_read() : 0; }
   uint64_t weight_bytes_read() const override {
     return bytes_read_before_ + (sequence_ ? sequence_->weight_bytes_read() : 0);
   }

@@ -35,6 +35,8 @@ class ChunkSequence {
   Status step(const std::vector<int64_t>& ids, const MediaInputs* media);
   /// A boundary value, graph output or tap of the last step. Fails with kNotFound if no chunk produced it.
   Result<Matrix> value(const std::string& name) const;
+  /// Expert-bank weights the chunks read in the last step (GraphInterpreter::experts_weights_read summed).
+  int64_t experts_weights_read() const;
   /// Names of the non-empty chunks, in run order.
   const std::vector<std::string>& names() const { return names_; }
   /// Values handed over at the boundaries in the last step, by name.

@@ -55,8 +55,10 @@ Status GraphInterpreter::compile() {
       bind_matrix(static_cast<int>(v), matrix_view(*view.encoded));
     } else if (view.matrix) {
       bind_matrix(static_cast<int>(v), *view.matrix);
-    } else if (view.data != nullptr && view.dims.size() == 2) {
-      HFB_TRY(MatrixView f32, float_matrix_view(view.data, DTypeId::kF32, view.dims[0], view.dims[1]));
+    } else if (view.data != nullptr && (view.dims.size() == 2 || view.dims.size() == 3)) {
+      // Rank 3 (expert banks): E stacked matrices, [E*R, C] as quant/ views them.
+      const int64_t rows = view.dims.size() == 3 ? view.dims[0] * view.dims[1] : view.dims[0];
+      HFB_TRY(MatrixView f32, float_matrix_view(view.data, DTypeId::kF32, rows, view.dims.back()));
       bind_matrix(static_cast<int>(v), f32);
     }
   }
@@ -140,6 +142,7 @@ Status GraphInterpreter::run_uncommitted(const std::vector<int64_t>& ids) {
   if (ids.empty()) return Error(ErrorCode::kInvalidArgument, "runtime: empty input");
   HFB_TRY(check_boundary_inputs(static_cast<int64_t>(ids.size())));
   pending_length_ = 0;
+  experts_weights_read_ = 0;
   ids_ = ids;
   positions_.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) positions_[i] = position_ + static_cast<int64_t>(i);
@@ -228,6 +231,12 @@ void GraphInterpreter::execute_attention(const CompiledNode& c) {
     segments = shared ? shared->segments() : cache.segments();
   } else {
     segments.push_back(KeySegment{buffer(c.inputs[1]), buffer(c.inputs[2]), positions, length});
+  }
+  if (c.inputs.size() > 4 && c.inputs[4] >= 0) {
+    AttentionParams with_blocks = p;
+    with_blocks.block_ids = buffer(c.inputs[4]);
+    kernel_attention(buffer(c.inputs[0]), positions, length, segments, with_blocks, buffer(c.output), scratch_);
+    return;
   }
   kernel_attention(buffer(c.inputs[0]), positions, length, segments, p, buffer(c.output), scratch_);
 }
@@ -332,6 +341,9 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
       return ok_status();
     case OpType::kSlice:
     case OpType::kConcat: execute_slice_concat(c); return ok_status();
+    case OpType::kMoeRoute:
+    case OpType::kMoeExperts:
+    case OpType::kTokenBlocks: return execute_moe(c);
     default:
       if (is_media_op(node.op)) return execute_media(c);
       execute_elementwise(c);

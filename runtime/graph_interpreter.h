@@ -12,6 +12,7 @@
 #include "core/graph.h"
 #include "runtime/buffer_plan.h"
 #include "runtime/kernels.h"
+#include "runtime/kernels_moe.h"
 #include "runtime/kv_cache.h"
 #include "runtime/session.h"
 #include "runtime/weight_store.h"
@@ -61,6 +62,10 @@ class GraphInterpreter {
   /// Every tap of the graph after a run into `taps` (replacing entries of the same name). Fails like read.
   Status read_taps(Taps* taps) const;
   const Graph& graph() const { return graph_; }
+  /// Expert-bank weights (elements) the last run read: every distinct routed expert's gate, up and down rows
+  /// once per moe_experts node; the banks' other experts are never touched (their stored bytes are also
+  /// counted in weight_bytes_read).
+  int64_t experts_weights_read() const { return experts_weights_read_; }
   /// The cache behind a state (for tests and diagnostics); null if unknown.
   const KvCache* cache(const std::string& state) const;
   /// Weight bytes linear and gather ops have read so far (whole matrices; one stored row per gathered id).
@@ -87,11 +92,15 @@ class GraphInterpreter {
   void execute_attention(const CompiledNode& node);
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
+  Status execute_moe(const CompiledNode& node);
+  Result<MatrixView> expert_bank(int value, int64_t experts, int64_t rows, int64_t cols);
+  void count_expert_reads(const float* routing, const MoeExpertsParams& p, const MatrixView& gate_up,
+                          const MatrixView& down);
   Status execute_media(const CompiledNode& node);
   Status check_boundary_inputs(int64_t length) const;
   // Weights in their stored format (graph_interpreter_quant.cpp): an initializer with a matrix view (encoded,
-  // mapped bf16/f16/f32, or float32 read by a linear). Linear (weight) and gather (table) compute on it; any
-  // other consumer gets it decoded to float32 once.
+  // mapped bf16/f16/f32, or float32 read by a linear). Linear (weight), gather (table) and moe_experts (banks)
+  // compute on it; any other consumer gets it decoded to float32 once.
   void bind_matrix(int value, const MatrixView& matrix);
   const MatrixView* matrix_weight(int value) const {
     return value >= 0 && value < static_cast<int>(weight_matrix_.size()) && weight_matrix_[value]
@@ -116,6 +125,7 @@ class GraphInterpreter {
   std::vector<int64_t> image_positions_;
   int image_positions_value_ = -1;
   int64_t position_ = 0;
+  int64_t experts_weights_read_ = 0;
   int64_t pending_length_ = 0;                         ///< length of an uncommitted run
   std::map<int, Matrix> boundary_floats_;              ///< chunk boundary inputs by value index
   std::vector<const KvCache*> shared_caches_;          ///< per state: another interpreter's cache, or null

@@ -1,5 +1,5 @@
-// Graph interpreter, weights in their stored format: binds matrix views (linear/gather compute on them, any
-// other consumer gets a float32 copy decoded once, or reads f32 in place).
+// Graph interpreter, weights in their stored format: binds matrix views (linear/gather/moe_experts compute on
+// them, any other consumer gets a float32 copy decoded once, or reads f32 in place).
 #include <cstdint>
 #include <string>
 
@@ -17,7 +17,9 @@ void GraphInterpreter::bind_matrix(int value, const MatrixView& matrix) {
   for (const Node& node : graph_.nodes()) {
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != name) continue;
-      const bool matrix_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0);
+      // moe_experts reads only the routed experts' rows of a bank (runtime/kernels_moe.h expert_bank_view).
+      const bool matrix_ok = (node.op == OpType::kLinear && i == 1) || (node.op == OpType::kGather && i == 0) ||
+                             (node.op == OpType::kMoeExperts && (i == 2 || i == 3));
       (matrix_ok ? matrix_consumer : float_consumer) = true;
     }
   }

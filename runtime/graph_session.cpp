@@ -39,6 +39,7 @@ class GraphSession final : public Session {
     return interpreter_->read(kGraphLogits);
   }
 
+  int64_t experts_weights_read() const override { return interpreter_->experts_weights_read(); }
   uint64_t weight_bytes_read() const override { return interpreter_->weight_bytes_read(); }
 
  private:

@@ -104,14 +104,26 @@ void kernel_softcap(const float* x, int64_t count, float cap, float* y) {
 
 namespace {
 
-// Scores of one query head against every key (-inf where masked); returns the maximum.
-float attention_scores(const float* qv, int64_t q_position, int64_t kv_head, const std::vector<KeySegment>& segments,
-                       const AttentionParams& p, float* scores) {
+// Block id of the key at `position` (-1 unless it is one of this run's queries' positions).
+float key_block(const AttentionParams& p, const int64_t* q_positions, int64_t num_queries, int64_t position) {
+  const int64_t index = position - q_positions[0];
+  return index >= 0 && index < num_queries ? p.block_ids[index] : -1.0f;
+}
+
+// Scores of query qi's head against every key (-inf where masked); returns the maximum.
+float attention_scores(const float* qv, const int64_t* q_positions, int64_t qi, int64_t num_queries, int64_t kv_head,
+                       const std::vector<KeySegment>& segments, const AttentionParams& p, float* scores) {
   float max_score = -std::numeric_limits<float>::infinity();
+  const int64_t q_position = q_positions[qi];
   int64_t n = 0;
   for (const KeySegment& segment : segments) {
     for (int64_t k = 0; k < segment.count; ++k, ++n) {
-      if (!attention_allowed(q_position, segment.positions[k], p.causal, p.window)) {
+      const int64_t k_position = segment.positions[k];
+      const bool allowed =
+          p.block_ids ? attention_allowed_blocks(q_position, k_position, p.causal, p.window, p.block_ids[qi],
+                                                 key_block(p, q_positions, num_queries, k_position))
+                      : attention_allowed(q_position, k_position, p.causal, p.window);
+      if (!allowed) {
         scores[n] = -std::numeric_limits<float>::infinity();
         continue;
       }
@@ -132,10 +144,11 @@ float attention_scores(const float* qv, int64_t q_position, int64_t kv_head, con
 namespace {
 
 /// One query head: softmax over the allowed keys of `segments`, weighted sum of their values into `ov`.
-void attention_head(const float* qv, int64_t q_position, int64_t kv_head, const std::vector<KeySegment>& segments,
-                    const AttentionParams& p, int64_t total, float* scores, float* ov) {
+void attention_head(const float* qv, const int64_t* q_positions, int64_t qi, int64_t num_queries, int64_t kv_head,
+                    const std::vector<KeySegment>& segments, const AttentionParams& p, int64_t total, float* scores,
+                    float* ov) {
   std::fill(ov, ov + p.head_dim, 0.0f);
-  const float max_score = attention_scores(qv, q_position, kv_head, segments, p, scores);
+  const float max_score = attention_scores(qv, q_positions, qi, num_queries, kv_head, segments, p, scores);
   if (max_score == -std::numeric_limits<float>::infinity()) return;
   double sum = 0.0;
   for (int64_t n = 0; n < total; ++n) {
@@ -171,8 +184,8 @@ void kernel_attention(const float* q, const int64_t* q_positions, int64_t num_qu
     for (int64_t item = first; item < last; ++item) {
       const int64_t qi = item / p.num_heads;
       const int64_t h = item % p.num_heads;
-      attention_head(q + item * p.head_dim, q_positions[qi], h / group, segments, p, total, scores.data(),
-                     out + item * p.head_dim);
+      attention_head(q + item * p.head_dim, q_positions, qi, num_queries, h / group, segments, p, total,
+                     scores.data(), out + item * p.head_dim);
     }
   });
 }

@@ -50,7 +50,19 @@ struct AttentionParams {
   bool causal = true;
   float scaling = 1.0f;
   float softcap = 0.0f;  ///< 0: none
+  /// Bidirectional blocks (token_blocks): block id per query of this run (-1: none), or null. A key of this run
+  /// (position in [first, first + L)) in the query's block is visible even when later; the window still applies.
+  const float* block_ids = nullptr;
 };
+
+/// attention_allowed, plus the block rule: also allowed when the key is in the query's block (block >= 0)
+/// and inside the window (HF create_masks_for_vision_model: AND(window, OR(causal, same block))).
+inline bool attention_allowed_blocks(int64_t query_position, int64_t key_position, bool causal, int64_t window,
+                                     float query_block, float key_block) {
+  if (attention_allowed(query_position, key_position, causal, window)) return true;
+  if (key_position < 0 || query_block < 0.0f || query_block != key_block) return false;
+  return window <= 0 || key_position > query_position - window;
+}
 
 /// A run of keys/values [count, num_kv_heads, head_dim] with their absolute positions (-1: empty slot).
 struct KeySegment {

@@ -63,21 +63,43 @@ void kernel_rope_2d(float* x, int64_t patches, int64_t heads, int64_t head_dim, 
   }
 }
 
-Status kernel_position_pool(const float* x, int64_t patches, int64_t dim, const int64_t* positions, int64_t kernel,
-                            int64_t length, float* y) {
+namespace {
+
+// Pools one image's rows [begin, end) into tokens [begin / kernel^2, end / kernel^2).
+Status pool_image(const float* x, int64_t begin, int64_t end, int64_t dim, const int64_t* positions, int64_t kernel,
+                  int64_t out_rows, float* y) {
+  const int64_t area = kernel * kernel;
+  if (begin % area != 0 || end % area != 0) {
+    return Error(ErrorCode::kInvalidArgument, "runtime: image patches [" + std::to_string(begin) + ", " +
+                                                  std::to_string(end) + ") are not a multiple of kernel^2 = " +
+                                                  std::to_string(area) + " (every image padded to the same count)");
+  }
   int64_t max_x = 0;
-  for (int64_t p = 0; p < patches; ++p) max_x = std::max(max_x, std::max<int64_t>(positions[2 * p], 0));
+  for (int64_t p = begin; p < end; ++p) max_x = std::max(max_x, std::max<int64_t>(positions[2 * p], 0));
   const int64_t columns = (max_x + 1) / kernel;
-  const float weight = 1.0f / static_cast<float>(kernel * kernel);
-  std::fill(y, y + length * dim, 0.0f);
-  for (int64_t p = 0; p < patches; ++p) {
+  const int64_t length = std::min((end - begin) / area, out_rows - begin / area);
+  const float weight = 1.0f / static_cast<float>(area);
+  float* out = y + (begin / area) * dim;
+  for (int64_t p = begin; p < end; ++p) {
     const int64_t px = std::max<int64_t>(positions[2 * p], 0), py = std::max<int64_t>(positions[2 * p + 1], 0);
     const int64_t token = px / kernel + columns * (py / kernel);
     if (token >= length) {
       return Error(ErrorCode::kInvalidArgument, "runtime: patch " + std::to_string(p) + " pools into token " +
                                                     std::to_string(token) + " of " + std::to_string(length));
     }
-    for (int64_t i = 0; i < dim; ++i) y[token * dim + i] += weight * x[p * dim + i];
+    for (int64_t i = 0; i < dim; ++i) out[token * dim + i] += weight * x[p * dim + i];
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status kernel_position_pool(const float* x, int64_t patches, int64_t dim, const int64_t* positions, int64_t kernel,
+                            int64_t length, float* y) {
+  std::fill(y, y + length * dim, 0.0f);
+  const std::vector<int64_t> starts = image_starts(positions, patches);
+  for (size_t n = 0; n + 1 < starts.size(); ++n) {
+    HFB_TRY(pool_image(x, starts[n], starts[n + 1], dim, positions, kernel, length, y));
   }
   return ok_status();
 }
@@ -117,9 +139,18 @@ void run_masked_attention(const Node& node, const std::vector<MediaTensor>& in, 
   const int64_t n = in[0].dims[0];
   std::vector<int64_t> key_positions(static_cast<size_t>(n)), query_positions(static_cast<size_t>(n), 0);
   for (int64_t i = 0; i < n; ++i) key_positions[i] = in[3].data[i] != 0.0f ? 0 : -1;
-  std::vector<KeySegment> segments{KeySegment{in[1].data, in[2].data, key_positions.data(), n}};
+  // With the patch positions (fifth input), each image of a multi-image prompt attends only to itself.
+  const std::vector<int64_t> starts =
+      in.size() > 4 && in[4].ints ? image_starts(in[4].ints, n) : std::vector<int64_t>{0, n};
+  const int64_t q_row = p.num_heads * p.head_dim, kv_row = p.num_kv_heads * p.head_dim;
   std::vector<float> scratch;
-  kernel_attention(in[0].data, query_positions.data(), n, segments, p, out, scratch);
+  for (size_t s = 0; s + 1 < starts.size(); ++s) {
+    const int64_t begin = starts[s], count = starts[s + 1] - begin;
+    std::vector<KeySegment> segments{KeySegment{in[1].data + begin * kv_row, in[2].data + begin * kv_row,
+                                                key_positions.data() + begin, count}};
+    kernel_attention(in[0].data + begin * q_row, query_positions.data(), count, segments, p, out + begin * q_row,
+                     scratch);
+  }
 }
 
 void run_standardize(const std::vector<MediaTensor>& in, int64_t count, float* y) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/graph_io.h"
 #include "core/graph.h"
 #include "runtime/kernels_audio.h"
 
@@ -30,6 +31,9 @@ void kernel_rope_2d(float* x, int64_t patches, int64_t heads, int64_t head_dim, 
 
 /// Average pooling by patch position into `length` tokens: token = x/k + (max_x+1)/k * (y/k) (coordinates
 /// clamped at 0), each patch weighted 1/k^2. Fails with kInvalidArgument if a token index >= length.
+/// image_starts (core/graph_io.h) splits a stacked multi-image input.
+
+/// Per image (image_starts): its tokens at rows [start / kernel^2, ...).
 Status kernel_position_pool(const float* x, int64_t patches, int64_t dim, const int64_t* positions, int64_t kernel,
                             int64_t length, float* y);
 

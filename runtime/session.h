@@ -45,6 +45,9 @@ class Session {
   virtual Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) = 0;
   /// Appends one token and returns its logits [1, V].
   virtual Result<Matrix> decode(int64_t id) = 0;
+  /// Expert-bank weights (elements) the last prefill or decode read: the routed experts' gate, up and down
+  /// rows, once per MoE layer (0 for dense models and sessions that do not count).
+  virtual int64_t experts_weights_read() const { return 0; }
   /// Weight bytes the session's kernels have read so far (a running total; 0 if not counted): a linear
   /// reads its whole matrix (codes, scales, LUTs), a gather one stored row per id.
   virtual uint64_t weight_bytes_read() const { return 0; }

@@ -82,6 +82,24 @@ Result<GoldenStep> parse_step(const json& s, const std::string& where, const std
   return step;
 }
 
+// `parent`.`key`.layers: {"<layer>": {"expert_counts": [...]}, ...} -> counts per layer (absent: empty).
+Result<std::vector<std::vector<int64_t>>> parse_expert_counts(const json& parent, const char* key,
+                                                               const std::string& where, const std::string& dir) {
+  std::vector<std::vector<int64_t>> counts;
+  auto block = parent.find(key);
+  if (block == parent.end() || !block->is_object()) return counts;
+  const std::string here = where.empty() ? key : where + "." + key;
+  HFB_TRY(const json* layers, get_key(*block, "layers", json::value_t::object, here, dir));
+  for (size_t i = 0; i < layers->size(); ++i) {
+    const std::string layer_key = std::to_string(i);
+    const std::string at = here + ".layers." + layer_key;
+    HFB_TRY(const json* layer, get_key(*layers, layer_key, json::value_t::object, here + ".layers", dir));
+    HFB_TRY(std::vector<int64_t> row, get_int_list(*layer, "expert_counts", at, dir));
+    counts.push_back(std::move(row));
+  }
+  return counts;
+}
+
 Result<GoldenCase> parse_case(const json& c, size_t index, const std::string& dir) {
   const std::string where = "cases[" + std::to_string(index) + "]";
   if (!c.is_object()) return json_error(ErrorCode::kInvalidFile, where, "expected an object", dir);
@@ -108,6 +126,7 @@ Result<GoldenCase> parse_case(const json& c, size_t index, const std::string& di
                         "differs from greedy[" + std::to_string(k) + "]", dir);
     }
   }
+  HFB_TRY(out.moe_expert_counts, parse_expert_counts(c, "moe_routing", where, dir));
   auto eos = c.find("stopped_at_eos");
   out.stopped_at_eos = eos != c.end() && eos->is_boolean() && eos->get<bool>();
   auto mm = c.find("multimodal");
@@ -137,6 +156,7 @@ Result<Golden> parse_golden_json(const std::string& text, const std::string& dir
       (std::string(key) == "preset" ? golden.preset : golden.model_class) = it->get<std::string>();
     }
   }
+  HFB_TRY(golden.moe_expert_counts, parse_expert_counts(root, "moe", "", dir));
   HFB_TRY(const json* cases, get_key(root, "cases", json::value_t::array, "", dir));
   if (cases->empty()) return json_error(ErrorCode::kInvalidFile, "cases", "no cases", dir);
   std::set<std::string> seen;

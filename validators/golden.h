@@ -35,6 +35,12 @@ struct GoldenCase {
   std::string media_kind;               ///< "" for text-only, else "audio", "image", "audio+image", ...
   MediaInputs media;                    ///< multimodal inputs (empty matrices when absent)
   Taps taps;  ///< every other tensor of the case by its short name ("audio_tower_output", ...), as float
+  /// Integer tensors by short name, as float matrices (exact): "mm_token_type_ids" [L, 1] (image cases of
+  /// bidirectional sets), "router_topk_ids.<layer>" [T, top_k] (MoE sets, T = prompt + greedy - 1 positions).
+  Taps id_tensors;
+  /// golden.json -> cases[].moe_routing.layers.<i>.expert_counts: (token, slot) selections per expert over the
+  /// prompt and greedy[:-1]; empty for dense sets.
+  std::vector<std::vector<int64_t>> moe_expert_counts;
   bool has_media() const { return !media_kind.empty(); }
 };
 
@@ -45,6 +51,7 @@ struct Golden {
   std::string model_class;  ///< "Gemma4ForCausalLM" | "Gemma4ForConditionalGeneration"
   int64_t vocab_size = 0;   ///< columns of every logits tensor
   std::vector<GoldenCase> cases;
+  std::vector<std::vector<int64_t>> moe_expert_counts;  ///< golden.json -> moe.layers (summed over all cases)
 };
 
 /// Reads `dir`/golden.json and `dir`/golden_tensors.safetensors. Fails with kNotFound when a file,

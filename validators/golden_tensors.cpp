@@ -61,6 +61,15 @@ Status attach_one(const TensorInfo& info, const std::string& rest, GoldenCase* c
     HFB_TRY(c->media.image_position_ids, golden_tensor_to_i64(info));
     return ok_status();
   }
+  if (info.dtype == DType(DTypeId::kI64)) {  // mm_token_type_ids, router_topk_ids.<layer>
+    HFB_TRY(std::vector<int64_t> ids, golden_tensor_to_i64(info));
+    Matrix m;
+    m.cols = info.shape.rank() >= 2 ? info.shape.dims().back() : 1;
+    m.rows = m.cols ? static_cast<int64_t>(ids.size()) / m.cols : 0;
+    m.data.assign(ids.begin(), ids.end());
+    c->id_tensors[rest] = std::move(m);
+    return ok_status();
+  }
   Matrix m;
   if (info.dtype == DType(DTypeId::kU8) || info.dtype == DType(DTypeId::kBool)) {
     HFB_TRY(std::vector<uint8_t> bytes, tensor_to_u8(info));
@@ -91,6 +100,44 @@ Status attach_one(const TensorInfo& info, const std::string& rest, GoldenCase* c
   return ok_status();
 }
 
+// mm_token_type_ids: one type per prompt position (0 text, 1 image, 2 video, 3 audio); router_topk_ids.<i>:
+// one row per processed position (prompt + greedy[:-1]), distinct non-negative expert ids per row.
+Status check_id_tensors(const GoldenCase& c) {
+  const int64_t prompt_len = static_cast<int64_t>(c.prompt.size());
+  const int64_t positions = prompt_len + static_cast<int64_t>(c.greedy.size()) - (c.greedy.empty() ? 0 : 1);
+  for (const auto& [name, m] : c.id_tensors) {
+    const std::string tensor = c.name + "." + name;
+    if (name == "mm_token_type_ids") {
+      if (m.rows * m.cols != prompt_len) {
+        return Error(ErrorCode::kInvalidFile, "has " + std::to_string(m.rows * m.cols) +
+                                                  " entries, expected the prompt length " + std::to_string(prompt_len))
+            .with_tensor(tensor);
+      }
+      for (float v : m.data) {
+        if (v < 0.0f || v > 3.0f) return Error(ErrorCode::kInvalidFile, "type outside 0..3").with_tensor(tensor);
+      }
+    } else if (name.rfind("router_topk_ids.", 0) == 0) {
+      if (m.rows != positions) {
+        return Error(ErrorCode::kInvalidFile, "has " + std::to_string(m.rows) + " rows, expected " +
+                                                  std::to_string(positions) + " (prompt + greedy - 1)")
+            .with_tensor(tensor);
+      }
+      for (int64_t r = 0; r < m.rows; ++r) {
+        for (int64_t j = 0; j < m.cols; ++j) {
+          const float e = m.row(r)[j];
+          bool repeated = false;
+          for (int64_t k = 0; k < j; ++k) repeated = repeated || m.row(r)[k] == e;
+          if (e < 0.0f || repeated) {
+            return Error(ErrorCode::kInvalidFile, "row " + std::to_string(r) + ": negative or repeated expert id")
+                .with_tensor(tensor);
+          }
+        }
+      }
+    }
+  }
+  return ok_status();
+}
+
 // Checks the joined case: required tensors present, shapes consistent with golden.json.
 Status check_case(const GoldenCase& c, const std::map<std::string, bool>& seen, int64_t* vocab) {
   for (const char* required : {"prompt_ids", "greedy_ids", "prefill_logits", "step_logits"}) {
@@ -113,6 +160,7 @@ Status check_case(const GoldenCase& c, const std::map<std::string, bool>& seen, 
                                               std::to_string(steps) + "," + std::to_string(*vocab) + "]")
         .with_tensor(c.name + ".step_logits");
   }
+  HFB_TRY(check_id_tensors(c));
   for (const auto& [index, h] : c.hidden_states) {
     if (h.rows != prompt_len) {
       return Error(ErrorCode::kInvalidFile, "has " + std::to_string(h.rows) + " rows, expected the prompt length " +

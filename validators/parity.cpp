@@ -159,6 +159,20 @@ void judge_case(const GoldenCase& golden_case, const VerifyOptions& options, Cas
                  format_double(*options.logit_tolerance);
   }
   if (options.logit_tolerance && r->first_drifting_tap) judge_taps(r);
+  if (options.logit_tolerance && r->moe_routing && !r->moe_routing->pass()) {
+    const MoeRoutingReport& m = *r->moe_routing;
+    if (!r->reason.empty()) r->reason += "; ";
+    r->status = CaseStatus::kFail;
+    r->reason += "router: " + std::to_string(m.mismatched_sets) + " of " + std::to_string(m.decisions) +
+                 " expert sets differ" + (m.first_mismatch.empty() ? "" : " (first: " + m.first_mismatch + ")") +
+                 ", " + std::to_string(m.count_mismatches) + " expert counts differ, max weight diff " +
+                 format_double(m.max_abs_weight_diff);
+  }
+  if (r->image_blocks_match && !*r->image_blocks_match) {
+    if (!r->reason.empty()) r->reason += "; ";
+    r->status = CaseStatus::kFail;
+    r->reason += "image blocks (mm_blocks) differ from the golden's mm_token_type_ids";
+  }
 }
 
 namespace {
@@ -174,6 +188,20 @@ Status check_options(const VerifyOptions& options) {
   return ok_status();
 }
 
+// The graph's image blocks (tap mm_blocks, prefill) against HF's derivation from mm_token_type_ids.
+std::optional<bool> compare_image_blocks(const GoldenCase& c, const Taps& taps) {
+  auto types = c.id_tensors.find("mm_token_type_ids");
+  auto ours = taps.find("mm_blocks");
+  if (types == c.id_tensors.end() || ours == taps.end()) return std::nullopt;
+  std::vector<int64_t> type_ids(types->second.data.begin(), types->second.data.end());
+  const std::vector<int64_t> expected = blocks_from_token_types(type_ids);
+  if (static_cast<int64_t>(expected.size()) != static_cast<int64_t>(ours->second.data.size())) return false;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (static_cast<int64_t>(ours->second.data[i]) != expected[i]) return false;
+  }
+  return true;
+}
+
 // Runs one case; kUnsupported from the session makes it "skipped", other errors are returned.
 Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyOptions& options, size_t index,
                             size_t count) {
@@ -186,7 +214,7 @@ Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyO
     };
   }
   Taps taps;
-  const bool want_taps = !c.hidden_states.empty() || !c.taps.empty();
+  const bool want_taps = !c.hidden_states.empty() || !c.taps.empty() || !c.id_tensors.empty();
   Result<GreedyRun> run = run_greedy(session, c.prompt, c.has_media() ? &c.media : nullptr,
                                      want_taps ? &taps : nullptr, greedy);
   if (!run.ok()) {
@@ -202,6 +230,8 @@ Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyO
   }
   CaseReport r = compare_case(c, run->prefill_logits, run->step_logits, run->generated, taps,
                               session.num_layers(), options);
+  r.image_blocks_match = compare_image_blocks(c, taps);
+  HFB_TRY(r.moe_routing, check_moe_routing(session, c));
   judge_case(c, options, &r);
   return r;
 }

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "runtime/session.h"
 #include "validators/golden.h"
+#include "validators/parity_moe.h"
 #include "validators/parity_taps.h"
 
 namespace hfb {
@@ -67,6 +68,10 @@ struct CaseReport {
   std::vector<TapReport> taps;                 ///< every stored tower tap, in data-flow order
   std::optional<std::string> first_drifting_tap;  ///< the first failing entry of `taps`
   std::vector<int64_t> generated;              ///< our greedy tokens (not in the JSON; for messages)
+  std::optional<MoeRoutingReport> moe_routing;  ///< MoE cases: router choices vs the golden's (parity_moe.h)
+  /// Bidirectional image cases: whether the graph's image blocks (tap mm_blocks) equal the blocks HF derives
+  /// from the golden's mm_token_type_ids; nullopt when either is absent.
+  std::optional<bool> image_blocks_match;
 };
 
 struct ParityReport {

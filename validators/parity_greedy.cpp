@@ -126,6 +126,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     run.decode_calls += 1;
     run.decode_weight_bytes = session.weight_bytes_read() - bytes_before;
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
+    run.decode_experts_weights_read.push_back(session.experts_weights_read());
     HFB_TRY(stop, record_step(logits.row(0), vocab, options, &sampler, &run));
     if (options.on_token) options.on_token(run.generated.back());
   }

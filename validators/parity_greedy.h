@@ -41,6 +41,8 @@ struct GreedyRun {
   double decode_seconds = 0;         ///< wall time of every decode call together
   int64_t decode_calls = 0;          ///< tokens fed through decode (generated tokens after the first)
   uint64_t decode_weight_bytes = 0;  ///< weight bytes the decode calls read (Session::weight_bytes_read)
+  /// Per decode step: expert-bank weights (elements) it read (Session::experts_weights_read; MoE models).
+  std::vector<int64_t> decode_experts_weights_read;
 };
 
 /// Parses comma-separated token ids ("2,17,5"; spaces around ids allowed). Fails with kInvalidArgument

@@ -1,9 +1,11 @@
 // Parity report output: the JSON document (docs/verify-report.md), a human summary, and atomic file writing.
 #include "validators/report.h"
 
+#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -56,6 +58,17 @@ json case_to_json(const CaseReport& c) {
     taps.push_back(std::move(tap));
   }
   j["taps"] = std::move(taps);
+  if (c.moe_routing) {
+    const MoeRoutingReport& m = *c.moe_routing;
+    j["moe_routing"] = {{"layers", m.layers},
+                        {"positions", m.positions},
+                        {"mismatched_sets", m.mismatched_sets},
+                        {"max_abs_weight_diff", number_or_null(m.max_abs_weight_diff)},
+                        {"count_mismatches", m.count_mismatches},
+                        {"expert_counts", m.expert_counts},
+                        {"pass", m.pass()}};
+  }
+  if (c.image_blocks_match) j["image_blocks_match"] = *c.image_blocks_match;
   return j;
 }
 
@@ -112,6 +125,16 @@ void summarize_case(const CaseReport& c, std::ostringstream& out) {
     out << "\n";
   }
   summarize_taps(c, out);
+  if (c.moe_routing) {
+    const MoeRoutingReport& m = *c.moe_routing;
+    out << "  router: " << m.decisions - m.mismatched_sets << "/" << m.decisions << " expert sets as golden ("
+        << m.layers << " layers x " << m.positions << " positions), max weight diff "
+        << fmt("%.3g", m.max_abs_weight_diff) << ", expert counts " << (m.count_mismatches ? "differ" : "equal")
+        << "\n";
+  }
+  if (c.image_blocks_match) {
+    out << "  image blocks: " << (*c.image_blocks_match ? "equal to" : "DIFFER from") << " mm_token_type_ids\n";
+  }
   if (!c.reason.empty()) out << "  reason: " << c.reason << "\n";
 }
 
@@ -160,6 +183,10 @@ std::string greedy_run_to_json(const GreedyRun& run, const RunTimings* timings) 
                      {"margin", number_or_null(s.top.margin())}});
   }
   json j = {{"prompt", run.prompt}, {"generated", run.generated}, {"steps", std::move(steps)}};
+  const auto& reads = run.decode_experts_weights_read;
+  if (std::any_of(reads.begin(), reads.end(), [](int64_t n) { return n > 0; })) {
+    j["decode_experts_weights_read"] = reads;  // MoE: routed experts' weights per decode step (elements)
+  }
   if (timings != nullptr) j["timings"] = json::parse(run_timings_json(*timings));
   return j.dump() + "\n";
 }

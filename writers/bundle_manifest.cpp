@@ -39,6 +39,11 @@ void text_to_proto(const TextConfig& text, bundle::TextConfig* out) {
   out->set_tie_word_embeddings(text.tie_word_embeddings);
   out->set_hidden_activation(text.hidden_activation);
   out->set_pad_token_id(text.pad_token_id);
+  out->set_enable_moe_block(text.enable_moe_block);
+  out->set_num_experts(text.num_experts);
+  out->set_top_k_experts(text.top_k_experts);
+  out->set_moe_intermediate_size(text.moe_intermediate_size);
+  out->set_bidirectional_attention(text.bidirectional_attention);
   for (const TextLayerSpec& layer : text.layers) layer_to_proto(layer, out->add_layers());
 }
 

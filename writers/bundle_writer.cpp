@@ -133,8 +133,10 @@ void BundleWriter::fill_manifest_files() {
     for (bundle::Segment& segment : *tensor.mutable_segments()) segment.set_file(stored[segment.file()]);
   }
   for (bundle::Chunk& chunk : *manifest_->mutable_chunks()) {
+    // A chunk whose tensors all live in shared files (the embeddings chunk of a model without per-layer
+    // embeddings: only the table, in embedding.bin) has no data file of its own.
     auto it = stored.find(chunk.file());
-    if (it != stored.end()) chunk.set_file(it->second);
+    chunk.set_file(it != stored.end() ? it->second : "");
   }
 }
 

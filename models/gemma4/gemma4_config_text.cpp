@@ -25,13 +25,35 @@ struct LayerOverride {
   std::optional<int> num_kv_heads;
 };
 
-Status check_unsupported_features(const ConfigView& view) {
-  HFB_TRY(bool moe, view.get_bool("enable_moe_block", false));
-  if (moe) return view.unsupported("enable_moe_block", "Mixture-of-Experts blocks are not supported");
-  if (const json* bidi = view.find("use_bidirectional_attention")) {
-    return view.unsupported("use_bidirectional_attention",
-                            json_kind(*bidi) + " is not supported (only causal attention, i.e. null)");
+/// enable_moe_block with num_experts, top_k_experts, moe_intermediate_size (Gemma4TextConfig, 26B-A4B).
+Status parse_moe(const ConfigView& view, TextConfig* text) {
+  HFB_TRY(text->enable_moe_block, view.get_bool("enable_moe_block", false));
+  if (!text->enable_moe_block) return ok_status();
+  HFB_TRY(text->num_experts, view.get_positive_int("num_experts"));
+  HFB_TRY(text->top_k_experts, view.get_positive_int("top_k_experts"));
+  HFB_TRY(text->moe_intermediate_size, view.get_positive_int("moe_intermediate_size"));
+  if (text->top_k_experts > text->num_experts) {
+    return view.invalid("top_k_experts", std::to_string(text->top_k_experts) + " exceeds num_experts " +
+                                             std::to_string(text->num_experts));
   }
+  return ok_status();
+}
+
+/// use_bidirectional_attention: null (causal) or "vision" (HF create_masks_for_vision_model); "all" is
+/// Gemma 3's every-layer bidirectional mode, which Gemma 4's released models never use.
+Status parse_bidirectional(const ConfigView& view, TextConfig* text) {
+  const json* bidi = view.find("use_bidirectional_attention");
+  if (!bidi) return ok_status();
+  if (bidi->is_string() && bidi->get<std::string>() == "vision") {
+    text->bidirectional_attention = "vision";
+    return ok_status();
+  }
+  return view.unsupported("use_bidirectional_attention",
+                          json_kind(*bidi) + " is not supported (null: causal, or \"vision\": image blocks see "
+                                             "each other on sliding layers; \"all\" is not implemented)");
+}
+
+Status check_unsupported_features(const ConfigView& view) {
   HFB_TRY(bool bias, view.get_bool("attention_bias", false));
   if (bias) return view.unsupported("attention_bias", "attention projections with biases are not supported");
   return ok_status();
@@ -241,10 +263,20 @@ Status parse_text_config(const ConfigView& view, TextConfig* text, std::vector<D
   HFB_TRY(text->hidden_size, view.get_limited_int("hidden_size", limits().max_dim, "dim"));
   HFB_TRY(text->vocab_size, view.get_limited_int("vocab_size", limits().max_vocab, "vocab"));
   HFB_TRY(text->num_attention_heads, view.get_limited_int("num_attention_heads", limits().max_heads, "heads"));
-  HFB_TRY(text->vocab_size_per_layer_input, view.get_limited_int("vocab_size_per_layer_input", limits().max_vocab, "vocab", 262144));
   HFB_TRY(text->hidden_size_per_layer_input, view.get_int("hidden_size_per_layer_input", 256));
   if (text->hidden_size_per_layer_input < 0) {
     return view.invalid("hidden_size_per_layer_input", "must not be negative");
+  }
+  // The large models (31B, 26B-A4B) have no per-layer embeddings and write vocab_size_per_layer_input 0.
+  HFB_TRY(text->vocab_size_per_layer_input, view.get_int("vocab_size_per_layer_input", 262144));
+  if (text->vocab_size_per_layer_input < 0 ||
+      (text->hidden_size_per_layer_input > 0 && text->vocab_size_per_layer_input == 0)) {
+    return view.invalid("vocab_size_per_layer_input", "must be positive when hidden_size_per_layer_input is");
+  }
+  {
+    Status limited = check_limit("vocab_size_per_layer_input", static_cast<uint64_t>(text->vocab_size_per_layer_input),
+                                 static_cast<uint64_t>(limits().max_vocab), "vocab");
+    if (!limited.ok()) return std::move(limited).error();
   }
   HFB_TRY(text->num_kv_shared_layers, view.get_int("num_kv_shared_layers", 0));
   if (text->num_kv_shared_layers < 0 || text->num_kv_shared_layers > text->num_hidden_layers) {
@@ -265,6 +297,8 @@ Status parse_text_config(const ConfigView& view, TextConfig* text, std::vector<D
     return view.unsupported("hidden_activation", "'" + act + "' (supported: gelu_pytorch_tanh, gelu_tanh, silu)");
   }
   HFB_TRY(text->pad_token_id, view.get_int("pad_token_id", 0));
+  HFB_TRY(parse_moe(view, text));
+  HFB_TRY(parse_bidirectional(view, text));
   return resolve_text_layers(view, text, diagnostics);
 }
 

@@ -59,6 +59,24 @@ class ExpectedList {
   std::string key_prefix_;
 };
 
+/// The routed block of a MoE layer (Gemma4TextRouter, Gemma4TextExperts): 3-D expert banks, no .weight suffix.
+void add_moe_block(const TextConfig& text, const std::string& p, int i, ExpectedList& list) {
+  const int64_t h = text.hidden_size;
+  const int64_t e = text.num_experts;
+  const int64_t inter = text.moe_intermediate_size;
+  const std::string hs = list.key("hidden_size", h);
+  const std::string es = list.key("num_experts", e);
+  const std::string is = list.key("moe_intermediate_size", inter);
+  list.add(p + "router.proj.weight", Shape{e, h}, Role::kMoeRouter, i, es + ", " + hs);
+  list.add(p + "router.scale", Shape{h}, Role::kMoeRouter, i, hs);
+  list.add(p + "router.per_expert_scale", Shape{e}, Role::kMoeExpertScale, i, es);
+  list.add(p + "experts.gate_up_proj", Shape{e, 2 * inter, h}, Role::kMoeGateUp, i, es + ", 2 * " + is + ", " + hs);
+  list.add(p + "experts.down_proj", Shape{e, h, inter}, Role::kMoeDown, i, es + ", " + hs + ", " + is);
+  for (const char* norm : {"pre_feedforward_layernorm_2", "post_feedforward_layernorm_1", "post_feedforward_layernorm_2"}) {
+    list.add(p + norm + ".weight", Shape{h}, Role::kNorm, i, hs);
+  }
+}
+
 void add_text_layer(const TextConfig& text, const TextLayerSpec& spec, const std::string& prefix, ExpectedList& list) {
   const int i = spec.index;
   const std::string p = prefix + "layers." + num(i) + ".";
@@ -99,6 +117,7 @@ void add_text_layer(const TextConfig& text, const TextLayerSpec& spec, const std
   list.add(p + "mlp.gate_proj.weight", Shape{width, h}, Role::kMlpGate, i, mlp_src);
   list.add(p + "mlp.up_proj.weight", Shape{width, h}, Role::kMlpUp, i, mlp_src);
   list.add(p + "mlp.down_proj.weight", Shape{h, width}, Role::kMlpDown, i, mlp_src);
+  if (text.enable_moe_block) add_moe_block(text, p, i, list);
   if (text.hidden_size_per_layer_input > 0) {
     const int64_t ple = text.hidden_size_per_layer_input;
     const std::string ple_src = list.key("hidden_size_per_layer_input", ple) + ", " + hs;

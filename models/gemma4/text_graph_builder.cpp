@@ -36,6 +36,7 @@ class TextGraphBuilder {
   Result<std::pair<std::string, std::string>> key_value(const TextLayerSpec& spec, const std::string& x,
                                                         const std::string& attn);
   Result<std::string> mlp(const TextLayerSpec& spec, const std::string& x);
+  Result<std::string> moe_block(int layer, const std::string& residual, const std::string& mlp_out);
   Result<std::string> ple_block(int layer, const std::string& x, const std::string& ple);
   Result<std::string> decoder_layer(const TextLayerSpec& spec, const std::string& x, const std::string& ple);
   Result<std::string> head(const std::string& x);
@@ -47,6 +48,7 @@ class TextGraphBuilder {
   const TensorTable& tensors_;
   Graph graph_;
   std::string prefix_;
+  std::string blocks_;  ///< token_blocks output for bidirectional image attention ("" : causal)
   OpType activation_ = OpType::kGeluTanh;
   std::set<std::string> consumed_;
 };
@@ -177,7 +179,10 @@ Result<std::string> TextGraphBuilder::attention(const TextLayerSpec& spec, const
                    {"softcap", 0.0},
                    {"state", state_name(kv_spec.index)},
                    {"writes_state", int64_t{shared ? 0 : 1}}};
-  HFB_TRY(auto context, op(OpType::kAttention, {q_roped, k, v, kGraphPositions}, attrs, layer_value(i, "attn")));
+  std::vector<std::string> inputs{q_roped, k, v, kGraphPositions};
+  // use_bidirectional_attention "vision": sliding layers only (HF create_masks_for_vision_model).
+  if (!blocks_.empty() && spec.attention == AttentionType::kSliding) inputs.push_back(blocks_);
+  HFB_TRY(auto context, op(OpType::kAttention, std::move(inputs), attrs, layer_value(i, "attn")));
   std::vector<int64_t> flat{kSeqDim, static_cast<int64_t>(spec.num_heads) * spec.head_dim};
   HFB_TRY(auto merged, op(OpType::kReshape, {context}, {{"shape", flat}}, layer_value(i, "attn_merged")));
   HFB_TRY(std::string o_w, weight(attn + "o_proj.weight"));
@@ -195,6 +200,31 @@ Result<std::string> TextGraphBuilder::mlp(const TextLayerSpec& spec, const std::
   HFB_TRY(auto up, op(OpType::kLinear, {x, up_w}, {}, layer_value(i, "mlp_up")));
   HFB_TRY(auto product, op(OpType::kMul, {act, up}, {}, layer_value(i, "mlp_product")));
   return op(OpType::kLinear, {product, down_w}, {}, layer_value(i, "mlp_out"));
+}
+
+// HF Gemma4TextDecoderLayer with enable_moe_block: the router and the experts read the residual stream `r`
+// entering the feed-forward part; ffn = post_ff_1(mlp) + post_ff_2(sum_j w_j expert_j(pre_ff_2(r))).
+Result<std::string> TextGraphBuilder::moe_block(int i, const std::string& residual, const std::string& mlp_out) {
+  const std::string base = "layers." + std::to_string(i) + ".";
+  HFB_TRY(auto dense, norm(mlp_out, base + "post_feedforward_layernorm_1.weight", layer_value(i, "mlp_dense_normed")));
+  // Router: RMSNorm without weight, times router.scale (one rms_norm with that weight), times hidden^-0.5.
+  HFB_TRY(auto router_in, norm(residual, base + "router.scale", layer_value(i, "router_in")));
+  const double root = 1.0 / std::sqrt(static_cast<double>(text_.hidden_size));
+  HFB_TRY(auto router_scaled, op(OpType::kMulScalar, {router_in}, {{"value", root}}, layer_value(i, "router_scaled")));
+  HFB_TRY(std::string proj_w, weight(base + "router.proj.weight"));
+  HFB_TRY(auto logits, op(OpType::kLinear, {router_scaled, proj_w}, {}, layer_value(i, "router_logits")));
+  HFB_TRY(std::string expert_scale, weight(base + "router.per_expert_scale"));
+  const int64_t top_k = text_.top_k_experts;
+  HFB_TRY(auto routing, op(OpType::kMoeRoute, {logits, expert_scale}, {{"top_k", top_k}}, moe_routing_tap(i)));
+  HFB_TRY(graph_.mark_tap(routing));
+  HFB_TRY(auto experts_in, norm(residual, base + "pre_feedforward_layernorm_2.weight", layer_value(i, "experts_in")));
+  HFB_TRY(std::string gate_up, weight(base + "experts.gate_up_proj"));
+  HFB_TRY(std::string down, weight(base + "experts.down_proj"));
+  const std::string activation = activation_ == OpType::kSilu ? "silu" : "gelu_tanh";
+  HFB_TRY(auto experts, op(OpType::kMoeExperts, {experts_in, routing, gate_up, down},
+                           {{"top_k", top_k}, {"activation", activation}}, layer_value(i, "experts_out")));
+  HFB_TRY(auto routed, norm(experts, base + "post_feedforward_layernorm_2.weight", layer_value(i, "experts_normed")));
+  return op(OpType::kAdd, {dense, routed}, {}, layer_value(i, "ffn"));
 }
 
 Result<std::string> TextGraphBuilder::ple_block(int i, const std::string& x, const std::string& ple) {
@@ -222,6 +252,9 @@ Result<std::string> TextGraphBuilder::decoder_layer(const TextLayerSpec& spec, c
   HFB_TRY(auto residual, op(OpType::kAdd, {x, attn_normed}, {}, layer_value(i, "after_attn")));
   HFB_TRY(auto mlp_in, norm(residual, base + "pre_feedforward_layernorm.weight", layer_value(i, "mlp_in")));
   HFB_TRY(auto mlp_out, mlp(spec, mlp_in));
+  if (text_.enable_moe_block) {
+    HFB_TRY(mlp_out, moe_block(i, residual, mlp_out));
+  }
   HFB_TRY(auto mlp_normed, norm(mlp_out, base + "post_feedforward_layernorm.weight", layer_value(i, "mlp_normed")));
   HFB_TRY(std::string out, op(OpType::kAdd, {residual, mlp_normed}, {}, layer_value(i, "after_mlp")));
   if (!ple.empty()) {
@@ -307,6 +340,13 @@ Result<Graph> TextGraphBuilder::build() {
   HFB_TRY(graph_.add_input(kGraphPositions, DTypeId::kI64, {kSeqDim}));
   HFB_TRY(declare_states());
   HFB_TRY(std::string x, embed());
+  if (text_.bidirectional_attention == "vision" && config_.image_token_id >= 0) {
+    // HF: mm_token_type_ids is 1 / 2 at image / video placeholders; each run of them is one block.
+    std::vector<int64_t> block_tokens{config_.image_token_id};
+    if (config_.video_token_id >= 0) block_tokens.push_back(config_.video_token_id);
+    HFB_TRY(blocks_, op(OpType::kTokenBlocks, {kGraphInputIds}, {{"token_ids", block_tokens}}, "mm_blocks"));
+    HFB_TRY(graph_.mark_tap(blocks_));
+  }
   std::string ple;
   if (text_.hidden_size_per_layer_input > 0) {
     HFB_TRY(ple, per_layer_inputs(x));

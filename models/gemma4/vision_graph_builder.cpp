@@ -69,7 +69,7 @@ Result<std::string> VisionBuilder::attention(int i, const std::string& x, const 
                    {"num_kv_heads", static_cast<int64_t>(cfg_.num_key_value_heads)},
                    {"head_dim", static_cast<int64_t>(cfg_.head_dim)},
                    {"scaling", 1.0}};
-  HFB_TRY(auto context, ctx_.op(OpType::kMaskedAttention, {q, k, v, valid}, attrs, name(i, "attn")));
+  HFB_TRY(auto context, ctx_.op(OpType::kMaskedAttention, {q, k, v, valid, kGraphImagePositionIds}, attrs, name(i, "attn")));
   std::vector<int64_t> flat{0, static_cast<int64_t>(cfg_.num_attention_heads) * cfg_.head_dim};
   HFB_TRY(auto merged, ctx_.op(OpType::kReshape, {context}, {{"shape", flat}}, name(i, "attn_merged")));
   return ctx_.clipped_linear(merged, base + "o_proj", name(i, "attn_out"));

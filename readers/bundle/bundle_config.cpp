@@ -27,6 +27,11 @@ TextConfig text_from_proto(const bundle::TextConfig& p) {
   t.tie_word_embeddings = p.tie_word_embeddings();
   t.hidden_activation = p.hidden_activation();
   t.pad_token_id = p.pad_token_id();
+  t.enable_moe_block = p.enable_moe_block();
+  t.num_experts = p.num_experts();
+  t.top_k_experts = p.top_k_experts();
+  t.moe_intermediate_size = p.moe_intermediate_size();
+  t.bidirectional_attention = p.bidirectional_attention();
   for (const bundle::TextLayerSpec& l : p.layers()) {
     TextLayerSpec layer;
     layer.index = l.index();

@@ -98,3 +98,35 @@ TEST(GraphIr, PlainFormRoundTripsAndPrints) {
 
 }  // namespace
 }  // namespace hfb
+
+namespace hfb {
+namespace {
+
+TEST(GraphIr, MoeOpsAreShapeCheckedWhenAdded) {
+  Graph g;
+  ASSERT_TRUE(g.add_input("x", DTypeId::kF32, {kSeqDim, 8}).ok());
+  ASSERT_TRUE(g.add_input("input_ids", DTypeId::kI64, {kSeqDim}).ok());
+  ASSERT_TRUE(g.add_initializer("proj", tensor("router.proj.weight", {4, 8}, Role::kMoeRouter)).ok());
+  ASSERT_TRUE(g.add_initializer("scale", tensor("router.per_expert_scale", {4}, Role::kMoeExpertScale)).ok());
+  ASSERT_TRUE(g.add_initializer("gu", tensor("experts.gate_up_proj", {4, 6, 8}, Role::kMoeGateUp)).ok());
+  ASSERT_TRUE(g.add_initializer("down", tensor("experts.down_proj", {4, 8, 3}, Role::kMoeDown)).ok());
+  ASSERT_TRUE(g.add_node(OpType::kLinear, "logits", {"x", "proj"}, {}, "logits").ok());
+  EXPECT_FALSE(g.add_node(OpType::kMoeRoute, "bad_k", {"logits", "scale"}, {{"top_k", int64_t{5}}}, "r5").ok());
+  ASSERT_TRUE(g.add_node(OpType::kMoeRoute, "route", {"logits", "scale"}, {{"top_k", int64_t{2}}}, "route").ok());
+  EXPECT_EQ(g.find_value("route")->dims, (std::vector<int64_t>{kSeqDim, 4}));
+  const Attributes attrs{{"top_k", int64_t{2}}, {"activation", std::string("gelu_tanh")}};
+  auto bad = g.add_node(OpType::kMoeExperts, "swapped", {"x", "route", "down", "gu"}, attrs, "y0");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("gate_up"), std::string::npos) << bad.error().message;
+  ASSERT_TRUE(g.add_node(OpType::kMoeExperts, "experts", {"x", "route", "gu", "down"}, attrs, "y").ok());
+  EXPECT_EQ(g.find_value("y")->dims, (std::vector<int64_t>{kSeqDim, 8}));
+  ASSERT_TRUE(g.add_node(OpType::kTokenBlocks, "blocks", {"input_ids"}, {{"token_ids", std::vector<int64_t>{7}}},
+                         "blocks")
+                  .ok());
+  EXPECT_FALSE(g.add_node(OpType::kTokenBlocks, "empty", {"input_ids"}, {}, "b2").ok());
+  auto round = Graph::from_data(g.data());
+  EXPECT_TRUE(round.ok()) << round.error().to_string();
+}
+
+}  // namespace
+}  // namespace hfb

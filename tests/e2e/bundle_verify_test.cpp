@@ -29,7 +29,8 @@ const std::string kFixtures = std::string(HFB_FIXTURES_DIR) + "/gemma4/";
 /// Every fixture set of fixtures/gemma4 (text and multimodal).
 const std::vector<std::string> kFixtureNames = {"sample",    "sample-release", "sample-sharded", "text-kveqv",
                                                 "grid-int4", "grid-int8",      "grid-kmeans",    "grid-q4_0",
-                                                "grid-int8-mm", "mm",          "mm-clipscope",   "text-trained"};
+                                                "grid-int8-mm", "mm",          "mm-clipscope",   "text-trained",
+                                                "moe",         "vl-bidir"};
 
 /// How one bundle is written.
 struct Variant {

@@ -245,6 +245,26 @@ TEST(Gemma4Config, GenerationConfig) {
 }
 
 
+TEST(Gemma4Config, LargeFamilyTraitsHandChecked) {
+  const ModelConfig moe = load("moe");
+  EXPECT_TRUE(moe.text.enable_moe_block);
+  EXPECT_EQ(moe.text.num_experts, 8);
+  EXPECT_EQ(moe.text.top_k_experts, 2);
+  EXPECT_EQ(moe.text.moe_intermediate_size, 40);
+  EXPECT_EQ(moe.text.hidden_size_per_layer_input, 0);
+  EXPECT_EQ(moe.text.vocab_size_per_layer_input, 0);
+  EXPECT_EQ(moe.text.bidirectional_attention, "");
+  const ModelConfig vl = load("vl-bidir");
+  EXPECT_FALSE(vl.text.enable_moe_block);
+  EXPECT_EQ(vl.text.bidirectional_attention, "vision");
+  ASSERT_TRUE(vl.vision.has_value());
+  EXPECT_TRUE(vl.vision->standardize);
+  EXPECT_FALSE(vl.vision->use_clipped_linears);
+  EXPECT_TRUE(vl.text.layers[2].k_eq_v);
+  EXPECT_EQ(vl.text.layers[2].num_kv_heads, 1);  // num_global_key_value_heads
+  EXPECT_EQ(vl.text.layers[0].num_kv_heads, 2);
+}
+
 TEST(Gemma4ConfigErrors, UnsupportedModels) {
   json doc = load_json("sample");
   doc["model_type"] = "llama";
@@ -255,11 +275,14 @@ TEST(Gemma4ConfigErrors, UnsupportedModels) {
   doc["architectures"] = {"Gemma4ForConditionalGeneration"};
   expect_error(doc, ErrorCode::kUnsupported, "does not match model_type 'gemma4_text'");
   doc = load_json("sample");
-  doc["enable_moe_block"] = true;
-  expect_error(doc, ErrorCode::kUnsupported, "enable_moe_block");
+  doc["enable_moe_block"] = true;  // without num_experts / top_k_experts / moe_intermediate_size
+  expect_error(doc, ErrorCode::kInvalidFile, "num_experts");
+  doc = load_json("moe");
+  doc["top_k_experts"] = 9;
+  expect_error(doc, ErrorCode::kInvalidFile, "top_k_experts': 9 exceeds num_experts 8");
   doc = load_json("sample");
-  doc["use_bidirectional_attention"] = "vision";
-  expect_error(doc, ErrorCode::kUnsupported, "use_bidirectional_attention");
+  doc["use_bidirectional_attention"] = "all";
+  expect_error(doc, ErrorCode::kUnsupported, "\"all\" is not implemented");
   doc = load_json("sample");
   doc["rope_parameters"]["full_attention"]["rope_type"] = "yarn";
   expect_error(doc, ErrorCode::kUnsupported, "'rope_parameters.full_attention.rope_type': 'yarn'");

@@ -47,6 +47,28 @@ TEST(QuantPolicy, GlobalSchemeForAnOrdinaryLinear) {
   EXPECT_FALSE(d.fallback);
 }
 
+TEST(QuantPolicy, ExpertBanksAreStackedMatricesAndTheRouterStaysFloat) {
+  const TensorInfo bank = tensor("model.layers.0.experts.gate_up_proj", {8, 48, 64}, Role::kMoeGateUp);
+  EXPECT_EQ(matrix_view(bank.shape), (std::pair<int64_t, int64_t>{8 * 48, 64}));
+  QuantPolicyOptions options;
+  options.global = Scheme::kKmeans4;
+  options.params.group_size = 32;  // does not divide the 48 rows of an expert
+  TensorDecision d = decide(make(options), bank);
+  EXPECT_EQ(d.scheme, Scheme::kKmeans4);
+  EXPECT_EQ(d.params.group_size, 16);
+  options.params.per_tensor = true;  // one LUT per expert, never one across experts
+  d = decide(make(options), bank);
+  EXPECT_FALSE(d.params.per_tensor);
+  EXPECT_EQ(d.params.group_size, 48);
+  options.global = Scheme::kInt8;
+  d = decide(make(options), bank);
+  EXPECT_FALSE(d.params.per_tensor);  // one scale per expert row
+  const TensorInfo router = tensor("model.layers.0.router.proj.weight", {128, 2816}, Role::kMoeRouter);
+  EXPECT_EQ(decide(make(options), router).scheme, Scheme::kNone);
+  options.role_types = {{Role::kMoeRouter, Scheme::kInt8}};  // unless asked
+  EXPECT_EQ(decide(make(options), router).scheme, Scheme::kInt8);
+}
+
 TEST(QuantPolicy, TensorTypeBeatsRoleTypeBeatsGlobal) {
   QuantPolicyOptions options;
   options.global = Scheme::kQ4_0;

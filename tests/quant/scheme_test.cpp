@@ -108,8 +108,9 @@ TEST(Scheme, QuantizesATensorInfoAndKeepsItsShape) {
   info.num_bytes = w.size() * 2;
   auto enc = quantize(Scheme::kQ8_0, info, QuantParams{});
   ASSERT_TRUE(enc.ok()) << enc.error().to_string();
-  EXPECT_EQ(enc->rows, 4);
-  EXPECT_EQ(enc->cols, 256);
+  // Rank 3 is a stack of 4 matrices [8, 32] (quant/policy.h matrix_view): 32 rows of 32.
+  EXPECT_EQ(enc->rows, 32);
+  EXPECT_EQ(enc->cols, 32);
   EXPECT_EQ(enc->shape, Shape({4, 8, 32}));
   EXPECT_TRUE(validate_encoded(*enc).ok());
   info.num_bytes -= 2;

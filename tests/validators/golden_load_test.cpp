@@ -58,6 +58,40 @@ TEST(GoldenLoad, ReadsMultimodalInputsAndTaps) {
   EXPECT_TRUE(audio.media.pixel_values.data.empty());
 }
 
+TEST(GoldenLoad, ReadsRouterIdsAndExpertCounts) {
+  auto g = load_golden(kFixtures + "moe");
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  ASSERT_EQ(g->moe_expert_counts.size(), 5u);
+  for (const GoldenCase& c : g->cases) {
+    SCOPED_TRACE(c.name);
+    const int64_t positions = static_cast<int64_t>(c.prompt.size() + c.greedy.size()) - 1;
+    ASSERT_EQ(c.moe_expert_counts.size(), 5u);
+    for (int layer = 0; layer < 5; ++layer) {
+      auto ids = c.id_tensors.find("router_topk_ids." + std::to_string(layer));
+      ASSERT_NE(ids, c.id_tensors.end());
+      EXPECT_EQ(ids->second.rows, positions);
+      EXPECT_EQ(ids->second.cols, 2);
+      int64_t selections = 0;
+      for (int64_t n : c.moe_expert_counts[layer]) selections += n;
+      EXPECT_EQ(selections, 2 * positions);  // every processed token picks top_k = 2 experts
+      EXPECT_TRUE(c.taps.count("router_topk_weights." + std::to_string(layer)));
+    }
+  }
+}
+
+TEST(GoldenLoad, ReadsTokenTypesOfImageCases) {
+  auto g = load_golden(kFixtures + "vl-bidir");
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  int with_types = 0;
+  for (const GoldenCase& c : g->cases) {
+    auto types = c.id_tensors.find("mm_token_type_ids");
+    if (types == c.id_tensors.end()) continue;
+    ++with_types;
+    EXPECT_EQ(types->second.rows, static_cast<int64_t>(c.prompt.size()));
+  }
+  EXPECT_EQ(with_types, 4);
+}
+
 TEST(GoldenLoad, MissingDirectoryNamesTheFile) {
   auto g = load_golden(kFixtures + "no-such-golden");
   ASSERT_FALSE(g.ok());
