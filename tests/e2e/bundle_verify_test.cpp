@@ -2,6 +2,7 @@
 // and the bundle verified against the fixture's goldens gives the figures of verifying the checkpoint, for
 // one chunk and an explicit multi-chunk plan, as directory and zip, raw and zstd. Also verify --against on
 // a bundle (100 % tokens) and --save-golden read back by verify --golden.
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -151,7 +152,11 @@ INSTANTIATE_TEST_SUITE_P(EveryFixture, BundleVerifyFixture,
 TEST(BundleVerify, EveryFixtureSetIsCovered) {
   std::vector<std::string> sorted = kFixtureNames;
   std::sort(sorted.begin(), sorted.end());
-  EXPECT_EQ(testing::list_dir(kFixtures), sorted);
+  std::vector<std::string> checkpoints;  // `media` holds processor goldens, no checkpoint (tests/readers/media_*)
+  for (const std::string& name : testing::list_dir(kFixtures)) {
+    if (std::filesystem::exists(std::filesystem::path(kFixtures) / name / "config.json")) checkpoints.push_back(name);
+  }
+  EXPECT_EQ(checkpoints, sorted);
 }
 
 TEST(BundleVerify, ManifestStoresTheTextGraphAndChunkNodes) {

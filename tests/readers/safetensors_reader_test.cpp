@@ -32,7 +32,7 @@ void expect_well_formed(const TensorTable& table) {
 TEST(SafetensorsReader, EveryFixtureCheckpointParses) {
   int checkpoints = 0;
   for (const auto& entry : fs::directory_iterator(kGemma4)) {
-    if (!entry.is_directory()) continue;
+    if (!entry.is_directory() || !fs::exists(entry.path() / "config.json")) continue;  // media: no checkpoint
     auto table = read_safetensors_checkpoint(entry.path().string());
     ASSERT_TRUE(table.ok()) << table.error().to_string();
     EXPECT_GT(table->size(), 20u) << entry.path();
