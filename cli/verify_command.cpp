@@ -36,7 +36,7 @@ int run_verify(const VerifyCommandOptions& options) {
   apply_threads_option(options.threads);
   VerifyOptions verify;
   verify.check_checksums = !options.no_check;
-  auto progress = std::make_shared<TerminalProgress>(options.quiet);  // --golden runs only
+  auto progress = std::make_shared<TerminalProgress>(options.quiet);  // --golden, and both passes of --against
   if (progress->enabled()) {
     verify.on_progress = [progress](size_t index, size_t count, int done, int total) {
       progress->step("[verify] case " + std::to_string(index + 1) + "/" + std::to_string(count) + ", step " +

@@ -136,6 +136,7 @@ Result<ParityReport> verify_model_against(const std::string& model_path, const A
   record.steps = against.steps;
   record.eos_ids = reference.eos_ids;
   record.label = against.reference_path;
+  record.on_progress = options.on_progress;  // the reference's pass draws the same progress line
   std::optional<PreparedMedia> media;
   if (!against.audio_path.empty() || !against.image_path.empty()) {
     HFB_TRY(media, media_for_prompts(against.reference_path, against.audio_path, against.image_path,

@@ -28,12 +28,15 @@ void record_media(const MediaInputs& media, const std::string& kind, Taps& taps,
   }
 }
 
-Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& prompt, size_t index,
+Result<GoldenCase> record_case(Session& reference, const std::vector<int64_t>& prompt, size_t index, size_t count,
                                const GoldenRecordOptions& options) {
   GreedyOptions greedy;
   greedy.max_new_tokens = options.steps;
   greedy.eos_ids = options.eos_ids;
   greedy.keep_logits = true;
+  if (options.on_progress) {
+    greedy.on_step = [&options, index, count](int done) { options.on_progress(index, count, done, options.steps); };
+  }
   Taps taps;
   const bool want_taps = options.hidden_states || options.media != nullptr;
   HFB_TRY(GreedyRun run, run_greedy(reference, prompt, options.media, want_taps ? &taps : nullptr, greedy));
@@ -68,7 +71,7 @@ Result<Golden> record_golden(Session& reference, const std::vector<std::vector<i
   golden.preset = "recorded";
   golden.vocab_size = reference.vocab_size();
   for (size_t i = 0; i < prompts.size(); ++i) {
-    auto c = record_case(reference, prompts[i], i, options);
+    auto c = record_case(reference, prompts[i], i, prompts.size(), options);
     if (!c.ok()) return std::move(c).error().with_context("while recording prompt " + std::to_string(i));
     golden.cases.push_back(std::move(c).value());
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct GoldenRecordOptions {
   std::string label;             ///< stored as Golden::dir (the reference's path, for the report)
   const MediaInputs* media = nullptr;  ///< fed with every prompt (from real files: pipeline/media_inputs.h)
   std::string media_kind;              ///< "audio", "image" or "audio+image" when media is set
+  /// Called after every recorded token (a progress line): prompt index and count, steps done and the step budget.
+  std::function<void(size_t case_index, size_t case_count, int steps_done, int steps_total)> on_progress;
 };
 
 /// Greedy-runs every prompt through `reference` and records prompt, tokens, top-2 per step, prefill

@@ -39,6 +39,11 @@ TEST(ProgressCli, RunAndVerifyDrawAProgressLineOnATerminalOnly) {
   const std::string verify_shown = on_terminal(scratch, verify, scratch / "report");
   EXPECT_NE(verify_shown.find("[verify] case 1/"), std::string::npos) << verify_shown;
   EXPECT_EQ(on_terminal(scratch, verify + " --quiet", scratch / "report").find("[verify]"), std::string::npos);
+  // --against: the reference's recording pass and ours both draw it.
+  const std::string against = "verify " + kSample + " --against " + kSample + " --random-prompts 2 --steps 3";
+  const std::string against_shown = on_terminal(scratch, against, scratch / "report");
+  EXPECT_NE(against_shown.find("[verify] case 2/2, step 3/3"), std::string::npos) << against_shown;
+  EXPECT_EQ(on_terminal(scratch, against + " --quiet", scratch / "report").find("[verify]"), std::string::npos);
 }
 
 TEST(ProgressCli, NothingWhenStderrIsNotATerminal) {
