@@ -1,6 +1,7 @@
 // AVX2+FMA+F16C fused decode-and-dot kernels, one per row format, picked at run time (matrix_dot_rows).
 // Each weight is decoded to exactly the float the scalar decoder gives, then multiplied and accumulated
 // with FMA into four 8-lane float32 accumulators: only the summation order differs from the reference.
+#include <cpuid.h>
 #include <algorithm>
 #include <cstring>
 
@@ -232,7 +233,10 @@ HFB_SIMD float dot_row(const MatrixView& m, int64_t r, const float* x) {
 }  // namespace
 
 bool cpu_has_avx2_fma() {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  // F16C from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports does not know "f16c".
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
 }
 
 bool dot_rows_avx2(const MatrixView& m, const float* x, int64_t begin, int64_t end, float* y) {
