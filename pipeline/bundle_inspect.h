@@ -35,6 +35,9 @@ Result<const BundleTensor*> find_bundle_tensor(const Bundle& bundle, const std::
 /// an unknown scheme, kInvalidFile naming the tensor when its parts disagree with scheme and shape.
 Result<EncodedTensor> bundle_tensor_to_encoded(const BundleTensor& tensor);
 
+/// The scheme and parameters of an encoded tensor as bundle_tensor_to_encoded reads them, without any data.
+Result<EncodedTensor> bundle_encoded_shell(const BundleTensor& tensor);
+
 /// Every float32 value of the tensor, row-major: plain dtypes widened (integers converted), schemes decoded with
 /// dequantize_rows. Fails like bundle_tensor_to_encoded, and with kUnsupported for a dtype with no float value.
 Result<std::vector<float>> bundle_tensor_to_f32(const BundleTensor& tensor);

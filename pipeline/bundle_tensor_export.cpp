@@ -130,7 +130,7 @@ Result<const BundleTensor*> find_bundle_tensor(const Bundle& bundle, const std::
   return t;
 }
 
-Result<EncodedTensor> bundle_tensor_to_encoded(const BundleTensor& t) {
+Result<EncodedTensor> bundle_encoded_shell(const BundleTensor& t) {
   std::string scheme_text = t.scheme;
   if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ4_0)) scheme_text = "q4_0";
   if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ8_0)) scheme_text = "q8_0";
@@ -150,6 +150,11 @@ Result<EncodedTensor> bundle_tensor_to_encoded(const BundleTensor& t) {
   enc.params.per_tensor = t.per_tensor;
   enc.params.f32_scales = t.scale_dtype == "F32";
   enc.params.per_channel_scale = t.per_channel_scale;
+  return enc;
+}
+
+Result<EncodedTensor> bundle_tensor_to_encoded(const BundleTensor& t) {
+  HFB_TRY(EncodedTensor enc, bundle_encoded_shell(t));
   for (const BundleSegmentView& s : t.segments) {
     HFB_TRY(ByteSpan bytes, segment_bytes(t, s));
     if (s.part == "codes" || s.part == "data") {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "pipeline/bundle_inspect.h"
 #include "quant/policy.h"
 #include "quant/scheme.h"
 #include "runtime/mapped_weight_store.h"
@@ -24,29 +25,6 @@ Error shape_mismatch(const ValueInfo& value, const std::vector<int64_t>& dims) {
       .with_tensor(value.tensor);
 }
 
-/// The scheme's parameters as bundle_tensor_to_encoded reads them, without any data.
-Result<EncodedTensor> encoded_shell(const BundleTensor& t) {
-  std::string scheme_text = t.scheme;
-  if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ4_0)) scheme_text = "q4_0";
-  if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ8_0)) scheme_text = "q8_0";
-  auto scheme = parse_scheme(scheme_text);
-  if (!scheme.ok()) {
-    return Error(ErrorCode::kUnsupported, "not an encoded tensor (scheme '" + t.scheme + "', dtype " +
-                                              std::string(t.info.dtype.name()) + ")")
-        .with_tensor(t.info.name);
-  }
-  EncodedTensor enc;
-  enc.scheme = *scheme;
-  enc.name = t.info.name;
-  enc.shape = t.info.shape;
-  std::tie(enc.rows, enc.cols) = matrix_view(enc.shape);  // quant/policy.h: rank 3 is a stack of matrices
-  enc.params.block_size = t.block_size;
-  enc.params.group_size = t.group_size > 0 && !t.per_tensor ? std::min<int64_t>(t.group_size, enc.rows) : enc.rows;
-  enc.params.per_tensor = t.per_tensor;
-  enc.params.f32_scales = t.scale_dtype == "F32";
-  enc.params.per_channel_scale = t.per_channel_scale;
-  return enc;
-}
 
 }  // namespace
 
@@ -61,7 +39,7 @@ Status BundleWeightStore::load(const BundleTensor& tensor) {
     entries_[name] = std::move(entry);
     return ok_status();
   }
-  HFB_TRY(EncodedTensor shell, encoded_shell(tensor));
+  HFB_TRY(EncodedTensor shell, bundle_encoded_shell(tensor));
   ByteSpan codes, scales, lut;
   for (const BundleSegmentView& s : tensor.segments) {
     auto span = s.source->read(s.offset, s.length);
