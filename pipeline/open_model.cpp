@@ -14,6 +14,7 @@
 #include "models/model_family.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/multimodal_session.h"
+#include "readers/prompt_ids.h"
 #include "readers/tokenizer/text_tokenizer.h"
 #include "runtime/graph_session.h"
 #include "validators/golden_record.h"
