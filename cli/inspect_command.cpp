@@ -8,9 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "models/gemma4/multimodal_graph_builder.h"
-#include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "models/model_family.h"
 #include "passes/chunk_plan.h"
 #include "passes/pass_pipeline.h"
 #include "pipeline/bundle_inspect.h"
@@ -62,7 +61,7 @@ int inspect_graph(const Model& model, const InspectOptions& options) {
     dims.image_patches = options.image_patches >= 0 ? options.image_patches : k2;
     dims.image_soft_tokens = k2 > 0 ? dims.image_patches / k2 : 0;
   }
-  Result<Graph> graph = build_gemma4_multimodal_graph(model.config, model.tensors, dims);
+  Result<Graph> graph = build_graph(model.config, model.tensors, dims);
   if (!graph.ok()) return report_error(graph.error());
   if (model.config.audio || model.config.vision) {
     print("# media sizes: audio_frames=" + std::to_string(dims.audio_frames) + " image_patches=" +
@@ -76,7 +75,7 @@ int inspect_graph(const Model& model, const InspectOptions& options) {
 // The chunk plan `convert` would write with the default passes and `--chunks`, run on a copy of the model.
 Result<ChunkPlan> default_chunk_plan(const Model& loaded, const std::string& chunks) {
   Model model = loaded;
-  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  HFB_TRY(Graph graph, build_text_graph(model.config, model.tensors));
   PassOptions passes;
   passes.chunks = chunks;
   HFB_TRY(PassPipelineResult result, run_pass_pipeline(model, &graph, passes));

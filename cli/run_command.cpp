@@ -21,6 +21,7 @@
 #include "pipeline/open_model.h"
 #include "pipeline/media_inputs.h"
 #include "pipeline/quantized_session.h"
+#include "readers/prompt_ids.h"
 #include "readers/tokenizer/stream_decoder.h"
 #include "readers/tokenizer/text_tokenizer.h"
 #include "validators/parity_greedy.h"

@@ -1,16 +1,26 @@
 // The resolved model description: one entry per layer, independent of the config file format
-// it came from (readers/gemma4_config.cpp parses both HF formats into this).
+// it came from (a model family's config parser, e.g. models/gemma4/gemma4_config.cpp, fills it).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hfb {
 
 enum class AttentionType : uint8_t { kSliding, kFull };
 enum class RopeType : uint8_t { kDefault, kProportional };
+
+/// "sliding" | "full" (as `inspect` prints them).
+inline std::string_view attention_type_name(AttentionType type) {
+  return type == AttentionType::kFull ? "full" : "sliding";
+}
+/// "default" | "proportional" (HF rope_type spelling).
+inline std::string_view rope_type_name(RopeType type) {
+  return type == RopeType::kProportional ? "proportional" : "default";
+}
 
 struct RopeSpec {
   RopeType type = RopeType::kDefault;

@@ -4,8 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "models/gemma4/gemma4_config.h"
-#include "models/gemma4/gemma4_tensors.h"
+#include "models/model_family.h"
 #include "readers/hub_cache.h"
 #include "readers/input_kind.h"
 
@@ -45,19 +44,20 @@ Result<Model> load_checkpoint(const std::string& path, const CheckpointLoadOptio
                                                " (revision from " + location.revision_from + ")",
                                            ""});
   }
-  HFB_TRY(model.config, read_gemma4_config(config_path, &model.diagnostics));
+  HFB_TRY(model.config, read_model_config(config_path, &model.diagnostics));  // dispatch on model_type
+  HFB_TRY(const ModelFamily* family, model_family_for(model.config));
   std::string generation_path = options.generation_config_path;
   if (generation_path.empty()) {
     std::error_code ec;
     const fs::path candidate = base / kGenerationConfigFileName;
     if (fs::exists(candidate, ec)) generation_path = candidate.string();
   }
-  if (!generation_path.empty()) HFB_TRY(read_generation_config(generation_path, &model.config.generation));
+  if (!generation_path.empty()) HFB_TRY(family->read_generation_config(generation_path, &model.config.generation));
   HFB_TRY(model.tensors, read_safetensors_checkpoint(dir, options.limits));
   TensorCheckOptions check;
   check.config_name = fs::path(config_path).filename().string();
   check.checkpoint = dir;
-  HFB_TRY(assign_gemma4_roles(model.config, &model.tensors, &model.diagnostics, check));
+  HFB_TRY(family->assign_roles(model.config, &model.tensors, &model.diagnostics, check));
   return model;
 }
 

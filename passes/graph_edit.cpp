@@ -134,4 +134,21 @@ Result<Graph> eliminate_dead_code(const Graph& graph, std::vector<PassChange>* c
   return rebuilt;
 }
 
+Result<PassReport> remove_tensors_and_dead_code(PassContext& context,
+                                                const std::map<std::string, std::string>& reasons,
+                                                std::string_view pass) {
+  PassReport report;
+  report.pass = std::string(pass);
+  std::set<std::string> names;
+  for (const auto& entry : reasons) names.insert(entry.first);
+  if (context.graph != nullptr) {
+    HFB_TRY(check_graph_does_not_read(*context.graph, names, pass));
+    HFB_TRY(Graph cleaned, eliminate_dead_code(*context.graph, &report.changes));
+    *context.graph = std::move(cleaned);
+  }
+  std::vector<PassChange> removed = remove_tensors(&context.model->tensors, reasons);
+  report.changes.insert(report.changes.begin(), removed.begin(), removed.end());
+  return report;
+}
+
 }  // namespace hfb

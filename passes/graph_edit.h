@@ -30,4 +30,11 @@ Status check_graph_does_not_read(const Graph& graph, const std::set<std::string>
 /// Fails only if the rebuilt graph does not validate (an internal error).
 Result<Graph> eliminate_dead_code(const Graph& graph, std::vector<PassChange>* changes);
 
+/// The common tail of a pass that drops tensors: checks the graph (when there is one) reads none of `reasons`,
+/// removes the code that became dead, then removes the tensors from the model's table. The report lists the
+/// removed tensors first, then the graph changes. Fails like check_graph_does_not_read / eliminate_dead_code.
+Result<PassReport> remove_tensors_and_dead_code(PassContext& context,
+                                                const std::map<std::string, std::string>& reasons,
+                                                std::string_view pass);
+
 }  // namespace hfb

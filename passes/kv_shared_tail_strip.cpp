@@ -2,7 +2,6 @@
 #include "passes/kv_shared_tail_strip.h"
 
 #include <map>
-#include <set>
 
 #include "passes/graph_edit.h"
 
@@ -40,18 +39,7 @@ Result<PassReport> KvSharedTailStripPass::run(PassContext& context) const {
     reasons[t.name] = "KV-shared layer " + std::to_string(t.layer) + " reads layer " +
                       std::to_string(producer) + "'s K/V";
   }
-  PassReport report;
-  report.pass = std::string(name());
-  std::set<std::string> names;
-  for (const auto& entry : reasons) names.insert(entry.first);
-  if (context.graph != nullptr) {
-    HFB_TRY(check_graph_does_not_read(*context.graph, names, name()));
-    HFB_TRY(Graph cleaned, eliminate_dead_code(*context.graph, &report.changes));
-    *context.graph = std::move(cleaned);
-  }
-  std::vector<PassChange> removed = remove_tensors(&model.tensors, reasons);
-  report.changes.insert(report.changes.begin(), removed.begin(), removed.end());
-  return report;
+  return remove_tensors_and_dead_code(context, reasons, name());
 }
 
 }  // namespace hfb

@@ -15,9 +15,8 @@
 #include "writers/bundle_fs.h"
 #include "core/interrupt.h"
 #include "core/version.h"
-#include "models/gemma4/gemma4_config.h"
-#include "models/gemma4/multimodal_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "models/model_family.h"
 #include "pipeline/chunk_plan_json.h"
 #include "pipeline/convert_graph.h"
 #include "pipeline/convert_stream.h"
@@ -277,7 +276,7 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
     }
   }
   HFB_TRY(Model model, load_checkpoint(options.source));
-  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors));  // towers at placeholder sizes
+  HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors));  // towers at placeholder sizes
   ConvertResult result;
   HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
   result.out = options.out;

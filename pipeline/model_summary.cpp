@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/gemma4/gemma4_config.h"
 
 namespace hfb {
 namespace {

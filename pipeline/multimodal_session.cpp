@@ -1,4 +1,4 @@
-// make_multimodal_session: the Gemma 4 multimodal graph built once (every tower, placeholder sizes) and run as a
+// make_multimodal_session: the model family's multimodal graph built once (every tower, placeholder sizes) and run as a
 // graph template, respecialized to each prompt's media sizes.
 #include "pipeline/multimodal_session.h"
 
@@ -24,7 +24,7 @@ MediaDims media_dims(const MediaInputs& media, int pooling_kernel) {
 }
 
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, const MultimodalGraphOptions& options) {
-  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors, options));
+  HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors, options));
   HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
   return make_graph_template_session(graph.data(), std::shared_ptr<const WeightStore>(std::move(store)),
                                      model.config.text.num_hidden_layers);
@@ -32,7 +32,7 @@ Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, con
 
 Result<std::unique_ptr<Session>> make_multimodal_session(const Model& model, std::shared_ptr<const WeightStore> weights,
                                                          const MultimodalGraphOptions& options) {
-  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors, options));
+  HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors, options));
   return make_graph_template_session(graph.data(), std::move(weights), model.config.text.num_hidden_layers);
 }
 

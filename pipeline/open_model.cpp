@@ -10,10 +10,11 @@
 
 #include "core/byte_source.h"
 #include "core/limits.h"
-#include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "models/model_family.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/multimodal_session.h"
+#include "readers/prompt_ids.h"
 #include "readers/tokenizer/text_tokenizer.h"
 #include "runtime/graph_session.h"
 #include "validators/golden_record.h"
@@ -24,7 +25,7 @@ namespace hfb {
 
 Result<std::unique_ptr<Session>> make_session(const Model& model) {
   if (model.config.audio || model.config.vision) return make_multimodal_session(model);  // towers + merge
-  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  HFB_TRY(Graph graph, build_text_graph(model.config, model.tensors));
   return make_session(model, graph);
 }
 

@@ -39,7 +39,7 @@ Result<ModelSession> open_model_session(const std::string& path, bool check_chec
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);
 
 /// Builds the model family's text graph for `model` (Gemma 4), widens its weights to float32 once and returns
-/// a Session. Fails like build_gemma4_text_graph and MappedWeightStore::create. A model with an audio or vision
+/// a Session. Fails like the family's build_text_graph (models/model_family.h) and MappedWeightStore::create. A model with an audio or vision
 /// tower gets make_multimodal_session (pipeline/multimodal_session.h) instead.
 Result<std::unique_ptr<Session>> make_session(const Model& model);
 

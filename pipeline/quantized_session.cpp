@@ -4,8 +4,8 @@
 #include <memory>
 #include <utility>
 
-#include "models/gemma4/text_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "models/model_family.h"
 #include "runtime/graph_session.h"
 #include "runtime/quantized_weight_store.h"
 
@@ -16,7 +16,7 @@ Result<ModelSession> open_quantized_model_session(const std::string& path, const
   HFB_TRY(Model model, load_checkpoint(path));
   HFB_TRY(std::unique_ptr<QuantizedWeightStore> store, QuantizedWeightStore::create(model.tensors, policy));
   if (coverage) *coverage = store->coverage();
-  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  HFB_TRY(Graph graph, build_text_graph(model.config, model.tensors));
   std::shared_ptr<const WeightStore> weights(std::move(store));
   ModelSession out;
   HFB_TRY(out.session, make_graph_session(graph, std::move(weights), model.config.text.num_hidden_layers));

@@ -93,32 +93,11 @@ void dequantize_row_q8_0(const BlockQ8_0* x, float* y, int64_t k) {
 namespace quant_internal {
 
 Status encode_q8_0(const SourceMatrix& src, bool reference, EncodedTensor* out) {
-  const int64_t stride = out->row_stride();
-  out->codes.assign(static_cast<size_t>(src.rows * stride), 0);
-  parallel_for(src.rows, reference ? 1 : out->params.num_threads, [&](int64_t b, int64_t e) {
-    std::vector<float> x(static_cast<size_t>(src.cols));
-    std::vector<BlockQ8_0> blocks(static_cast<size_t>(src.cols / kGgmlBlock));
-    for (int64_t r = b; r < e; ++r) {
-      load_row(src, r, x.data());
-      if (reference) {
-        quantize_row_q8_0_reference(x.data(), blocks.data(), src.cols);
-      } else {
-        quantize_row_q8_0_fast(x.data(), blocks.data(), src.cols);
-      }
-      std::memcpy(out->codes.data() + r * stride, blocks.data(), static_cast<size_t>(stride));
-    }
-  });
-  return ok_status();
+  return encode_ggml_rows<BlockQ8_0>(src, reference, out, &quantize_row_q8_0_reference, &quantize_row_q8_0_fast);
 }
 
 void decode_row_q8_0(const EncodedTensor& enc, int64_t row, float* out) {
-  const int64_t nb = enc.cols / kGgmlBlock;
-  const uint8_t* p = enc.codes.data() + row * enc.row_stride();
-  for (int64_t i = 0; i < nb; ++i) {
-    BlockQ8_0 blk;
-    std::memcpy(&blk, p + i * 34, 34);
-    dequantize_row_q8_0(&blk, out + i * 32, 32);
-  }
+  decode_ggml_row<BlockQ8_0>(enc, row, out, &dequantize_row_q8_0);
 }
 
 }  // namespace quant_internal

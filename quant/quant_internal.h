@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "quant/ggml_blocks.h"
 #include "quant/scheme.h"
 
 namespace hfb {
@@ -75,6 +76,39 @@ inline float round_half_away(float v) {
   const int32_t t = static_cast<int32_t>(a);
   const float r = static_cast<float>(t + ((a - static_cast<float>(t)) >= 0.5f ? 1 : 0));
   return v < 0.0f ? -r : r;
+}
+
+/// The row loop of the ggml block schemes (q4_0, q8_0): each row widened, quantized into `Block`s by the
+/// scalar reference (single thread) or the fast routine (bit-identical), and copied to its codes row.
+template <typename Block>
+Status encode_ggml_rows(const SourceMatrix& src, bool reference, EncodedTensor* out,
+                        void (*quantize_reference)(const float*, Block*, int64_t),
+                        void (*quantize_fast)(const float*, Block*, int64_t)) {
+  const int64_t stride = out->row_stride();
+  out->codes.assign(static_cast<size_t>(src.rows * stride), 0);
+  parallel_for(src.rows, reference ? 1 : out->params.num_threads, [&](int64_t b, int64_t e) {
+    std::vector<float> x(static_cast<size_t>(src.cols));
+    std::vector<Block> blocks(static_cast<size_t>(src.cols / kGgmlBlock));
+    for (int64_t r = b; r < e; ++r) {
+      load_row(src, r, x.data());
+      (reference ? quantize_reference : quantize_fast)(x.data(), blocks.data(), src.cols);
+      std::memcpy(out->codes.data() + r * stride, blocks.data(), static_cast<size_t>(stride));
+    }
+  });
+  return ok_status();
+}
+
+/// Decodes row `row` of a ggml block scheme's codes block by block (codes rows need not be aligned).
+template <typename Block>
+void decode_ggml_row(const EncodedTensor& enc, int64_t row, float* out,
+                     void (*dequantize)(const Block*, float*, int64_t)) {
+  const int64_t nb = enc.cols / kGgmlBlock;
+  const uint8_t* p = enc.codes.data() + row * enc.row_stride();
+  for (int64_t i = 0; i < nb; ++i) {
+    Block blk;
+    std::memcpy(&blk, p + i * sizeof(Block), sizeof(Block));
+    dequantize(&blk, out + i * kGgmlBlock, kGgmlBlock);
+  }
 }
 
 // Scheme entry points (one file each). encode_* fill codes/scales/lut of `out`, whose scheme, shape,

@@ -29,13 +29,7 @@ Result<std::unique_ptr<MappedWeightStore>> MappedWeightStore::create(const Graph
   std::unique_ptr<MappedWeightStore> store(new MappedWeightStore());
   for (const ValueInfo& value : graph.data().values) {
     if (value.kind != ValueKind::kInitializer || store->entries_.count(value.tensor)) continue;
-    const TensorInfo* info = tensors.find(value.tensor);
-    if (!info) return Error(ErrorCode::kNotFound, "weights: tensor not in the tensor table").with_tensor(value.tensor);
-    if (info->shape.dims() != value.dims) {
-      return Error(ErrorCode::kInvalidArgument, "weights: tensor shape " + info->shape.to_string() +
-                                                    " differs from the graph's " + dims_to_string(value.dims))
-          .with_tensor(value.tensor);
-    }
+    HFB_TRY(const TensorInfo* info, initializer_tensor(value, tensors));
     auto view = tensor_matrix_view(*info);
     if (!view.ok()) return std::move(view).error().with_context("while mapping the weights of '" + value.name + "'");
     store->entries_[value.tensor] = Entry{value.dims, *view, info->source};

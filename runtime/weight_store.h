@@ -36,6 +36,10 @@ class WeightStore {
   virtual Result<WeightView> weight(const ValueInfo& initializer) const = 0;
 };
 
+/// The tensor-table entry behind a graph initializer, for stores built from a graph and a table. Fails with
+/// kNotFound if the tensor is not in `tensors`, kInvalidArgument if its shape differs from the graph's.
+Result<const TensorInfo*> initializer_tensor(const ValueInfo& initializer, const TensorTable& tensors);
+
 /// Holds every initializer's tensor widened to float32 once (F32/F16/BF16 sources).
 class F32WeightStore final : public WeightStore {
  public:

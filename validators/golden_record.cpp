@@ -78,26 +78,6 @@ Result<Golden> record_golden(Session& reference, const std::vector<std::vector<i
   return golden;
 }
 
-Result<std::vector<std::vector<int64_t>>> parse_prompt_lines(const std::string& text) {
-  std::vector<std::vector<int64_t>> prompts;
-  size_t start = 0, line_number = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    ++line_number;
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#') continue;
-    auto ids = parse_token_ids(line);
-    if (!ids.ok()) return std::move(ids).error().with_context("in prompt line " + std::to_string(line_number));
-    prompts.push_back(std::move(ids).value());
-  }
-  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "the prompt file has no prompts");
-  return prompts;
-}
-
 std::vector<std::vector<int64_t>> random_prompts(int count, uint64_t seed, int64_t vocab_size, int64_t bos_id,
                                                  const std::vector<int64_t>& excluded_ids) {
   std::vector<int64_t> allowed;

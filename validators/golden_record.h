@@ -31,10 +31,6 @@ struct GoldenRecordOptions {
 Result<Golden> record_golden(Session& reference, const std::vector<std::vector<int64_t>>& prompts,
                              const GoldenRecordOptions& options);
 
-/// Prompts from text: one prompt a line, ids comma-separated; blank lines and lines starting with '#'
-/// are ignored. Fails with kInvalidArgument naming the line.
-Result<std::vector<std::vector<int64_t>>> parse_prompt_lines(const std::string& text);
-
 /// `count` deterministic random prompts: bos first, then ids drawn uniformly from [0, vocab_size)
 /// minus `excluded_ids` (placeholders, bos/eos/pad), lengths uniform in [2, 32]. Same seed, same prompts.
 std::vector<std::vector<int64_t>> random_prompts(int count, uint64_t seed, int64_t vocab_size, int64_t bos_id,

@@ -10,29 +10,6 @@
 
 namespace hfb {
 
-Result<std::vector<int64_t>> parse_token_ids(const std::string& text) {
-  std::vector<int64_t> ids;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const size_t first = item.find_first_not_of(" \t");
-    const size_t last = item.find_last_not_of(" \t");
-    item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
-    if (item.empty()) return Error(ErrorCode::kInvalidArgument, "empty token id in '" + text + "'");
-    if (item[0] == '-') {
-      return Error(ErrorCode::kInvalidArgument, "token id '" + item + "' is negative");
-    }
-    if (item.find_first_not_of("0123456789") != std::string::npos || item.size() > 18) {
-      return Error(ErrorCode::kInvalidArgument, "token id '" + item + "' is not a non-negative integer");
-    }
-    ids.push_back(std::stoll(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return ids;
-}
-
 Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size) {
   for (size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] < 0 || ids[i] >= vocab_size) {

@@ -45,10 +45,6 @@ struct GreedyRun {
   std::vector<int64_t> decode_experts_weights_read;
 };
 
-/// Parses comma-separated token ids ("2,17,5"; spaces around ids allowed). Fails with kInvalidArgument
-/// naming the item for an empty list or item, a non-number, a negative id or one beyond int64.
-Result<std::vector<int64_t>> parse_token_ids(const std::string& text);
-
 /// Checks every id is in [0, vocab_size). Fails with kInvalidArgument naming the position and id.
 Status validate_token_ids(const std::vector<int64_t>& ids, int64_t vocab_size);
 

@@ -145,12 +145,4 @@ Status read_generation_config(const std::string& path, GenerationConfig* generat
   return parse_generation_config(text, path, generation);
 }
 
-std::string_view attention_type_name(AttentionType type) {
-  return type == AttentionType::kFull ? "full" : "sliding";
-}
-
-std::string_view rope_type_name(RopeType type) {
-  return type == RopeType::kProportional ? "proportional" : "default";
-}
-
 }  // namespace hfb

@@ -20,9 +20,6 @@
 
 namespace hfb {
 
-inline constexpr const char* kConfigFileName = "config.json";
-inline constexpr const char* kGenerationConfigFileName = "generation_config.json";
-
 /// Parses the text of a config.json; `path` names the file in messages. Non-fatal findings (e.g. HF forcing
 /// the last layer to full attention) are appended to `diagnostics` when given.
 /// Fails with kInvalidFile naming the file and the key for malformed JSON, a wrong type, a missing required
@@ -42,10 +39,5 @@ Status parse_generation_config(std::string_view json_text, const std::string& pa
 
 /// Reads a generation_config.json into `generation`. Fails with kNotFound / kIo, else as above.
 Status read_generation_config(const std::string& path, GenerationConfig* generation);
-
-/// "sliding" | "full" (as `inspect` prints them).
-std::string_view attention_type_name(AttentionType type);
-/// "default" | "proportional" (HF rope_type spelling).
-std::string_view rope_type_name(RopeType type);
 
 }  // namespace hfb

@@ -14,6 +14,7 @@
 #include "core/model_config.h"
 #include "core/shape.h"
 #include "core/tensor.h"
+#include "models/model_family.h"  // TensorCheckOptions
 
 namespace hfb {
 
@@ -39,12 +40,6 @@ struct ExpectedTensor {
 /// Every tensor a checkpoint with `config` may contain, text first, then audio, vision, embedders.
 /// `config` must come from parse_gemma4_config (its sizes positive, one spec per layer).
 std::vector<ExpectedTensor> expected_gemma4_tensors(const ModelConfig& config);
-
-/// Names used in messages.
-struct TensorCheckOptions {
-  std::string config_name = "config.json";  ///< the config file the shapes come from
-  std::string checkpoint;                   ///< the checkpoint directory (for missing tensors)
-};
 
 /// Assigns role, tower, layer and used/unused_reason to every tensor of `tensors` and checks the table against
 /// `config`: every required tensor present with the exact shape, nothing unexplained. Clip bounds missing for a

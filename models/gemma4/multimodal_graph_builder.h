@@ -2,30 +2,13 @@
 // embedders as subgraphs, merged by scattering soft tokens into the placeholder positions.
 #pragma once
 
-#include <cstdint>
-
 #include "core/error.h"
 #include "core/graph.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
+#include "models/model_family.h"  // MediaDims, MultimodalGraphOptions
 
 namespace hfb {
-
-/// The media sizes a graph is built at. Tower dims are static but relative: a graph built at any sizes is
-/// re-targeted to another prompt's sizes by respecialize() (core/graph.h) on its media inputs.
-struct MediaDims {
-  int64_t audio_frames = 0;       ///< T of input_features; 0: no audio tower in the graph
-  int64_t image_patches = 0;      ///< P of pixel_values (a multiple of pooling_kernel^2); 0: no vision tower
-  /// Valid pooled tokens = valid patches / k^2 (what the image placeholders take). Informative only: the
-  /// graph keeps all P/k^2 pooled rows and masks the padding ones out of the scatter.
-  int64_t image_soft_tokens = 0;
-};
-
-struct MultimodalGraphOptions {
-  /// Deliberately wrong, for tests only: read the vision clip bounds even when vision.use_clipped_linears is
-  /// false (the bug fixture mm-clipscope guards against).
-  bool clip_vision_regardless_of_flag = false;
-};
 
 /// The text graph (build_gemma4_text_graph) plus, for each medium with non-zero dims, its tower, embedder and
 /// a scatter_tokens node (with the tower's soft-token mask): "hidden_states.0" becomes the token embedding
