@@ -10,16 +10,18 @@ namespace hfb {
 namespace {
 
 constexpr std::array<DTypeTraits, static_cast<size_t>(DTypeId::kCount)> kTraits = {{
-    {"F32", 1, 4, true},
-    {"F16", 1, 2, true},
-    {"BF16", 1, 2, true},
-    {"F64", 1, 8, true},
-    {"I64", 1, 8, false},
-    {"I32", 1, 4, false},
-    {"I16", 1, 2, false},
-    {"I8", 1, 1, false},
-    {"U8", 1, 1, false},
-    {"BOOL", 1, 1, false},
+    {"F32", 1, 4, false, true},
+    {"F16", 1, 2, false, true},
+    {"BF16", 1, 2, false, true},
+    {"F64", 1, 8, false, true},
+    {"I64", 1, 8, false, false},
+    {"I32", 1, 4, false, false},
+    {"I16", 1, 2, false, false},
+    {"I8", 1, 1, false, false},
+    {"U8", 1, 1, false, false},
+    {"BOOL", 1, 1, false, false},
+    {"Q4_0", 32, 18, true, false},
+    {"Q8_0", 32, 34, true, false},
 }};
 
 }  // namespace

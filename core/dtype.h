@@ -7,9 +7,8 @@
 
 namespace hfb {
 
-/// Every plain element type hfbundle knows (safetensors spellings). Add a type by adding a row to the traits
-/// table in dtype.cpp. Quantized formats are not dtypes: they are schemes (quant/scheme.h), one row each in
-/// the scheme traits table (quant/scheme_traits.h), q4_0 and q8_0 included.
+/// Every element type hfbundle knows, plain or block-quantized. Add a type by adding a row to the
+/// traits table in dtype.cpp (and, for a quantized one, a scheme under quant/).
 enum class DTypeId : uint8_t {
   kF32,
   kF16,
@@ -21,13 +20,16 @@ enum class DTypeId : uint8_t {
   kI8,
   kU8,
   kBool,
+  kQ4_0,  ///< ggml q4_0: 32 elements -> fp16 d + 16 bytes of nibbles (18 bytes)
+  kQ8_0,  ///< ggml q8_0: 32 elements -> fp16 d + 32 int8 (34 bytes)
   kCount,
 };
 
 struct DTypeTraits {
-  std::string_view name;   ///< as safetensors spells it ("BF16")
-  uint32_t block_size;     ///< elements per block (1: every dtype is plain)
-  uint32_t block_bytes;    ///< bytes per block (= per element)
+  std::string_view name;   ///< as safetensors spells it ("BF16"), or our name for quantized types
+  uint32_t block_size;     ///< elements per block (1 for plain types)
+  uint32_t block_bytes;    ///< bytes per block
+  bool is_quantized;
   bool is_float;
 };
 
@@ -41,6 +43,7 @@ class DType {
   std::string_view name() const { return traits().name; }
   uint32_t block_size() const { return traits().block_size; }
   uint32_t block_bytes() const { return traits().block_bytes; }
+  bool is_quantized() const { return traits().is_quantized; }
   bool is_float() const { return traits().is_float; }
 
   /// Bytes for `num_elements` elements; nullopt on overflow or if not a whole number of blocks.

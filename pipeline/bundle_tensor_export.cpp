@@ -84,7 +84,7 @@ Status widen_plain(DType dtype, const uint8_t* bytes, int64_t first, int64_t cou
   return ok_status();
 }
 
-bool is_encoded(const BundleTensor& t) { return !t.scheme.empty(); }
+bool is_encoded(const BundleTensor& t) { return !t.scheme.empty() || t.info.dtype.is_quantized(); }
 
 // Calls `emit(values, count)` for consecutive blocks of the tensor's float32 values.
 Status for_each_f32_block(const BundleTensor& t, const std::function<Status(const float*, int64_t)>& emit) {
@@ -131,7 +131,10 @@ Result<const BundleTensor*> find_bundle_tensor(const Bundle& bundle, const std::
 }
 
 Result<EncodedTensor> bundle_encoded_shell(const BundleTensor& t) {
-  auto scheme = parse_scheme(t.scheme);
+  std::string scheme_text = t.scheme;
+  if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ4_0)) scheme_text = "q4_0";
+  if (scheme_text.empty() && t.info.dtype == DType(DTypeId::kQ8_0)) scheme_text = "q8_0";
+  auto scheme = parse_scheme(scheme_text);
   if (!scheme.ok()) {
     return Error(ErrorCode::kUnsupported, "not an encoded tensor (scheme '" + t.scheme + "', dtype " +
                                               std::string(t.info.dtype.name()) + ")")

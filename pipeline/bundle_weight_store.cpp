@@ -33,7 +33,7 @@ Status BundleWeightStore::load(const BundleTensor& tensor) {
   if (entries_.count(name)) return ok_status();
   Entry entry;
   entry.dims = tensor.info.shape.dims();
-  if (tensor.scheme.empty()) {
+  if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized()) {
     HFB_TRY(entry.matrix, tensor_matrix_view(tensor.info));  // runtime/mapped_weight_store.h
     entry.sources.push_back(tensor.info.source);
     entries_[name] = std::move(entry);
@@ -82,7 +82,7 @@ Result<std::unique_ptr<BundleWeightStore>> BundleWeightStore::create(const Bundl
   if (graph == nullptr) {
     for (const BundleTensor& tensor : bundle.tensors()) {
       // Plain non-float tensors (I64 tables) are no weights a graph reads.
-      if (tensor.scheme.empty() && !is_widenable(tensor.info.dtype)) continue;
+      if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized() && !is_widenable(tensor.info.dtype)) continue;
       HFB_TRY(store->load(tensor));
     }
     return store;

@@ -92,7 +92,7 @@ Result<DType> parse_dtype(const HeaderContext& ctx, const std::string& name, con
   }
   const std::string& text = it->get_ref<const std::string&>();
   auto dtype = DType::from_name(text);
-  if (!dtype) {
+  if (!dtype || dtype->is_quantized()) {
     return ctx.entry_error(ErrorCode::kUnsupported, name,
                            "dtype '" + text + "' is not supported (expected one of " + kSupportedDTypes + ")");
   }

@@ -174,7 +174,7 @@ Status check_case(const GoldenCase& c, const std::map<std::string, bool>& seen, 
 }  // namespace
 
 Result<Matrix> golden_tensor_to_matrix(const TensorInfo& info) {
-  if (!info.dtype.is_float() || info.shape.rank() == 0) {
+  if (!info.dtype.is_float() || info.dtype.is_quantized() || info.shape.rank() == 0) {
     return Error(ErrorCode::kInvalidFile, "expected a float tensor of rank >= 1, got " +
                                               std::string(info.dtype.name()) + " " + info.shape.to_string())
         .with_tensor(info.name);

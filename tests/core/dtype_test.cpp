@@ -20,10 +20,8 @@ TEST(DType, NamesRoundTripAndSizes) {
     EXPECT_EQ(*back, d);
   }
   EXPECT_EQ(DType(DTypeId::kBF16).bytes_for(3), 6u);
-  EXPECT_EQ(DType(DTypeId::kI64).bytes_for(5), 40u);
-  // Quantized formats are schemes (quant/scheme_traits.h), not dtypes.
-  EXPECT_FALSE(DType::from_name("Q4_0").has_value());
-  EXPECT_FALSE(DType::from_name("Q8_0").has_value());
+  EXPECT_EQ(DType(DTypeId::kQ4_0).bytes_for(64), 36u);
+  EXPECT_FALSE(DType(DTypeId::kQ4_0).bytes_for(33).has_value());
   EXPECT_FALSE(DType::from_name("F8_E4M3").has_value());
 }
 

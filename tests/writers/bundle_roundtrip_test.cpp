@@ -75,7 +75,7 @@ std::vector<SampleTensor> sample_tensors() {
   plain("model.embed_tokens.weight", Role::kTokenEmbedding, -1, "", DTypeId::kBF16, {16, 8}, "embedding.bin", 1);
   plain("model.layers.0.self_attn.q_proj.weight", Role::kAttnQ, 0, "chunk_00", DTypeId::kF32, {4, 8}, "chunk_00.bin", 2);
   plain("model.layers.0.input_layernorm.weight", Role::kNorm, 0, "chunk_00", DTypeId::kBF16, {3, 5}, "chunk_00.bin", 3);
-  plain("model.layers.1.mlp.up_proj.weight", Role::kMlpUp, 1, "chunk_01", DTypeId::kF16, {2, 64}, "chunk_01.bin", 4);
+  plain("model.layers.1.mlp.up_proj.weight", Role::kMlpUp, 1, "chunk_01", DTypeId::kQ4_0, {2, 64}, "chunk_01.bin", 4);
   plain("model.layers.1.layer_scalar", Role::kLayerScalar, 1, "chunk_01", DTypeId::kI32, {7}, "chunk_01.bin", 5);
   SampleTensor q;
   q.meta.name = "model.layers.1.mlp.down_proj.weight";
