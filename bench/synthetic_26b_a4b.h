@@ -56,10 +56,7 @@ inline std::vector<Tensor> a4b_tensors(int layers) {
 }
 
 inline std::string a4b_config_json(int layers) {
-  std::string types;
-  for (int i = 0; i < layers; ++i) {
-    types += std::string(i ? "," : "") + (is_full(i, layers) ? "\"full_attention\"" : "\"sliding_attention\"");
-  }
+  const std::string types = layer_types_json(layers, is_full);
   return R"({"architectures": ["Gemma4ForCausalLM"], "model_type": "gemma4_text", "hidden_size": 2816,
   "intermediate_size": 2112, "num_hidden_layers": )" + std::to_string(layers) +
          R"(, "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 256, "global_head_dim": 512,
@@ -69,7 +66,7 @@ inline std::string a4b_config_json(int layers) {
   "moe_intermediate_size": 704, "sliding_window": 1024, "final_logit_softcapping": 30.0,
   "hidden_activation": "gelu_pytorch_tanh", "rms_norm_eps": 1e-6, "tie_word_embeddings": true,
   "use_bidirectional_attention": null, "bos_token_id": 2, "eos_token_id": 1, "pad_token_id": 0,
-  "layer_types": [)" + types + R"(],
+  "layer_types": )" + types + R"(,
   "rope_parameters": {"full_attention": {"rope_theta": 1000000.0, "rope_type": "proportional",
     "partial_rotary_factor": 0.25}, "sliding_attention": {"rope_theta": 10000.0, "rope_type": "default"}}}
 )";

@@ -85,6 +85,15 @@ inline bool write_checkpoint_files(const std::string& dir, const std::string& co
   return std::fclose(f) == 0;
 }
 
+/// The config's "layer_types" list: "full_attention" where `is_full(layer, layers)`, else "sliding_attention".
+inline std::string layer_types_json(int layers, bool (*is_full)(int layer, int layers)) {
+  std::string types;
+  for (int i = 0; i < layers; ++i) {
+    types += std::string(i ? "," : "") + (is_full(i, layers) ? "\"full_attention\"" : "\"sliding_attention\"");
+  }
+  return "[" + types + "]";
+}
+
 inline uint64_t tensors_bytes(const std::vector<Tensor>& tensors) {
   uint64_t total = 0;
   for (const Tensor& t : tensors) total += t.bytes();

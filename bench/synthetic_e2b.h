@@ -58,10 +58,7 @@ inline std::vector<Tensor> e2b_tensors(int layers) {
 }
 
 inline std::string config_json(int layers) {
-  std::string types;
-  for (int i = 0; i < layers; ++i) {
-    types += std::string(i ? "," : "") + (is_full(i, layers) ? "\"full_attention\"" : "\"sliding_attention\"");
-  }
+  const std::string types = layer_types_json(layers, is_full);
   return R"({"architectures": ["Gemma4ForCausalLM"], "model_type": "gemma4_text", "hidden_size": 1536,
   "intermediate_size": 6144, "num_hidden_layers": )" + std::to_string(layers) +
          R"(, "num_attention_heads": 8, "num_key_value_heads": 1, "head_dim": 256, "global_head_dim": 512,
@@ -70,7 +67,7 @@ inline std::string config_json(int layers) {
   "hidden_size_per_layer_input": 256, "vocab_size": 262144, "vocab_size_per_layer_input": 262144,
   "sliding_window": 512, "final_logit_softcapping": 30.0, "hidden_activation": "gelu_pytorch_tanh",
   "rms_norm_eps": 1e-6, "tie_word_embeddings": true, "enable_moe_block": false, "bos_token_id": 2,
-  "eos_token_id": 1, "pad_token_id": 0, "layer_types": [)" + types + R"(],
+  "eos_token_id": 1, "pad_token_id": 0, "layer_types": )" + types + R"(,
   "rope_parameters": {"full_attention": {"rope_theta": 1000000.0, "rope_type": "proportional",
     "partial_rotary_factor": 0.25}, "sliding_attention": {"rope_theta": 10000.0, "rope_type": "default"}}}
 )";
