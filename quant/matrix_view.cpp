@@ -116,6 +116,8 @@ float MatrixView::scale(int64_t index) const {
   return f16_to_f32(load_u16(scales + index * 2));
 }
 
+uint64_t MatrixView::bytes() const { return bytes_of_rows(0, rows); }
+
 uint64_t MatrixView::bytes_of_rows(int64_t begin, int64_t end) const {
   if (end <= begin) return 0;
   const auto count = static_cast<uint64_t>(end - begin);
