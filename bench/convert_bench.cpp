@@ -160,9 +160,12 @@ void print_projection(const ModelShape& model, const Run& small, const Run& larg
   const double dgb = (large.source_bytes - static_cast<double>(small.source_bytes)) / 1e9;
   const double extra = full_gb - large.source_bytes / 1e9;
   const auto along = [&](double a, double b) { return b + (b - a) / dgb * extra; };
+  // Peak RSS does not shrink with a larger checkpoint: a negative slope (noise) projects the larger run's peak.
+  const double rss = std::max(std::max(small.peak_rss_mib, large.peak_rss_mib),
+                              along(small.peak_rss_mib, large.peak_rss_mib));
   std::printf("projection for the full model (%d layers, %.1f GB bf16) along that slope: %.0f s wall, %.0f s CPU, "
               "peak RSS %.0f MiB\n", model.full_layers, full_gb, along(small.wall, large.wall),
-              along(small.cpu, large.cpu), along(small.peak_rss_mib, large.peak_rss_mib));
+              along(small.cpu, large.cpu), rss);
 }
 
 }  // namespace

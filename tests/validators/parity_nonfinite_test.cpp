@@ -72,8 +72,9 @@ TEST(ParityNonFinite, PrefillStepNamesTheOpAndTheWeight) {
 }
 
 TEST(ParityNonFinite, DecodeStepIsRerunFromThePrompt) {
-  // The token greedy picks first, found on clean weights; its embedding row then becomes NaN, so the prompt's
-  // step is finite and the first decode step (which embeds that token) is not.
+  // The token greedy picks first, found on clean weights; its row of the per-layer embedding table (a gather only:
+  // the head reads the token table, not this one) then becomes NaN, so the prompt's step is finite and the first
+  // decode step (which embeds that token) is not.
   Fixture clean = make([](SyntheticModel*) {});
   GreedyOptions options;
   options.max_new_tokens = 1;
@@ -82,15 +83,15 @@ TEST(ParityNonFinite, DecodeStepIsRerunFromThePrompt) {
   const int64_t token = first->generated[0];
   for (int64_t id : kPrompt) ASSERT_NE(id, token) << "pick another prompt";
   Fixture f = make([token](SyntheticModel* m) {
-    poison(m, "model.embed_tokens.weight", token, 11, std::numeric_limits<float>::quiet_NaN());
+    poison(m, "model.embed_tokens_per_layer.weight", token, 11, std::numeric_limits<float>::quiet_NaN());
   });
   options.max_new_tokens = 4;
   auto run = run_greedy(*f.session, kPrompt, nullptr, nullptr, options);
   ASSERT_FALSE(run.ok());
   const std::string message = run.error().message;
   EXPECT_NE(message.find("step 1"), std::string::npos) << message;
-  EXPECT_NE(message.find("(gather) is NaN at row 0 element 11"), std::string::npos) << message;
-  EXPECT_NE(message.find("'model.embed_tokens.weight'"), std::string::npos) << message;
+  EXPECT_NE(message.find("'ple.token' (gather) is NaN at row 0 element 11"), std::string::npos) << message;
+  EXPECT_NE(message.find("'model.embed_tokens_per_layer.weight'"), std::string::npos) << message;
 }
 
 TEST(ParityNonFinite, CheckingIsOffUnlessAsked) {
