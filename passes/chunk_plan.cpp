@@ -105,7 +105,8 @@ void assign_from_config(const ModelConfig& config, Pieces* p) {
   const uint64_t layers = text.layers.size();
   for (size_t i = 0; i < text.layers.size(); ++i) {
     p->layer_bytes[i] = layer_weight_bytes(text.layers[i], text.hidden_size,
-                                           text.hidden_size_per_layer_input, kConfigDtypeBytes);
+                                           text.hidden_size_per_layer_input, kConfigDtypeBytes) +
+                        moe_layer_weight_bytes(text, kConfigDtypeBytes);
   }
   uint64_t embed = static_cast<uint64_t>(text.vocab_size) * hidden;
   if (ple > 0) {

@@ -110,9 +110,13 @@ struct ChunkPlan {
 uint64_t layer_weight_bytes(const TextLayerSpec& spec, int hidden_size, int ple_dim,
                             uint64_t dtype_bytes);
 
+/// Weight bytes the Mixture-of-Experts block adds to every decoder layer when `text.enable_moe_block` (0 otherwise):
+/// the router (projection, scale, per-expert scale), the two 3-D expert banks and the block's three norms.
+uint64_t moe_layer_weight_bytes(const TextConfig& text, uint64_t dtype_bytes);
+
 /// Plans the chunks of `config` using the used tensors of `tensors` (role, tower, layer) for
-/// bytes and membership; when `tensors` holds no text-layer tensor, bytes come from the config
-/// (layer_weight_bytes with BF16). Fails with kInvalidArgument when the request does not fit the
+/// bytes and membership (3-D expert banks count whole, as every tensor of a layer does); when `tensors` holds no
+/// text-layer tensor, bytes come from the config (layer_weight_bytes + moe_layer_weight_bytes with BF16). Fails with kInvalidArgument when the request does not fit the
 /// model (N < 2 or > layers, ranges not covering every layer once in order), or a tensor names a
 /// layer outside the config.
 Result<ChunkPlan> plan_chunks(const ModelConfig& config, const TensorTable& tensors,

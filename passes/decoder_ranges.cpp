@@ -128,6 +128,17 @@ uint64_t layer_weight_bytes(const TextLayerSpec& spec, int hidden_size, int ple_
   return elements * dtype_bytes;
 }
 
+uint64_t moe_layer_weight_bytes(const TextConfig& text, uint64_t dtype_bytes) {
+  if (!text.enable_moe_block) return 0;
+  const uint64_t hidden = static_cast<uint64_t>(text.hidden_size);
+  const uint64_t experts = static_cast<uint64_t>(text.num_experts);
+  const uint64_t inter = static_cast<uint64_t>(text.moe_intermediate_size);
+  uint64_t elements = experts * hidden + hidden + experts;  // router.proj, router.scale, per_expert_scale
+  elements += experts * 2 * inter * hidden + experts * hidden * inter;  // experts.gate_up_proj, experts.down_proj
+  elements += 3 * hidden;  // pre_feedforward_layernorm_2, post_feedforward_layernorm_1 and _2
+  return elements * dtype_bytes;
+}
+
 Result<std::vector<LayerRange>> plan_decoder_ranges(const std::vector<uint64_t>& layer_bytes,
                                                     int kv_boundary, const ChunkRequest& request) {
   const int num_layers = static_cast<int>(layer_bytes.size());

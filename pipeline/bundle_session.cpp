@@ -25,9 +25,10 @@ bool starts_with_zip_signature(const std::string& path) {
   return magic.ok() && std::memcmp(magic->data, "PK\x03\x04", 4) == 0;
 }
 
-/// What a bundle holds in anonymous memory instead of mapping it (zstd data files, zip entries); "" if nothing.
+/// What a bundle holds in anonymous memory instead of mapping it (zstd data files; the entries of a zip laid out
+/// so that they cannot be mapped); "" if nothing.
 std::string in_memory_note(const Bundle& bundle) {
-  if (bundle.is_zip()) return "zip: entries read into memory at load";
+  if (!bundle.files_mapped()) return "zip: entries read into memory at load (their layout cannot be mapped)";
   uint64_t bytes = 0;
   int files = 0;
   for (const bundle::File& f : bundle.manifest().files()) {

@@ -116,17 +116,21 @@ float MatrixView::scale(int64_t index) const {
   return f16_to_f32(load_u16(scales + index * 2));
 }
 
-uint64_t MatrixView::bytes() const {
-  uint64_t total = static_cast<uint64_t>(rows) * static_cast<uint64_t>(row_stride);
+uint64_t MatrixView::bytes() const { return bytes_of_rows(0, rows); }
+
+uint64_t MatrixView::bytes_of_rows(int64_t begin, int64_t end) const {
+  if (end <= begin) return 0;
+  const auto count = static_cast<uint64_t>(end - begin);
+  uint64_t total = count * static_cast<uint64_t>(row_stride);
   const uint64_t scale_size = f32_scales ? 4 : 2;
   if (format == RowFormat::kInt8 || format == RowFormat::kInt4) {
     const uint64_t per_row = static_cast<uint64_t>((cols + scale_block - 1) / scale_block);
-    total += (per_tensor_scale ? 1 : static_cast<uint64_t>(rows) * per_row) * scale_size;
+    total += (per_tensor_scale ? 1 : count * per_row) * scale_size;
   }
   if (format == RowFormat::kKmeans4 || format == RowFormat::kKmeans8) {
-    const uint64_t groups = static_cast<uint64_t>((rows + group_size - 1) / group_size);
+    const uint64_t groups = static_cast<uint64_t>((end - 1) / group_size - begin / group_size + 1);
     total += groups * (format == RowFormat::kKmeans8 ? 256 : 16) * 4;
-    if (row_scales) total += static_cast<uint64_t>(rows) * scale_size;
+    if (row_scales) total += count * scale_size;
   }
   return total;
 }

@@ -37,6 +37,9 @@ struct MatrixView {
   float scale(int64_t index) const;
   /// Bytes a full matrix-vector product reads (codes + scales + LUTs).
   uint64_t bytes() const;
+  /// Bytes a product over rows [begin, end) reads: their codes and scales (the one scale of a per-tensor scale),
+  /// every LUT of a group they touch (an expert's rows of an expert bank: runtime weight-bytes counts).
+  uint64_t bytes_of_rows(int64_t begin, int64_t end) const;
 };
 
 /// A view of an encoded tensor's codes, scales and LUT (valid while `enc` lives and is not resized).

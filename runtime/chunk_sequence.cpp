@@ -135,6 +135,20 @@ uint64_t ChunkSequence::weight_bytes_read() const {
   return total;
 }
 
+void ChunkSequence::set_check_finite(bool on) {
+  for (auto& interpreter : interpreters_) interpreter->set_check_finite(on);
+}
+
+std::string ChunkSequence::first_nonfinite() const {
+  for (const std::string& chunk : last_run_) {
+    const size_t c = static_cast<size_t>(std::find(names_.begin(), names_.end(), chunk) - names_.begin());
+    if (c < interpreters_.size() && !interpreters_[c]->first_nonfinite().empty()) {
+      return "in chunk " + chunk + ": " + interpreters_[c]->first_nonfinite();
+    }
+  }
+  return "";
+}
+
 namespace {
 
 class ChunkedSession final : public Session {
@@ -151,6 +165,7 @@ class ChunkedSession final : public Session {
     if (sequence_) bytes_read_before_ += sequence_->weight_bytes_read();
     sequence_.reset();
     HFB_TRY(sequence_, sequence_for(whole_, assignment_, weights_, media, &taps_));
+    sequence_->set_check_finite(check_finite_);
     dims_ = std::move(dims);
     return ok_status();
   }
@@ -186,6 +201,11 @@ class ChunkedSession final : public Session {
   uint64_t weight_bytes_read() const override {
     return bytes_read_before_ + (sequence_ ? sequence_->weight_bytes_read() : 0);
   }
+  void set_check_finite(bool on) override {
+    check_finite_ = on;
+    if (sequence_) sequence_->set_check_finite(on);
+  }
+  std::string first_nonfinite() const override { return sequence_ ? sequence_->first_nonfinite() : ""; }
 
  private:
   GraphData whole_;
@@ -197,6 +217,7 @@ class ChunkedSession final : public Session {
   std::map<std::string, std::vector<int64_t>> dims_;
   std::vector<std::string> taps_;
   bool prefilled_ = false;
+  bool check_finite_ = false;
   uint64_t bytes_read_before_ = 0;  // by sequences replaced for other media dims
 };
 

@@ -147,12 +147,14 @@ Status GraphInterpreter::run_uncommitted(const std::vector<int64_t>& ids) {
   positions_.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) positions_[i] = position_ + static_cast<int64_t>(i);
   prepare(static_cast<int64_t>(ids.size()));
+  first_nonfinite_.clear();
   for (const CompiledNode& node : nodes_) {
     Status status = execute(node);
     if (!status.ok()) {
       for (KvCache& cache : caches_) cache.set_pending(nullptr, nullptr, nullptr, 0);
       return status;
     }
+    if (check_finite_ && first_nonfinite_.empty()) check_finite_output(node);
   }
   pending_length_ = static_cast<int64_t>(ids.size());
   return ok_status();

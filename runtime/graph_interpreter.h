@@ -70,6 +70,12 @@ class GraphInterpreter {
   const KvCache* cache(const std::string& state) const;
   /// Weight bytes linear and gather ops have read so far (whole matrices; one stored row per gathered id).
   uint64_t weight_bytes_read() const { return weight_bytes_read_; }
+  /// With `on`, later runs scan every float op output for NaN/Inf (a diagnostic rerun after non-finite logits;
+  /// off, runs pay nothing). Never fails a run: first_nonfinite() reports what it found.
+  void set_check_finite(bool on) { check_finite_ = on; }
+  /// The first op output of the last checked run that held a NaN or Inf, described with its op, the element
+  /// and the weight tensors the op read (graph_interpreter_check.cpp); "" if none or not checked.
+  const std::string& first_nonfinite() const { return first_nonfinite_; }
 
  private:
   struct CompiledNode {
@@ -98,6 +104,7 @@ class GraphInterpreter {
                           const MatrixView& down);
   Status execute_media(const CompiledNode& node);
   Status check_boundary_inputs(int64_t length) const;
+  void check_finite_output(const CompiledNode& node);
   // Weights in their stored format (graph_interpreter_quant.cpp): an initializer with a matrix view (encoded,
   // mapped bf16/f16/f32, or float32 read by a linear). Linear (weight), gather (table) and moe_experts (banks)
   // compute on it; any other consumer gets it decoded to float32 once.
@@ -133,6 +140,8 @@ class GraphInterpreter {
   std::vector<std::optional<MatrixView>> weight_matrix_;  ///< per value: initializer in its stored format
   std::map<int, std::vector<float>> decoded_weights_;     ///< such initializers other ops read as float
   uint64_t weight_bytes_read_ = 0;
+  bool check_finite_ = false;
+  std::string first_nonfinite_;
 };
 
 }  // namespace hfb

@@ -17,12 +17,13 @@ void GraphInterpreter::count_expert_reads(const float* routing, const MoeExperts
     }
   }
   const int64_t per_expert = 3 * p.intermediate * p.hidden;  // gate, up and down rows of one expert
-  // Stored bytes of one expert's rows (codes, scales, LUTs as MatrixView::bytes counts them, split evenly).
-  const uint64_t bytes_per_expert = (gate_up.bytes() + down.bytes()) / static_cast<uint64_t>(p.experts);
-  for (bool u : used) {
-    if (!u) continue;
+  for (int64_t e = 0; e < p.experts; ++e) {
+    if (!used[static_cast<size_t>(e)]) continue;
     experts_weights_read_ += per_expert;
-    weight_bytes_read_ += bytes_per_expert;
+    // The stored bytes of exactly this expert's rows: codes, their scales, the LUTs of the groups they touch.
+    const int64_t gate_up_rows = 2 * p.intermediate;
+    weight_bytes_read_ += gate_up.bytes_of_rows(e * gate_up_rows, (e + 1) * gate_up_rows) +
+                          down.bytes_of_rows(e * p.hidden, (e + 1) * p.hidden);
   }
 }
 

@@ -41,6 +41,8 @@ class GraphSession final : public Session {
 
   int64_t experts_weights_read() const override { return interpreter_->experts_weights_read(); }
   uint64_t weight_bytes_read() const override { return interpreter_->weight_bytes_read(); }
+  void set_check_finite(bool on) override { interpreter_->set_check_finite(on); }
+  std::string first_nonfinite() const override { return interpreter_->first_nonfinite(); }
 
  private:
   std::unique_ptr<GraphInterpreter> interpreter_;

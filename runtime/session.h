@@ -51,6 +51,12 @@ class Session {
   /// Weight bytes the session's kernels have read so far (a running total; 0 if not counted): a linear
   /// reads its whole matrix (codes, scales, LUTs), a gather one stored row per id.
   virtual uint64_t weight_bytes_read() const { return 0; }
+  /// Diagnostics after non-finite logits: with `on`, later prefill and decode calls scan every op output for
+  /// NaN/Inf (slower; off, calls pay nothing), and first_nonfinite() describes the first such value of the
+  /// last call ("'layer.3.attn_out' (attention) is NaN at row 0 element 5; ..."), "" if there was none or the
+  /// session cannot tell.
+  virtual void set_check_finite(bool /*on*/) {}
+  virtual std::string first_nonfinite() const { return ""; }
 };
 
 }  // namespace hfb

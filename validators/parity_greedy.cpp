@@ -46,10 +46,35 @@ Status check_logits_finite(const float* row, int64_t vocab, size_t step) {
   return ok_status();
 }
 
+/// `error` (non-finite logits at the step after `generated`) with the first non-finite value named: the steps are
+/// rerun from the prompt with the session checking every op output (Session::set_check_finite), so the fast
+/// path pays nothing. Left as it is when the rerun fails or the session cannot tell.
+Error name_first_nonfinite(Session& session, const std::vector<int64_t>& prompt, const MediaInputs* media,
+                           const std::vector<int64_t>& generated, Error error) {
+  session.set_check_finite(true);
+  session.reset();
+  bool rerun = session.prefill(prompt, media, nullptr).ok();
+  for (size_t i = 0; rerun && i < generated.size(); ++i) rerun = session.decode(generated[i]).ok();
+  const std::string first = rerun ? session.first_nonfinite() : "";
+  session.set_check_finite(false);
+  if (!first.empty()) error.message += "; the first non-finite value of that step: " + first;
+  return error;
+}
+
+struct StepContext {
+  Session* session;
+  const std::vector<int64_t>* prompt;
+  const MediaInputs* media;
+};
+
 // Records the step whose logits are `row`; returns true when generation must stop after it.
 Result<bool> record_step(const float* row, int64_t vocab, const GreedyOptions& options, TokenSampler* sampler,
-                         GreedyRun* run) {
-  HFB_TRY(check_logits_finite(row, vocab, run->steps.size()));
+                         const StepContext& context, GreedyRun* run) {
+  Status finite = check_logits_finite(row, vocab, run->steps.size());
+  if (!finite.ok()) {
+    return name_first_nonfinite(*context.session, *context.prompt, context.media, run->generated,
+                                std::move(finite).error());
+  }
   GreedyStep step;
   step.top = top_two(row, vocab);
   step.token = options.sampling.greedy() ? step.top.top1 : sampler->sample(row, vocab);
@@ -78,6 +103,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
                       static_cast<uint64_t>(limits().max_positions), "positions"));
   HFB_TRY(validate_sampling(options.sampling));
   TokenSampler sampler(options.sampling);
+  const StepContext context{&session, &prompt, media};
   GreedyRun run;
   run.prompt = prompt;
   run.step_logits.cols = vocab;
@@ -92,7 +118,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
     return run;
   }
-  HFB_TRY(bool stop, record_step(prefill.row(prefill.rows - 1), vocab, options, &sampler, &run));
+  HFB_TRY(bool stop, record_step(prefill.row(prefill.rows - 1), vocab, options, &sampler, context, &run));
   if (options.on_token) options.on_token(run.generated.back());
   if (options.keep_logits) run.prefill_logits = std::move(prefill);
   const uint64_t bytes_before = session.weight_bytes_read();
@@ -104,7 +130,7 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
     run.decode_weight_bytes = session.weight_bytes_read() - bytes_before;
     HFB_TRY(check_logits_shape(logits, 1, vocab, "decode"));
     run.decode_experts_weights_read.push_back(session.experts_weights_read());
-    HFB_TRY(stop, record_step(logits.row(0), vocab, options, &sampler, &run));
+    HFB_TRY(stop, record_step(logits.row(0), vocab, options, &sampler, context, &run));
     if (options.on_token) options.on_token(run.generated.back());
   }
   return run;

@@ -47,6 +47,7 @@ class BundleLoader {
     HFB_TRY(store_, open_bundle_store(bundle_->path_, &bundle_->is_zip_));
     HFB_TRY(load_manifest());
     for (const bundle::File& f : bundle_->manifest_->files()) HFB_TRY(load_file(f));
+    bundle_->files_mapped_ = store_->bytes_copied() == 0;
     for (const bundle::Tensor& t : bundle_->manifest_->tensors()) HFB_TRY(add_tensor(t));
     for (const bundle::Chunk& c : bundle_->manifest_->chunks()) add_chunk(c);
     bundle_->config_ = config_from_proto(bundle_->manifest_->config());

@@ -1,5 +1,5 @@
 // Bundle reader: opens a bundle directory or zip, validates manifest.pb against the files, and exposes
-// tensors as TensorInfo records with ByteSource views (mmap for raw files, memory for zstd and zip).
+// tensors as TensorInfo records with ByteSource views (mmap for raw files and zip entries, memory for zstd).
 // Format: docs/formats/bundle.md; schema: writers/bundle.proto.
 #pragma once
 
@@ -80,7 +80,7 @@ struct BundleChunkInfo {
 
 class Bundle {
  public:
-  /// Opens a bundle directory, or a zip file (entries read into memory). Fails with kNotFound / kIo for
+  /// Opens a bundle directory, or a zip file (stored entries mapped in place, their CRC-32 checked). Fails with kNotFound / kIo for
   /// missing or unreadable files, kInvalidFile for a malformed manifest or a file that disagrees with it
   /// (size, offset outside the file, misalignment, checksum with kChecksums), kUnsupported for a newer
   /// major version or an unknown dtype / scheme, kLimit for sizes beyond `options.limits`. Errors name
@@ -90,6 +90,9 @@ class Bundle {
 
   const std::string& path() const { return path_; }
   bool is_zip() const { return is_zip_; }
+  /// Whether the manifest and stored files are mapped (a directory, or a zip whose entries are windows of the
+  /// mapped zip); false for a zip with an entry the reader copied into memory (not aligned, or not walkable).
+  bool files_mapped() const { return files_mapped_; }
   uint32_t format_major() const;
   uint32_t format_minor() const;
   const std::string& producer() const;
@@ -113,6 +116,7 @@ class Bundle {
   friend class BundleLoader;
   std::string path_;
   bool is_zip_ = false;
+  bool files_mapped_ = true;
   std::unique_ptr<bundle::Manifest> manifest_;
   ModelConfig config_;
   std::vector<BundleTensor> tensors_;

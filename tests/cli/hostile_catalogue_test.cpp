@@ -125,6 +125,13 @@ const std::vector<Case>& cases() {
       {"F2_nan_logits", [] {
          const std::string b = World::get().bundle("big.hfb", with_weight("ck-big", 1e6f), "--quant q4_0 --allow-nonfinite");
          return "run " + b + " --prompt-ids 2,17,5 -n 4"; }, 1, "step 0"},
+      // ... and name the first non-finite value of that step (rerun with every op output checked).
+      {"F2_nan_weight_names_first_value", [] {
+         return "run " + with_weight("ck-nan", NAN) + " --prompt-ids 2,17,5 -n 2"; }, 1,
+       "'l0.mlp_gate' (linear) is NaN at row 0 element 5; it reads the weights 'model.layers.0.mlp.gate_proj.weight'"},
+      {"F2_nan_logits_bundle_names_chunk", [] {
+         const std::string b = World::get().bundle("big.hfb", with_weight("ck-big", 1e6f), "--quant q4_0 --allow-nonfinite");
+         return "run " + b + " --prompt-ids 2,17,5 -n 2"; }, 1, "in chunk decoder.0: 'l0.mlp_gate' (linear) is NaN"},
       {"F2_nan_attribute", [] {
          const std::string b = World::get().bundle("na.hfb", kSample, "--quant q4_0", [](const std::string& dir) {
            ASSERT_TRUE(testing::edit_manifest(dir, [](bundle::Manifest& m) {

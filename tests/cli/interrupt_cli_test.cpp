@@ -32,15 +32,17 @@ std::vector<std::string> entries_with_prefix(const std::string& dir, const std::
   return out;
 }
 
-/// Starts `hfbundle convert SAMPLE -o out` slowed down by the test-only delay; returns its pid.
-pid_t start_slow_convert(const std::string& out) {
+/// Starts `hfbundle convert SOURCE -o out` slowed down by the test-only delay; returns its pid. Its stderr goes
+/// to `err` ("" = /dev/null).
+pid_t start_slow_convert(const std::string& out, const std::string& source = kSample, const std::string& err = "") {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setenv("HFB_TEST_CONVERT_DELAY_MS", "20", 1);
     const int null_fd = ::open("/dev/null", O_WRONLY);
+    const int err_fd = err.empty() ? null_fd : ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(null_fd, STDOUT_FILENO);
-    ::dup2(null_fd, STDERR_FILENO);
-    ::execl(HFB_CLI_PATH, HFB_CLI_PATH, "convert", kSample.c_str(), "-o", out.c_str(), "--quant", "q8_0",
+    ::dup2(err_fd, STDERR_FILENO);
+    ::execl(HFB_CLI_PATH, HFB_CLI_PATH, "convert", source.c_str(), "-o", out.c_str(), "--quant", "q8_0",
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -72,6 +74,38 @@ void expect_signal_leaves_nothing(int signal_number) {
 TEST(InterruptCli, SigintDuringConvertLeavesNothing) { expect_signal_leaves_nothing(SIGINT); }
 
 TEST(InterruptCli, SigtermDuringConvertLeavesNothing) { expect_signal_leaves_nothing(SIGTERM); }
+
+/// F7: the source shard truncated while convert maps it. The SIGBUS guard (core/mapped_guard.h) turns the fault
+/// into an error naming the file; convert exits 2 (bad input, README "Exit codes") with one stderr line and
+/// leaves neither OUT nor its temp directory.
+TEST(InterruptCli, ShardTruncatedDuringConvertIsAnErrorAndLeavesNothing) {
+  ScratchDir scratch;
+  const std::string source = scratch / "checkpoint";
+  fs::create_directory(source);
+  fs::copy(kSample, source, fs::copy_options::recursive);
+  const std::string shard = source + "/model.safetensors";
+  const std::string out = scratch / "out.hfb";
+  const std::string err = scratch / "convert.err";
+  const pid_t pid = start_slow_convert(out, source, err);
+  ASSERT_GT(pid, 0);
+  bool started = false;  // the temp directory exists: the shard is mapped, tensors are being read
+  for (int i = 0; i < 600 && !started; ++i) {
+    started = !entries_with_prefix(scratch.path(), "out.hfb.tmp-").empty();
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(started) << "the convert never started";
+  fs::resize_file(shard, 4096);  // the header survives, every tensor's bytes are gone
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  const std::string message = testing::slurp(err);
+  EXPECT_EQ(WEXITSTATUS(status), 2) << message;
+  EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
+  EXPECT_NE(message.find("changed while being read"), std::string::npos) << message;
+  EXPECT_EQ(testing::count_lines(message), 1u) << message;
+  EXPECT_TRUE(entries_with_prefix(scratch.path(), "out.hfb").empty())
+      << "left behind: " << entries_with_prefix(scratch.path(), "out.hfb").front();
+}
 
 /// The pid of a process that has exited and been reaped.
 pid_t dead_pid() {

@@ -168,5 +168,31 @@ TEST(FamilyMoe, RunReportsTheExpertWeightsEachDecodeStepRead) {
   }
 }
 
+TEST(FamilyMoe, WeightBytesPerDecodeTokenCountOnlyTheRoutedExperts) {
+  // The checkpoint's bf16 weights, mapped: one decode token reads every linear's whole matrix, one embedding row,
+  // and of each expert bank only the two routed experts' rows (issue #18: a 26B-A4B token reads ~4B parameters).
+  auto model = load_checkpoint(kFixtures + "moe");
+  ASSERT_TRUE(model.ok()) << model.error().to_string();
+  auto graph = build_gemma4_text_graph(model->config, model->tensors);
+  ASSERT_TRUE(graph.ok()) << graph.error().to_string();
+  uint64_t expected = 0;
+  for (const Node& node : graph->nodes()) {
+    const auto bytes_of = [&](size_t input) {
+      return model->tensors.find(graph->find_value(node.inputs[input])->tensor)->num_bytes;
+    };
+    if (node.op == OpType::kLinear) expected += bytes_of(1);
+    if (node.op == OpType::kGather) expected += kHidden * 2;  // one bf16 row of the table
+    if (node.op == OpType::kMoeExperts) expected += 2 * (bytes_of(2) + bytes_of(3)) / kExperts;  // 2 routed of 8
+  }
+  auto session = open_model_session(kFixtures + "moe");
+  ASSERT_TRUE(session.ok()) << session.error().to_string();
+  GreedyOptions greedy;
+  greedy.max_new_tokens = 4;
+  auto run = run_greedy(*session->session, {2, 17, 5}, nullptr, nullptr, greedy);
+  ASSERT_TRUE(run.ok()) << run.error().to_string();
+  ASSERT_EQ(run->decode_calls, 3);
+  EXPECT_EQ(run->decode_weight_bytes, 3 * expected);
+}
+
 }  // namespace
 }  // namespace hfb

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/passes/gemma4_layouts.h"
+#include "tests/passes/synthetic_models.h"
 
 namespace hfb {
 namespace {
@@ -113,6 +116,60 @@ TEST(ChunkPlanTest, BalancingUsesBytesNotLayerCounts) {
   auto even = plan_decoder_ranges(std::vector<uint64_t>(10, 7), 10, ChunkRequest::with_count(3));
   ASSERT_TRUE(even.ok());
   EXPECT_EQ(*even, (std::vector<LayerRange>{{0, 4}, {4, 7}, {7, 10}}));
+}
+
+/// A 26B-A4B-like layout (issue #18): no PLE, no KV sharing, a dense MLP beside 128 experts of 704 on every layer.
+ModelConfig moe_config(int layers) {
+  ModelConfig c = testing::make_gemma4_layout({layers, 2816, 0, 6, 16, 8, 2112, false, 0});
+  c.text.enable_moe_block = true;
+  c.text.num_experts = 128;
+  c.text.top_k_experts = 8;
+  c.text.moe_intermediate_size = 704;
+  return c;
+}
+
+TEST(ChunkPlanTest, ConfigBytesCountTheExpertBanks) {
+  const ModelConfig moe = moe_config(6);
+  // Router [128, 2816] + scale + per-expert scale, banks [128, 1408, 2816] and [128, 2816, 704], three norms.
+  const uint64_t expected = 128ull * 2816 + 2816 + 128 + 128ull * 1408 * 2816 + 128ull * 2816 * 704 + 3 * 2816;
+  EXPECT_EQ(moe_layer_weight_bytes(moe.text, 2), 2 * expected);
+  EXPECT_EQ(moe_layer_weight_bytes(gemma4_e2b_config().text, 2), 0u);
+  auto plan = plan_chunks(moe, TensorTable{}, ChunkRequest::with_count(2));
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  const Chunk* first = plan->find("decoder.0");
+  ASSERT_NE(first, nullptr);
+  uint64_t dense = 0;
+  for (int l = first->layers.begin; l < first->layers.end; ++l) {
+    dense += layer_weight_bytes(moe.text.layers[l], 2816, 0, 2);
+  }
+  EXPECT_EQ(first->bytes, dense + static_cast<uint64_t>(first->layers.size()) * 2 * expected);
+}
+
+TEST(ChunkPlanTest, ExpertBanksCountInTheChunkByteBudget) {
+  // Four MoE layers whose dense tensors weigh the same; layer 0's expert banks are 3-D tensors far larger than
+  // the rest. Counting them, two chunks put layer 0 alone; a planner that skipped 3-D banks would split 2 + 2.
+  ModelConfig config = moe_config(4);
+  config.text.num_experts = 64;
+  TensorTable table;
+  for (int l = 0; l < 4; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    table.add(testing::make_tensor(p + "mlp.gate_proj.weight", Role::kMlpGate, Tower::kText, l, Shape{2112, 2816}));
+    table.add(testing::make_tensor(p + "router.proj.weight", Role::kMoeRouter, Tower::kText, l, Shape{64, 2816}));
+    const int64_t experts = l == 0 ? 64 : 1;
+    table.add(testing::make_tensor(p + "experts.gate_up_proj", Role::kMoeGateUp, Tower::kText, l,
+                                   Shape{experts, 1408, 2816}));
+    table.add(testing::make_tensor(p + "experts.down_proj", Role::kMoeDown, Tower::kText, l,
+                                   Shape{experts, 2816, 704}));
+  }
+  auto plan = plan_chunks(config, table, ChunkRequest::with_count(2));
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  EXPECT_EQ(plan->decoder_ranges(), (std::vector<LayerRange>{{0, 1}, {1, 4}}));
+  const Chunk* first = plan->find("decoder.0");
+  ASSERT_NE(first, nullptr);
+  const uint64_t bank0 = 2ull * (64ull * 1408 * 2816 + 64ull * 2816 * 704);
+  EXPECT_EQ(first->bytes, 2ull * 2112 * 2816 + 2ull * 64 * 2816 + bank0);
+  EXPECT_NE(std::find(first->tensors.begin(), first->tensors.end(), "model.layers.0.experts.gate_up_proj"),
+            first->tensors.end());
 }
 
 TEST(ChunkPlanTest, ApportionKeepsAtLeastOneChunkPerRegion) {

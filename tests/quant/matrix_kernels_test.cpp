@@ -241,5 +241,36 @@ TEST(MatrixKernels, FloatViewsRejectNonFloatDtypes) {
   EXPECT_EQ(good->bytes(), 16u);
 }
 
+// Weight bytes per token of an expert bank (runtime/graph_interpreter_moe.cpp): the rows of one expert are
+// counted exactly, a per-tensor scale once, a LUT once per group the rows touch.
+TEST(MatrixKernels, BytesOfRowsCountsOneExpertExactly) {
+  MatrixView q4;
+  q4.format = RowFormat::kQ4_0;
+  q4.rows = 8 * 6;  // 8 experts of 6 rows
+  q4.cols = 64;
+  q4.row_stride = 2 * 18;
+  EXPECT_EQ(q4.bytes_of_rows(6, 12), 6u * 36u);
+  EXPECT_EQ(q4.bytes(), 48u * 36u);
+  MatrixView int8 = q4;
+  int8.format = RowFormat::kInt8;
+  int8.row_stride = 64;
+  int8.scale_block = 32;  // two f16 scales a row
+  EXPECT_EQ(int8.bytes_of_rows(12, 18), 6u * 64u + 6u * 2u * 2u);
+  int8.per_tensor_scale = true;
+  int8.f32_scales = true;
+  EXPECT_EQ(int8.bytes_of_rows(12, 18), 6u * 64u + 4u);  // the one scale, not a share of it
+  uint64_t sum = 0;
+  for (int e = 0; e < 8; ++e) sum += int8.bytes_of_rows(e * 6, e * 6 + 6);
+  EXPECT_EQ(sum, int8.bytes() + 7u * 4u);  // each expert's product reads the shared scale
+  MatrixView km = q4;
+  km.format = RowFormat::kKmeans4;
+  km.row_stride = 32;
+  km.group_size = 6;  // one LUT per expert: groups never cross an expert boundary
+  km.row_scales = true;
+  EXPECT_EQ(km.bytes_of_rows(6, 12), 6u * 32u + 16u * 4u + 6u * 2u);
+  EXPECT_EQ(km.bytes_of_rows(3, 9), 6u * 32u + 2u * 16u * 4u + 6u * 2u);  // rows of two groups: both LUTs
+  EXPECT_EQ(km.bytes_of_rows(5, 5), 0u);
+}
+
 }  // namespace
 }  // namespace hfb
