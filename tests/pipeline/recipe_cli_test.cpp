@@ -38,7 +38,9 @@ TEST(RecipeCli, FlagsAndTheirStoredRecipeGiveTheSameBundle) {
   ASSERT_EQ(run_cli("convert " + kSample + " -o " + dir / "b.hfb" + " --recipe " + dir / "r.json" + " --quiet").exit_code,
             0);
   for (const std::string& f : testing::list_dir(dir / "a.hfb")) {
-    if (f != "manifest.pb") EXPECT_EQ(testing::read_all(dir / ("a.hfb/" + f)), testing::read_all(dir / ("b.hfb/" + f))) << f;
+    if (f != "manifest.pb") {
+      EXPECT_EQ(testing::read_all(dir / ("a.hfb/" + f)), testing::read_all(dir / ("b.hfb/" + f))) << f;
+    }
   }
   EXPECT_EQ(testing::list_dir(dir / "a.hfb"), testing::list_dir(dir / "b.hfb"));
   EXPECT_EQ(manifest_without_command_line(dir / "a.hfb").SerializeAsString(),

@@ -112,7 +112,9 @@ TEST(Requant, InPlaceRewritesOnlyTheChunksFileAndUpdatesRecipeAndCoverage) {
   auto reopened = Bundle::open(dir / "a.hfb", checked);
   ASSERT_TRUE(reopened.ok()) << reopened.error().to_string();
   for (const auto& [name, sum] : file_checksums((*reopened)->manifest())) {
-    if (name != chunk_file) EXPECT_EQ(sum, before_sums.at(name)) << name;
+    if (name != chunk_file) {
+      EXPECT_EQ(sum, before_sums.at(name)) << name;
+    }
   }
   auto recipe = parse_recipe_json((*reopened)->manifest().recipe_json(), "manifest");
   ASSERT_TRUE(recipe.ok());
@@ -145,7 +147,9 @@ TEST(Requant, ResultEqualsConvertWithTheUpdatedRecipe) {
   const std::vector<std::string> files = testing::list_dir(dir / "a.hfb");
   ASSERT_EQ(files, testing::list_dir(dir / "b.hfb"));
   for (const std::string& f : files) {
-    if (f != "manifest.pb") EXPECT_EQ(testing::read_all(dir / ("a.hfb/" + f)), testing::read_all(dir / ("b.hfb/" + f))) << f;
+    if (f != "manifest.pb") {
+      EXPECT_EQ(testing::read_all(dir / ("a.hfb/" + f)), testing::read_all(dir / ("b.hfb/" + f))) << f;
+    }
   }
   bundle::Manifest ma, mb;
   ASSERT_TRUE(ma.ParseFromString(testing::read_all(dir / "a.hfb/manifest.pb")));
@@ -189,7 +193,9 @@ TEST(Requant, ZstdBundleIsRewrittenAtItsLevel) {
   auto b = Bundle::open(dir / "z.hfb", checked);
   ASSERT_TRUE(b.ok()) << b.error().to_string();
   for (const bundle::File& f : (*b)->manifest().files()) {
-    if (f.name() == result->rewritten_files[0]) EXPECT_EQ(f.zstd_level(), 3);
+    if (f.name() == result->rewritten_files[0]) {
+      EXPECT_EQ(f.zstd_level(), 3);
+    }
   }
 }
 

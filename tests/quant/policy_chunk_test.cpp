@@ -7,29 +7,18 @@
 #include <vector>
 
 #include "core/byte_source.h"
-
 #include "quant/coverage.h"
 #include "quant/policy.h"
+#include "tests/quant/quant_test_util.h"
 
 namespace hfb {
 namespace {
 
 TensorInfo tensor(std::string name, Shape shape, Role role, Tower tower = Tower::kText) {
-  TensorInfo info;
-  info.name = std::move(name);
-  info.dtype = DTypeId::kF32;
-  info.shape = std::move(shape);
-  info.num_bytes = info.shape.num_bytes(info.dtype).value_or(0);
-  info.role = role;
-  info.tower = tower;
-  return info;
+  return test::policy_tensor(std::move(name), std::move(shape), role, tower);
 }
 
-QuantPolicy make(QuantPolicyOptions options) {
-  auto policy = QuantPolicy::create(std::move(options));
-  EXPECT_TRUE(policy.ok()) << policy.error().to_string();
-  return std::move(policy).value();
-}
+QuantPolicy make(QuantPolicyOptions options) { return test::make_policy(std::move(options)); }
 
 TensorDecision decide(const QuantPolicy& policy, const TensorInfo& info, std::string_view chunk) {
   auto d = policy.decide(info, chunk);
@@ -143,8 +132,8 @@ TEST(QuantPolicyChunk, CoverageCarriesTheRule) {
   for (TensorInfo info : {kMlp, tensor("model.layers.0.mlp.up_proj.weight", {256, 64}, Role::kMlpUp),
                           tensor("model.layers.0.input_layernorm.weight", {64}, Role::kNorm)}) {
     info.offset = bytes.size();
-    for (int64_t i = 0; i < info.shape.num_elements().value(); ++i) {
-      const float v = static_cast<float>((i * 37) % 101 - 50) * 1e-3f;
+    for (uint64_t i = 0; i < info.shape.num_elements().value(); ++i) {
+      const float v = static_cast<float>(static_cast<int64_t>((i * 37) % 101) - 50) * 1e-3f;
       const auto* raw = reinterpret_cast<const uint8_t*>(&v);
       bytes.insert(bytes.end(), raw, raw + 4);
     }
