@@ -160,8 +160,8 @@ TEST(RecipeConvert, ChunkRuleInCoverageManifestAndInspect) {
   auto stored = parse_recipe_json(m.recipe_json(), "manifest");
   ASSERT_TRUE(stored.ok()) << stored.error().to_string();
   EXPECT_EQ(m.recipe_json(), recipe_to_json(convert_recipe(chunked_q4(""))));
-  const std::string json = bundle_summary_json(**bundle);
-  EXPECT_NE(json.find("\"recipe\":{"), std::string::npos);
+  const std::string json = bundle_summary_json(**bundle, -1);  // compact
+  EXPECT_NE(json.find("\"recipe\":{\"hfbundle_recipe\":1,\"quant\":\"q4_0\""), std::string::npos);
   EXPECT_NE(json.find("\"rule\":\"chunk-type\""), std::string::npos);
   EXPECT_NE(bundle_summary_text(**bundle).find("recipe:\n  {"), std::string::npos);
 }
