@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "formats/bundle_format.h"
@@ -67,6 +68,14 @@ std::string raw_name_of(const bundle::File& entry) {
   return name;
 }
 
+/// Whether `record` may start now: no tensor open, a non-empty name not written yet.
+Status check_record_slot(int open_tensor, const std::map<std::string, size_t>& index, const bundle::Tensor& record,
+                         const char* what) {
+  if (open_tensor < 0 && !record.name().empty() && index.count(record.name()) == 0) return ok_status();
+  return Error(ErrorCode::kInvalidArgument, std::string(what) + ": a tensor is open or the name is a duplicate")
+      .with_tensor(record.name());
+}
+
 }  // namespace
 
 Status BundleWriter::place_file(const std::string& src_path, const std::string& dst_path) {
@@ -104,10 +113,8 @@ Status BundleWriter::link_file(const std::string& src_path, const bundle::File& 
 
 Status BundleWriter::add_tensor_record(const bundle::Tensor& record) {
   HFB_TRY(check_usable());
-  if (open_tensor_ >= 0 || record.name().empty() || tensor_index_.count(record.name()) != 0) {
-    return fail(Error(ErrorCode::kInvalidArgument, "add_tensor_record: a tensor is open or the name is a duplicate")
-                    .with_tensor(record.name()));
-  }
+  Status slot = check_record_slot(open_tensor_, tensor_index_, record, "add_tensor_record");
+  if (!slot.ok()) return fail(std::move(slot).error());
   for (const bundle::Segment& segment : record.segments()) {
     bool linked = false;
     for (const auto& file : files_) linked = linked || (file->linked && file->stored_name == segment.file());
@@ -124,10 +131,8 @@ Status BundleWriter::add_tensor_record(const bundle::Tensor& record) {
 
 Status BundleWriter::begin_tensor_like(const bundle::Tensor& record) {
   HFB_TRY(check_usable());
-  if (open_tensor_ >= 0 || record.name().empty() || tensor_index_.count(record.name()) != 0) {
-    return fail(Error(ErrorCode::kInvalidArgument, "begin_tensor_like: a tensor is open or the name is a duplicate")
-                    .with_tensor(record.name()));
-  }
+  Status slot = check_record_slot(open_tensor_, tensor_index_, record, "begin_tensor_like");
+  if (!slot.ok()) return fail(std::move(slot).error());
   bundle::Tensor* t = manifest_->add_tensors();
   *t = record;
   t->clear_segments();
