@@ -1,6 +1,7 @@
 // `hfbundle convert SRC -o OUT [--pass NAME]... [--no-pass NAME]... [--chunks auto|N|RANGES] [--dry-run] [--force]
 //  [--zip] [--zstd LEVEL] [--quant SCHEME] [--group-size G] [--block-size B] [--per-tensor] [--tensor-type RE=S]...
-//  [--role-type ROLE=S]... [--min-elements N] [--coverage FILE] [--json] [--quiet] [--verbose]`.
+//  [--role-type ROLE=S]... [--chunk-type CHUNK=S]... [--min-elements N] [--recipe FILE] [--coverage FILE] [--json]
+//  [--quiet] [--verbose]`.
 // Default output: a summary of at most ~25 lines; --verbose and --dry-run print the per-tensor table.
 #include <unistd.h>
 
@@ -27,6 +28,8 @@ using Clock = std::chrono::steady_clock;
 struct ConvertCommandOptions {
   ConvertOptions convert;
   QuantCliOptions quant;
+  std::string recipe;                 ///< --recipe FILE: the whole policy (quant and pass flags refused with it)
+  std::vector<std::string> policy_flags_given;  ///< quant / pass flags given on the command line
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -77,8 +80,18 @@ bool ends_with_zip(const std::string& path) {
   return path.size() > 4 && path.compare(path.size() - 4, 4, ".zip") == 0;
 }
 
-/// The policy options for the library: --quant defaults to none, so overrides alone are allowed.
+/// The policy options for the library: --recipe FILE, or the flags (--quant defaults to none, so overrides alone
+/// are allowed).
 Status resolve_policy(ConvertCommandOptions* options) {
+  if (!options->recipe.empty()) {
+    if (!options->policy_flags_given.empty()) {
+      return Error(ErrorCode::kInvalidArgument, "--recipe holds the whole policy; " + options->policy_flags_given[0] +
+                                                    " cannot be combined with it (edit the recipe instead)");
+    }
+    HFB_TRY(Recipe recipe, read_recipe_file(options->recipe));
+    apply_recipe(recipe, &options->convert);
+    return ok_status();
+  }
   QuantCliOptions quant = options->quant;
   if (quant.quant.empty()) quant.quant = "none";
   auto policy = make_quant_policy(quant);
@@ -150,10 +163,20 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
                     "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
                     "(default none: every tensor kept in its checkpoint dtype)");
+  add_chunk_type_option(sub, &options->quant);
+  sub->add_option("--recipe", options->recipe,
+                  "JSON recipe holding the whole policy (quant, overrides, sizes, thresholds, passes; docs/recipes.md); "
+                  "`hfbundle inspect BUNDLE --recipe` prints the one a bundle was made with");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");
-  sub->callback([options, run] { *run = [options] { return run_convert(*options); }; });
+  sub->callback([options, run, sub] {
+    for (const char* flag : {"--quant", "--group-size", "--block-size", "--per-tensor", "--tensor-type", "--role-type",
+                             "--chunk-type", "--min-elements", "--allow-nonfinite", "--pass", "--no-pass", "--chunks"}) {
+      if (sub->count(flag) > 0) options->policy_flags_given.push_back(flag);
+    }
+    *run = [options] { return run_convert(*options); };
+  });
 }
 
 }  // namespace

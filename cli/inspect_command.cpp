@@ -1,5 +1,5 @@
 // `hfbundle inspect PATH [--json] [--graph]`: a checkpoint's roles, layers, bytes, unused tensors, or its op graph;
-// `hfbundle inspect BUNDLE [--json] [--graph] [--check] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a
+// `hfbundle inspect BUNDLE [--json] [--graph] [--check] [--recipe] [--tensor NAME [--raw-out FILE] [--dequant-out FILE]]`: a
 // bundle's manifest, stored text graph, checksums, and one tensor's stored bytes or float32 values.
 #include <cstdio>
 #include <memory>
@@ -12,6 +12,7 @@
 #include "models/model_family.h"
 #include "passes/chunk_plan.h"
 #include "passes/pass_pipeline.h"
+#include "formats/bundle.pb.h"
 #include "pipeline/bundle_inspect.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/chunk_plan_json.h"
@@ -31,6 +32,7 @@ struct InspectOptions {
   int64_t audio_frames = -1;   ///< --graph: -1 = a small default when the model has an audio tower
   int64_t image_patches = -1;  ///< --graph: -1 = pooling_kernel^2 (one soft token) when it has a vision tower
   bool check = false;
+  bool recipe = false;  ///< --recipe: print the bundle's stored recipe JSON only
   std::string tensor;
   std::string raw_out;
   std::string dequant_out;
@@ -148,6 +150,15 @@ int inspect_bundle(const InspectOptions& options) {
                  (*checked)->tensors().size());
   }
   if (!options.tensor.empty()) return inspect_tensor(**bundle, options);
+  if (options.recipe) {
+    const std::string& recipe = (*bundle)->manifest().recipe_json();
+    if (recipe.empty()) {
+      return report_error(Error(ErrorCode::kNotFound, "the bundle stores no recipe (written before format 1.4)")
+                              .with_path(options.path));
+    }
+    print(recipe);
+    return kExitOk;
+  }
   if (options.json) {
     nlohmann::json out = nlohmann::json::parse(bundle_summary_json(**bundle));
     out["tokenizer"] = nlohmann::json::parse(tokenizer_section(options.path, true));
@@ -161,6 +172,9 @@ int inspect_bundle(const InspectOptions& options) {
 int run_inspect(const InspectOptions& options) {
   if ((!options.raw_out.empty() || !options.dequant_out.empty()) && options.tensor.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "--raw-out and --dequant-out need --tensor NAME"));
+  }
+  if (options.recipe && !is_bundle_path(options.path)) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--recipe works on bundles only").with_path(options.path));
   }
   return is_bundle_path(options.path) ? inspect_bundle(options) : inspect_checkpoint(options);
 }
@@ -180,6 +194,8 @@ void setup_inspect(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--chunks", options->chunks, "Checkpoint: the chunk plan shown, as convert --chunks (default auto)");
   cmd->add_flag("--check", options->check, "Bundle: verify every file and segment checksum (exit 1 on mismatch)");
+  cmd->add_flag("--recipe", options->recipe,
+                "Bundle: print the recipe it was made with (JSON, docs/recipes.md), as `convert --recipe` reads it");
   cmd->add_option("--tensor", options->tensor, "Bundle: one tensor, by its checkpoint name");
   cmd->add_option("--raw-out", options->raw_out, "With --tensor: write its stored bytes (segments in stored order)");
   cmd->add_option("--dequant-out", options->dequant_out,

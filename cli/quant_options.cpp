@@ -28,9 +28,17 @@ void add_quant_options(CLI::App* sub, QuantCliOptions* o, const std::string& qua
                 "q4_0/q8_0 write ggml's blocks (decoding to NaN/Inf), int8/int4/kmeans still refuse");
 }
 
+void add_chunk_type_option(CLI::App* sub, QuantCliOptions* o) {
+  sub->add_option("--chunk-type", o->chunk_types,
+                  "CHUNK=SCHEME for the quantizable tensors of one chunk, named as the chunk plan prints it "
+                  "(embeddings, decoder.N, head, audio, vision; repeatable). Precedence: --tensor-type > "
+                  "--role-type > --chunk-type > --quant (docs/recipes.md)");
+}
+
 Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
   if (o.quant.empty()) {
-    if (!o.tensor_types.empty() || !o.role_types.empty() || !o.coverage.empty() || o.per_tensor) {
+    if (!o.tensor_types.empty() || !o.role_types.empty() || !o.chunk_types.empty() || !o.coverage.empty() ||
+        o.per_tensor) {
       return Error(ErrorCode::kInvalidArgument, "--tensor-type/--role-type/--per-tensor/--coverage need --quant");
     }
     return std::optional<QuantPolicy>();
@@ -49,6 +57,10 @@ Result<std::optional<QuantPolicy>> make_quant_policy(const QuantCliOptions& o) {
   for (const std::string& item : o.role_types) {
     HFB_TRY(auto parsed, parse_role_type(item));
     options.role_types.push_back(parsed);
+  }
+  for (const std::string& item : o.chunk_types) {
+    HFB_TRY(auto parsed, parse_chunk_type(item));
+    options.chunk_types.push_back(std::move(parsed));
   }
   HFB_TRY(QuantPolicy policy, QuantPolicy::create(std::move(options)));
   return std::optional<QuantPolicy>(std::move(policy));

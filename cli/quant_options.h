@@ -20,6 +20,7 @@ struct QuantCliOptions {
   bool per_tensor = false;
   std::vector<std::string> tensor_types;
   std::vector<std::string> role_types;
+  std::vector<std::string> chunk_types;  ///< CHUNK=SCHEME (convert only: add_chunk_type_option)
   int64_t min_elements = kDefaultMinElements;
   std::string coverage;  ///< write the coverage JSON here
   bool allow_nonfinite = false;  ///< QuantParams::allow_nonfinite
@@ -28,6 +29,9 @@ struct QuantCliOptions {
 /// Adds --quant, --group-size, --block-size, --per-tensor, --tensor-type, --role-type, --min-elements, --coverage.
 /// A non-empty `quant_help` replaces the --quant help (convert quantizes what it writes, not "in memory first").
 void add_quant_options(CLI::App* sub, QuantCliOptions* options, const std::string& quant_help = "");
+
+/// Adds --chunk-type CHUNK=SCHEME (convert: chunk names exist only once the plan is made).
+void add_chunk_type_option(CLI::App* sub, QuantCliOptions* options);
 
 /// The policy, or nullopt when --quant was not given. Fails with kInvalidArgument for a bad scheme,
 /// REGEX=SCHEME / ROLE=SCHEME item, or quant flags without --quant.

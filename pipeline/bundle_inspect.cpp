@@ -128,7 +128,7 @@ json reports_json(const bundle::Manifest& m, json* coverage) {
   }
   *coverage = json::array();
   for (const bundle::CoverageRecord& c : m.coverage()) {
-    coverage->push_back({{"tensor", c.tensor()}, {"scheme", c.scheme()}, {"reason", c.reason()},
+    coverage->push_back({{"tensor", c.tensor()}, {"scheme", c.scheme()}, {"rule", c.rule()}, {"reason", c.reason()},
                          {"bytes_before", c.bytes_before()}, {"bytes_after", c.bytes_after()},
                          {"metrics", metrics_json(c.metrics())}});
   }
@@ -172,6 +172,9 @@ std::string bundle_summary_json(const Bundle& bundle, int indent) {
     out["source"]["inputs"].push_back({{"name", input.name()}, {"size", input.size()}, {"hash", input.hash()}});
   }
   out["alignment"] = m.alignment();
+  // The recipe (format 1.4) as an object, null from older writers; the manifest holds canonical JSON.
+  json recipe = m.recipe_json().empty() ? json(nullptr) : json::parse(m.recipe_json(), nullptr, false);
+  out["recipe"] = recipe.is_discarded() ? json(m.recipe_json()) : recipe;
   out["config"] = config_json(bundle);
   out["files"] = files_json(m);
   out["chunks"] = chunks_json(bundle);

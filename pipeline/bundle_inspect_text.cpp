@@ -102,8 +102,9 @@ void append_reports(const bundle::Manifest& m, std::string* out) {
   }
   *out += text_format("coverage: %d entries\n", m.coverage_size());
   for (const bundle::CoverageRecord& c : m.coverage()) {
-    *out += text_format("  %s  %s  %" PRIu64 " -> %" PRIu64 " bytes  (%s)\n", c.tensor().c_str(), c.scheme().c_str(),
-                   c.bytes_before(), c.bytes_after(), c.reason().c_str());
+    *out += text_format("  %s  %s  %" PRIu64 " -> %" PRIu64 " bytes  (%s%s)\n", c.tensor().c_str(), c.scheme().c_str(),
+                   c.bytes_before(), c.bytes_after(), c.rule().empty() ? "" : ("[" + c.rule() + "] ").c_str(),
+                   c.reason().c_str());
   }
 }
 
@@ -123,6 +124,12 @@ std::string bundle_summary_text(const Bundle& bundle) {
   }
   for (const auto& input : m.source().inputs()) {
     out += text_format("  input %s: %" PRIu64 " bytes, %s\n", input.name().c_str(), input.size(), input.hash().c_str());
+  }
+  if (!m.recipe_json().empty()) {  // format 1.4; `inspect BUNDLE --recipe` prints it alone, for convert --recipe
+    std::string recipe = m.recipe_json();
+    while (!recipe.empty() && recipe.back() == '\n') recipe.pop_back();
+    for (size_t at = recipe.find('\n'); at != std::string::npos; at = recipe.find('\n', at + 3)) recipe.replace(at, 1, "\n  ");
+    out += "recipe:\n  " + recipe + "\n";
   }
   append_config(bundle.config(), &out);
   append_files_and_chunks(bundle, &out);

@@ -19,6 +19,7 @@
 #include "models/model_family.h"
 #include "pipeline/chunk_plan_json.h"
 #include "pipeline/convert_graph.h"
+#include "pipeline/convert_parts.h"
 #include "pipeline/convert_stream.h"
 #include "writers/bundle_writer.h"
 #include "writers/convert_direct_sink.h"
@@ -36,21 +37,6 @@ std::string base_name(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string source_dir(const std::string& source) {
-  // load_checkpoint accepts a directory or a file inside it; config.json sits in the directory.
-  struct stat st {};  // stat, not open: a FIFO named config.json must not block here (the reader refuses it)
-  if (::stat((source + "/" + kConfigFileName).c_str(), &st) == 0) return source;
-  const size_t slash = source.rfind('/');
-  return slash == std::string::npos ? std::string(".") : source.substr(0, slash);
-}
-
-uint64_t config_hash(const std::string& path) {
-  auto read = read_small_file(path, limits().max_config_bytes, "config_bytes");
-  if (!read.ok()) return 0;
-  const std::string& bytes = *read;
-  return bundle_xxh3(ByteSpan{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
 BundleFileKind file_kind_for(const std::string& file) {
@@ -144,22 +130,6 @@ void add_removed_tensors(const PassPipelineResult& pipeline, CoverageReport* cov
   }
 }
 
-BundleCoverageEntry bundle_coverage(const CoverageEntry& e) {
-  BundleCoverageEntry out;
-  out.tensor = e.name;
-  out.scheme = std::string(scheme_name(e.scheme));
-  out.reason = e.reason;
-  out.bytes_before = e.bytes_before;
-  out.bytes_after = e.bytes_after;
-  if (e.metrics) {
-    out.metrics = {{"snr_db", e.metrics->snr_db()},
-                   {"max_rel_error", e.metrics->max_rel_error()},
-                   {"max_abs_error", e.metrics->max_abs_error},
-                   {"sse_per_weight", e.metrics->sse_per_weight()}};
-  }
-  return out;
-}
-
 /// Decides and streams every placed tensor (into `writer`, or nowhere for a dry run), filling the result.
 Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, const std::vector<Placement>& placements,
                   BundleWriter* writer, ConvertResult* result) {
@@ -175,7 +145,7 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
       file_index[p.file] = result->files.size();
       result->files.push_back(ConvertFileSummary{p.file, p.chunk, 0, 0});
     }
-    auto decision = policy.decide(t);
+    auto decision = policy.decide(t, p.chunk);
     if (!decision.ok()) return std::move(decision).error().with_tensor(t.name);
     progress.tensor = t.name;
     progress.file = p.file;
@@ -192,7 +162,7 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
     HFB_TRY(StreamedTensor streamed, stream_tensor(t, *decision, target));
     progress.bytes_done = done_before + t.num_bytes;
     ++progress.tensor_index;
-    if (writer) writer->add_coverage(bundle_coverage(streamed.coverage));
+    if (writer) writer->add_coverage(bundle_coverage_entry(streamed.coverage));
     ConvertFileSummary& f = result->files[file_index[p.file]];
     ++f.tensors;
     f.bytes += streamed.coverage.bytes_after;
@@ -221,11 +191,12 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   if (!options.zip) wopts.sink_factory = open_direct_file_sink;
   HFB_TRY(std::unique_ptr<BundleWriter> writer, BundleWriter::create(options.out, wopts));
   result->removed_temp_dirs = writer->removed_stale_temp_dirs();
-  const std::string dir = source_dir(model.source);  // a hub-cache repo folder resolved to its snapshot
+  const std::string dir = checkpoint_dir(model.source);  // a hub-cache repo folder resolved to its snapshot
   const std::string source_name =
       model.source_repo.empty() ? base_name(dir) : model.source_repo + "@" + model.source_revision;
-  writer->set_source(source_name, config_hash(dir + "/" + kConfigFileName), model.tensors.size());
+  writer->set_source(source_name, checkpoint_config_hash(dir + "/" + kConfigFileName), model.tensors.size());
   writer->set_config(model.config);
+  writer->manifest().set_recipe_json(recipe_to_json(convert_recipe(options)));
   for (size_t c = 0; c < chunks.size(); ++c) {
     HFB_TRY(writer->add_chunk(chunk_spec(chunks[c], static_cast<int>(c), model.config)));
   }
@@ -235,7 +206,7 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
   CoverageReport removed;
   add_removed_tensors(result->pipeline, &removed);
-  for (const CoverageEntry& e : removed.entries) writer->add_coverage(bundle_coverage(e));
+  for (const CoverageEntry& e : removed.entries) writer->add_coverage(bundle_coverage_entry(e));
   for (const char* name : {kConfigFileName, kGenerationConfigFileName}) {
     const std::string path = dir + "/" + name;
     if (file_exists(path)) HFB_TRY(writer->copy_file(path, name));
@@ -251,7 +222,27 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   return ok_status();
 }
 
+std::vector<std::string> chunk_names(const std::vector<Chunk>& chunks) {
+  std::vector<std::string> names;
+  for (const Chunk& c : chunks) names.push_back(c.name);
+  return names;
+}
+
 }  // namespace
+
+Recipe convert_recipe(const ConvertOptions& options) {
+  Recipe recipe;
+  recipe.quant = options.quant;
+  recipe.passes = options.passes;
+  recipe.notes_json = options.recipe_notes_json;
+  return recipe;
+}
+
+void apply_recipe(const Recipe& recipe, ConvertOptions* options) {
+  options->quant = recipe.quant;
+  options->passes = recipe.passes;
+  options->recipe_notes_json = recipe.notes_json;
+}
 
 std::string convert_file_for(Role role, int chunk_index) {
   if (role == Role::kTokenEmbedding) return "embedding.bin";
@@ -279,6 +270,7 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
   HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors));  // towers at placeholder sizes
   ConvertResult result;
   HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
+  HFB_TRY(check_chunk_types(options.quant, chunk_names(chunks_to_write(result.pipeline, model))));
   result.out = options.out;
   HFB_TRY(write_bundle(options, policy, model, graph, &result));  // dry run: quantized and measured, not written
   add_removed_tensors(result.pipeline, &result.coverage);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/role.h"
 #include "passes/pass_pipeline.h"
+#include "pipeline/recipe.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
 
@@ -36,6 +37,8 @@ struct ConvertOptions {
   /// --quant / --tensor-type / --role-type / --group-size / --block-size / --per-tensor / --min-elements.
   /// Default: global none (every tensor kept in its checkpoint dtype unless an override asks otherwise).
   QuantPolicyOptions quant;
+  /// Recipe::notes_json stored with the recipe in the manifest (e.g. an automatic choice's measurements); "" none.
+  std::string recipe_notes_json;
   /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
   std::string command_line;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.
@@ -73,6 +76,11 @@ struct ConvertResult {
   /// The same as one JSON object (for --json), "coverage" as coverage_to_json renders it.
   std::string to_json() const;
 };
+
+/// The recipe a convert with these options stores in its manifest (quant, passes, notes).
+Recipe convert_recipe(const ConvertOptions& options);
+/// Sets options->quant, ->passes and ->recipe_notes_json from `recipe` (what `convert --recipe` does).
+void apply_recipe(const Recipe& recipe, ConvertOptions* options);
 
 /// The data file a tensor of `role` goes to within chunk number `chunk_index`: "embedding.bin" (token
 /// embedding), "ple.bin" (PLE table), "head.bin" (untied head), else "chunk_NN.bin".

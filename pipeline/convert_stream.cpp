@@ -59,6 +59,7 @@ Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision
                                     const TensorTarget& target) {
   StreamedTensor out;
   out.coverage.reason = decision.reason;
+  out.coverage.rule = decision.rule;
   out.coverage.bytes_before = out.coverage.bytes_after = info.num_bytes;
   out.stored_bytes = aligned(info.num_bytes);
   if (target.writer) {
@@ -220,6 +221,7 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
   StreamedTensor out;
   out.coverage.scheme = decision.scheme;
   out.coverage.reason = decision.reason;
+  out.coverage.rule = decision.rule;
   out.coverage.fallback = decision.fallback;
   out.coverage.bytes_before = info.num_bytes;
   out.coverage.bytes_after = tail.codes + tail.scales.size() + tail.lut.size();

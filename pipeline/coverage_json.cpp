@@ -34,6 +34,7 @@ json entry_json(const CoverageEntry& e) {
   j["scheme"] = std::string(scheme_name(e.scheme));
   j["reason"] = e.reason;
   j["fallback"] = e.fallback;
+  j["rule"] = std::string(policy_rule_name(e.rule));
   j["bytes_before"] = e.bytes_before;
   j["bytes_after"] = e.bytes_after;
   j["snr_db"] = e.metrics ? snr_json(e.metrics->snr_db()) : json(nullptr);

@@ -55,9 +55,15 @@ void CoverageReport::add(CoverageEntry entry) {
 }
 
 Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTable& tensors) {
+  return quantize_table(policy, tensors, {});
+}
+
+Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTable& tensors,
+                                      const std::map<std::string, std::string>& chunk_of) {
   QuantizedTable out;
   for (const TensorInfo& info : tensors.tensors()) {
-    auto decision = policy.decide(info);
+    const auto chunk = chunk_of.find(info.name);
+    auto decision = policy.decide(info, chunk == chunk_of.end() ? std::string_view() : std::string_view(chunk->second));
     if (!decision.ok()) return std::move(decision).error().with_tensor(info.name);
     CoverageEntry entry;
     entry.name = info.name;
@@ -66,6 +72,7 @@ Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTab
     entry.scheme = decision->scheme;
     entry.reason = decision->reason;
     entry.fallback = decision->fallback;
+    entry.rule = decision->rule;
     entry.bytes_before = info.num_bytes;
     entry.bytes_after = info.num_bytes;
     if (decision->scheme != Scheme::kNone) {
@@ -100,7 +107,7 @@ std::string coverage_table(const CoverageReport& report) {
                   e.metrics ? snr_text(e.metrics->snr_db()).c_str() : "-",
                   e.metrics ? format("%.3g", e.metrics->max_rel_error()).c_str() : "-",
                   e.metrics ? format("%.3g", e.metrics->sse_per_weight()).c_str() : "-");
-    out += buf + e.reason + "\n";
+    out += buf + ("[" + std::string(policy_rule_name(e.rule)) + "] ") + e.reason + "\n";
   }
   return out + coverage_summary(report);
 }

@@ -22,6 +22,7 @@ struct CoverageEntry {
   Scheme scheme = Scheme::kNone;   ///< kNone: kept as it is
   std::string reason;
   bool fallback = false;
+  PolicyRule rule = PolicyRule::kDefault;  ///< the policy rule that chose `scheme`
   uint64_t bytes_before = 0;       ///< the source tensor's bytes
   uint64_t bytes_after = 0;        ///< encoded bytes (codes + scales + LUT), or bytes_before when kept
   std::optional<QuantMetrics> metrics;  ///< set when quantized
@@ -56,6 +57,10 @@ struct QuantizedTable {
 /// Fails like QuantPolicy::decide and quantize() (ByteSource read errors, non-finite input to int8/int4/
 /// kmeans), with the tensor named.
 Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTable& tensors);
+/// The same with each tensor's chunk (name -> chunk name, e.g. from a chunk plan), so chunk_types apply;
+/// a tensor missing from `chunk_of` has no chunk.
+Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTable& tensors,
+                                      const std::map<std::string, std::string>& chunk_of);
 
 /// A readable table (one line per tensor, then totals by role and overall).
 std::string coverage_table(const CoverageReport& report);

@@ -122,6 +122,42 @@ Result<std::pair<Role, Scheme>> parse_role_type(const std::string& text) {
   return std::make_pair(*role, scheme);
 }
 
+Result<std::pair<std::string, Scheme>> parse_chunk_type(const std::string& text) {
+  const size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--chunk-type expects CHUNK=SCHEME (a chunk name as the chunk plan prints it, e.g. decoder.2=int8), got '" +
+                     text + "'");
+  }
+  HFB_TRY(Scheme scheme, parse_scheme(text.substr(eq + 1)));
+  return std::make_pair(text.substr(0, eq), scheme);
+}
+
+Status check_chunk_types(const QuantPolicyOptions& options, const std::vector<std::string>& chunk_names) {
+  for (const auto& [name, scheme] : options.chunk_types) {
+    bool found = false;
+    for (const std::string& c : chunk_names) found = found || c == name;
+    if (found) continue;
+    std::string list;
+    for (const std::string& c : chunk_names) list += (list.empty() ? "" : ", ") + c;
+    return Error(ErrorCode::kInvalidArgument,
+                 "--chunk-type " + name + "=" + std::string(scheme_name(scheme)) + ": no chunk '" + name +
+                     "' in the chunk plan (chunks: " + list + ")");
+  }
+  return ok_status();
+}
+
+std::string_view policy_rule_name(PolicyRule rule) {
+  switch (rule) {
+    case PolicyRule::kDefault: return "default";
+    case PolicyRule::kTensorType: return "tensor-type";
+    case PolicyRule::kRoleType: return "role-type";
+    case PolicyRule::kChunkType: return "chunk-type";
+    case PolicyRule::kGlobal: return "global";
+  }
+  return "default";
+}
+
 Result<QuantPolicy> QuantPolicy::create(QuantPolicyOptions options) {
   if (options.min_elements < 0) {
     return Error(ErrorCode::kInvalidArgument, "--min-elements must be >= 0, got " + std::to_string(options.min_elements));
@@ -147,6 +183,7 @@ std::optional<TensorDecision> QuantPolicy::requested(const TensorInfo& info) con
       TensorDecision d;
       d.scheme = options_.tensor_types[i].second;
       d.params = options_.params;
+      d.rule = PolicyRule::kTensorType;
       d.reason = "--tensor-type " + options_.tensor_types[i].first + "=" + std::string(scheme_name(d.scheme));
       return d;
     }
@@ -156,42 +193,55 @@ std::optional<TensorDecision> QuantPolicy::requested(const TensorInfo& info) con
     TensorDecision d;
     d.scheme = scheme;
     d.params = options_.params;
+    d.rule = PolicyRule::kRoleType;
     d.reason = "--role-type " + std::string(role_name(role)) + "=" + std::string(scheme_name(scheme));
     return d;
   }
   return std::nullopt;
 }
 
-Result<TensorDecision> QuantPolicy::decide(const TensorInfo& info) const {
+TensorDecision QuantPolicy::by_default(const TensorInfo& info, std::string_view chunk) const {
+  std::string reason = float_default_reason(info.role);
+  if (!reason.empty()) return keep(reason);
+  const uint64_t elements = info.shape.num_elements().value_or(0);
+  if (info.shape.rank() < 2) return keep("vector (bias/scale, rank " + std::to_string(info.shape.rank()) + "): kept float by default");
+  if (elements < static_cast<uint64_t>(options_.min_elements)) {
+    return keep(std::to_string(elements) + " elements < --min-elements " + std::to_string(options_.min_elements));
+  }
+  TensorDecision d;
+  d.params = options_.params;
+  for (const auto& [name, scheme] : options_.chunk_types) {
+    if (chunk.empty() || name != chunk) continue;
+    d.scheme = scheme;
+    d.rule = PolicyRule::kChunkType;
+    d.reason = "--chunk-type " + name + "=" + std::string(scheme_name(scheme));
+    return d;
+  }
+  if (options_.global == Scheme::kNone) {
+    d.rule = PolicyRule::kGlobal;
+    d.reason = "--quant none";
+  } else if (is_table_role(info.role)) {
+    d.scheme = Scheme::kInt8;
+    d.params = per_row(options_.params);
+    d.reason = std::string(role_name(info.role)) + ": int8 per row by default (4-bit tables break generation)";
+  } else if (info.tower != Tower::kText || info.role == Role::kEmbedderProjection) {
+    d.scheme = Scheme::kInt8;
+    d.reason = std::string(tower_name(info.tower)) + " tower: int8 by default (clipped linears are sensitive)";
+  } else {
+    d.scheme = options_.global;
+    d.rule = PolicyRule::kGlobal;
+    d.reason = "--quant " + std::string(scheme_name(d.scheme));
+  }
+  return d;
+}
+
+Result<TensorDecision> QuantPolicy::decide(const TensorInfo& info, std::string_view chunk) const {
   if (!info.used) return keep("unused (" + info.unused_reason + "): dropped by passes, not quantized");
   if (!is_plain_float(info.dtype)) {
     return keep("dtype " + std::string(info.dtype.name()) + " is not F32/F16/BF16: kept as it is");
   }
   std::optional<TensorDecision> chosen = requested(info);
-  if (!chosen) {
-    std::string reason = float_default_reason(info.role);
-    if (!reason.empty()) return keep(reason);
-    const uint64_t elements = info.shape.num_elements().value_or(0);
-    if (info.shape.rank() < 2) return keep("vector (bias/scale, rank " + std::to_string(info.shape.rank()) + "): kept float by default");
-    if (elements < static_cast<uint64_t>(options_.min_elements)) {
-      return keep(std::to_string(elements) + " elements < --min-elements " + std::to_string(options_.min_elements));
-    }
-    if (options_.global == Scheme::kNone) return keep("--quant none");
-    TensorDecision d;
-    d.params = options_.params;
-    if (is_table_role(info.role)) {
-      d.scheme = Scheme::kInt8;
-      d.params = per_row(options_.params);
-      d.reason = std::string(role_name(info.role)) + ": int8 per row by default (4-bit tables break generation)";
-    } else if (info.tower != Tower::kText || info.role == Role::kEmbedderProjection) {
-      d.scheme = Scheme::kInt8;
-      d.reason = std::string(tower_name(info.tower)) + " tower: int8 by default (clipped linears are sensitive)";
-    } else {
-      d.scheme = options_.global;
-      d.reason = "--quant " + std::string(scheme_name(d.scheme));
-    }
-    chosen = std::move(d);
-  }
+  if (!chosen) chosen = by_default(info, chunk);
   if (chosen->scheme == Scheme::kNone) return *chosen;
   fit_expert_bank(info, &*chosen);
   Status fits = shape_fits(chosen->scheme, info, chosen->params);
@@ -210,6 +260,7 @@ Result<TensorDecision> QuantPolicy::decide(const TensorInfo& info) const {
     d.scheme = scheme;
     d.params = params;
     d.fallback = true;
+    d.rule = chosen->rule;
     auto [rows, cols] = matrix_view(info.shape);
     d.reason = chosen->reason + "; " + std::string(scheme_name(chosen->scheme)) + " cannot take [" +
                std::to_string(rows) + ", " + std::to_string(cols) + "] (" + fits.error().message +

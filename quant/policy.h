@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,15 +18,31 @@ namespace hfb {
 
 constexpr int64_t kDefaultMinElements = 2048;
 
-/// What the user asked for. Precedence, most specific first: tensor_types (first matching regex wins),
-/// role_types, the built-in safe defaults, then `global`.
+/// What the user asked for (docs/recipes.md). Precedence, most specific first: tensor_types (first matching
+/// regex wins), role_types (first entry for the role wins), then the built-in keep-float defaults (norms,
+/// scalars, vectors, tensors under min_elements), then chunk_types (the tensor's chunk, exact name as the
+/// chunk plan prints it), then the built-in int8 defaults (tables, tower linears), then `global`.
 struct QuantPolicyOptions {
   Scheme global = Scheme::kNone;                          ///< --quant
   QuantParams params;                                     ///< --group-size, --block-size, --per-tensor
   std::vector<std::pair<std::string, Scheme>> tensor_types;  ///< --tensor-type REGEX=SCHEME (full-name match)
   std::vector<std::pair<Role, Scheme>> role_types;        ///< --role-type ROLE=SCHEME
   int64_t min_elements = kDefaultMinElements;             ///< --min-elements: smaller tensors stay float
+  /// --chunk-type CHUNK=SCHEME: every quantizable tensor of chunk CHUNK ("decoder.2", "embeddings", "head",
+  /// "audio", "vision"; first entry for a chunk wins). Applies only when decide() is given the tensor's chunk.
+  std::vector<std::pair<std::string, Scheme>> chunk_types;
 };
+
+/// Which rule of the policy chose a tensor's scheme (shown in the coverage report and its JSON).
+enum class PolicyRule : uint8_t {
+  kDefault,     ///< a built-in default: kept float (norm, vector, small, unused, non-float) or int8 (table, tower)
+  kTensorType,  ///< a tensor_types regex
+  kRoleType,    ///< a role_types entry
+  kChunkType,   ///< a chunk_types entry
+  kGlobal,      ///< the global scheme
+};
+/// "default", "tensor-type", "role-type", "chunk-type", "global".
+std::string_view policy_rule_name(PolicyRule rule);
 
 /// One tensor's decision. scheme kNone = kept as it is (float).
 struct TensorDecision {
@@ -33,6 +50,7 @@ struct TensorDecision {
   QuantParams params;
   std::string reason;     ///< printed in the coverage report
   bool fallback = false;  ///< the requested scheme could not take the shape; `reason` names the rule
+  PolicyRule rule = PolicyRule::kDefault;  ///< the rule that chose `scheme` (kept through a fallback)
 };
 
 /// Parses "REGEX=SCHEME" (split at the last '='). Fails with kInvalidArgument for a missing '=', an
@@ -40,6 +58,12 @@ struct TensorDecision {
 Result<std::pair<std::string, Scheme>> parse_tensor_type(const std::string& text);
 /// Parses "ROLE=SCHEME" with role names as in core/role.h. Fails with kInvalidArgument naming the role.
 Result<std::pair<Role, Scheme>> parse_role_type(const std::string& text);
+/// Parses "CHUNK=SCHEME" (split at the last '='; the chunk name is checked against a plan by the caller,
+/// e.g. check_chunk_types). Fails with kInvalidArgument for a missing '=', an empty name or an unknown scheme.
+Result<std::pair<std::string, Scheme>> parse_chunk_type(const std::string& text);
+/// Fails with kInvalidArgument naming the first chunk_types entry whose chunk is not in `chunk_names`
+/// (and listing those names).
+Status check_chunk_types(const QuantPolicyOptions& options, const std::vector<std::string>& chunk_names);
 
 class QuantPolicy {
  public:
@@ -51,13 +75,16 @@ class QuantPolicy {
   /// per row) and says so in the reason. Fails with kInvalidArgument naming the tensor only when even
   /// int8 per row cannot take it (an empty tensor), or kUnsupported for a non-float dtype that was
   /// explicitly requested by an override.
-  Result<TensorDecision> decide(const TensorInfo& info) const;
+  Result<TensorDecision> decide(const TensorInfo& info) const { return decide(info, std::string_view()); }
+  /// The same for a tensor of chunk `chunk` ("" : shared or unknown, so no chunk_types entry applies).
+  Result<TensorDecision> decide(const TensorInfo& info, std::string_view chunk) const;
 
   const QuantPolicyOptions& options() const { return options_; }
 
  private:
   QuantPolicy() = default;
   std::optional<TensorDecision> requested(const TensorInfo& info) const;
+  TensorDecision by_default(const TensorInfo& info, std::string_view chunk) const;
   QuantPolicyOptions options_;
   struct Compiled;
   std::vector<std::shared_ptr<const Compiled>> regexes_;

@@ -99,6 +99,7 @@ void BundleWriter::add_coverage(const BundleCoverageEntry& entry) {
   record->set_tensor(entry.tensor);
   record->set_scheme(entry.scheme);
   record->set_reason(entry.reason);
+  record->set_rule(entry.rule);
   record->set_bytes_before(entry.bytes_before);
   record->set_bytes_after(entry.bytes_after);
   for (const auto& [name, value] : entry.metrics) {
@@ -120,6 +121,7 @@ void BundleWriter::fill_manifest_files() {
   manifest_->clear_files();
   for (const auto& file : files_) {
     stored[file->name] = file->stored_name;
+    stored[file->stored_name] = file->stored_name;  // records of linked files already name the stored file
     bundle::File* f = manifest_->add_files();
     f->set_name(file->stored_name);
     f->set_kind(file->kind);

@@ -20,6 +20,8 @@ namespace hfb {
 
 namespace bundle {
 class Manifest;
+class File;
+class Tensor;
 }
 
 struct BundleWriterOptions {
@@ -61,6 +63,7 @@ struct BundleChunkSpec {
 
 struct BundleCoverageEntry {
   std::string tensor, scheme, reason;
+  std::string rule;           ///< the policy rule that chose `scheme` ("" for tensors removed by passes)
   uint64_t bytes_before = 0, bytes_after = 0;
   std::vector<std::pair<std::string, double>> metrics;
 };
@@ -112,6 +115,18 @@ class BundleWriter {
   Status copy_file(const std::string& src_path, const std::string& name,
                    BundleFileKind kind = BundleFileKind::kConfig);
 
+  /// Adds file `entry.name()` of an existing bundle (`src_path`) unchanged, for a bundle that rewrites only some
+  /// files (requant): hard-linked into the temp directory (same inode, bytes and mtime), copied when the file
+  /// system refuses the link. `entry` (kind, sizes, compression, checksum) is taken as given: the caller read it
+  /// from a checked manifest. Segments of such a file are added with add_tensor_record. Fails on a bad or
+  /// duplicate name, with kIo naming src_path.
+  Status link_file(const std::string& src_path, const bundle::File& entry);
+  /// Appends `record` as it is; every segment must name a file added with link_file (kInvalidArgument otherwise).
+  Status add_tensor_record(const bundle::Tensor& record);
+  /// begin_tensor with the metadata of `record` (name, role, tower, layer, chunk, dtype, encoding, shape; its
+  /// segments are ignored): the caller then writes the segments again (begin_segment / append / end_segment).
+  Status begin_tensor_like(const bundle::Tensor& record);
+
   /// Temp directories of dead writers that create() removed.
   const std::vector<std::string>& removed_stale_temp_dirs() const { return removed_stale_; }
 
@@ -131,6 +146,7 @@ class BundleWriter {
   void fill_manifest_files();
   Status add_data_file(const std::string& name, int kind);
   Status pad_to_alignment(DataFile& file);
+  Status place_file(const std::string& src_path, const std::string& dst_path);
 
   std::string out_;
   std::string tmp_dir_;

@@ -33,6 +33,7 @@ struct BundleWriter::DataFile {
   Xxh3State hash = make_xxh3_state();  ///< of the raw bytes, padding included
   uint64_t size = 0;             ///< raw bytes written so far
   bool closed = false;
+  bool linked = false;           ///< added unchanged from another bundle (link_file)
   int zstd_level = 0;
   uint64_t stored_size = 0;
   uint64_t stored_xxh3 = 0;

@@ -47,8 +47,17 @@ TEST(CliErrors, EveryErrorPathPrintsExactlyOneLine) {
       (scratch / "x.hfb") + " --quant q5_9", "convert " + kSample + " -o " + (scratch / "x.hfb") + " --zstd 40",
       "convert " + kSample + " -o " + (scratch / "x.hfb") + " --tensor-type '[=int8'",
       "convert " + kSample + " -o " + (scratch / "no/such/dir/x.hfb"),
+      "convert " + kSample + " --dry-run --quant q4_0 --chunk-type decoder.9=int8",
+      "convert " + kSample + " --dry-run --chunk-type decoder.0",
+      "convert " + kSample + " --dry-run --recipe " + (scratch / "no_recipe.json"),
+      "convert " + kSample + " --dry-run --recipe " + (scratch / "bad_prompts.txt") + " --quant int8",
+      // requant
+      "requant " + bundle + " --chunk decoder.9 --quant int8 --source " + kSample,
+      "requant " + bundle + " --chunk decoder.0 --quant int8 --source " + kFixtures + "/gemma4/text-kveqv",
+      "requant " + bundle + " --chunk decoder.0 --quant q5_9 --source " + kSample,
       // inspect
       "inspect " + (scratch / "nothing"), "inspect " + kSample + " --bogus", "inspect " + bundle + " --tensor nope",
+      "inspect " + kSample + " --recipe",
       "inspect " + hostile + "shard-dotdot", "inspect " + hostile + "shard-nested",
       "inspect " + hostile + "truncated_data.safetensors", "inspect " + hostile + "header_length_huge.safetensors",
       // usage

@@ -9,26 +9,16 @@
 #include "core/byte_source.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
+#include "tests/quant/quant_test_util.h"
 
 namespace hfb {
 namespace {
 
 TensorInfo tensor(std::string name, Shape shape, Role role, Tower tower = Tower::kText) {
-  TensorInfo info;
-  info.name = std::move(name);
-  info.dtype = DTypeId::kF32;
-  info.shape = std::move(shape);
-  info.num_bytes = info.shape.num_bytes(info.dtype).value_or(0);
-  info.role = role;
-  info.tower = tower;
-  return info;
+  return test::policy_tensor(std::move(name), std::move(shape), role, tower);
 }
 
-QuantPolicy make(QuantPolicyOptions options) {
-  auto policy = QuantPolicy::create(std::move(options));
-  EXPECT_TRUE(policy.ok()) << policy.error().to_string();
-  return std::move(policy).value();
-}
+QuantPolicy make(QuantPolicyOptions options) { return test::make_policy(std::move(options)); }
 
 TensorDecision decide(const QuantPolicy& policy, const TensorInfo& info) {
   auto d = policy.decide(info);

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/tensor.h"
+#include "quant/policy.h"
 
 namespace hfb {
 namespace test {
@@ -95,6 +97,25 @@ inline std::vector<uint16_t> random_bf16(size_t n, float sigma, uint32_t seed) {
   std::vector<uint16_t> out(n);
   for (auto& v : out) v = f32_to_bf16(dist(rng));
   return out;
+}
+
+/// A float32 tensor record for policy tests (no data source).
+inline TensorInfo policy_tensor(std::string name, Shape shape, Role role, Tower tower = Tower::kText) {
+  TensorInfo info;
+  info.name = std::move(name);
+  info.dtype = DTypeId::kF32;
+  info.shape = std::move(shape);
+  info.num_bytes = info.shape.num_bytes(info.dtype).value_or(0);
+  info.role = role;
+  info.tower = tower;
+  return info;
+}
+
+/// QuantPolicy::create that must succeed.
+inline QuantPolicy make_policy(QuantPolicyOptions options) {
+  auto policy = QuantPolicy::create(std::move(options));
+  EXPECT_TRUE(policy.ok()) << policy.error().to_string();
+  return std::move(policy).value();
 }
 
 }  // namespace test
