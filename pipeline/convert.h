@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/role.h"
 #include "passes/pass_pipeline.h"
+#include "pipeline/calibrate.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
 
@@ -36,6 +37,8 @@ struct ConvertOptions {
   /// --quant / --tensor-type / --role-type / --group-size / --block-size / --per-tensor / --min-elements.
   /// Default: global none (every tensor kept in its checkpoint dtype unless an override asks otherwise).
   QuantPolicyOptions quant;
+  /// --calibrate / --calibrate-ids / --imatrix / --save-imatrix: column-weighted quantization (pipeline/calibrate.h).
+  CalibrationOptions calibration;
   /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
   std::string command_line;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.
