@@ -103,9 +103,15 @@ double mean_kl(const std::string& model_path, const std::vector<std::vector<int6
       const float* a = p->row(r);
       const float* b = q->row(r);
       double ma = a[0], mb = b[0];
-      for (int64_t v = 0; v < p->cols; ++v) ma = std::max(ma, static_cast<double>(a[v])), mb = std::max(mb, static_cast<double>(b[v]));
+      for (int64_t v = 0; v < p->cols; ++v) {
+        ma = std::max(ma, static_cast<double>(a[v]));
+        mb = std::max(mb, static_cast<double>(b[v]));
+      }
       double za = 0, zb = 0;
-      for (int64_t v = 0; v < p->cols; ++v) za += std::exp(a[v] - ma), zb += std::exp(b[v] - mb);
+      for (int64_t v = 0; v < p->cols; ++v) {
+        za += std::exp(a[v] - ma);
+        zb += std::exp(b[v] - mb);
+      }
       double kl = 0;
       for (int64_t v = 0; v < p->cols; ++v) {
         const double la = a[v] - ma - std::log(za), lb = b[v] - mb - std::log(zb);
@@ -117,7 +123,21 @@ double mean_kl(const std::string& model_path, const std::vector<std::vector<int6
   return total / static_cast<double>(positions);
 }
 
-TEST(Calibrate, CollectsEveryTextLinearDeterministically) {
+/// A scratch directory holding the calibration half of eval.txt.
+class Calibrate : public ::testing::Test {
+ protected:
+  void SetUp() override { write_calibration_half(calibration_); }
+  /// convert_options calibrated on the first half of eval.txt.
+  ConvertOptions calibrated(Scheme scheme, int64_t block, const std::string& out) const {
+    ConvertOptions o = convert_options(scheme, block, out);
+    o.calibration.text_file = calibration_;
+    return o;
+  }
+  ScratchDir dir_;
+  const std::string calibration_ = dir_ / "calibration.txt";
+};
+
+TEST(CalibrateCollect, CollectsEveryTextLinearDeterministically) {
   auto model = load_checkpoint(kTrained);
   ASSERT_TRUE(model.ok());
   const std::vector<std::vector<int64_t>> sequences = held_out_ids();
@@ -141,10 +161,7 @@ TEST(Calibrate, CollectsEveryTextLinearDeterministically) {
   EXPECT_TRUE(check_imatrix_matches(*one, model->tensors).ok());
 }
 
-TEST(Calibrate, CalibratedBeatsUncalibratedOnHeldOutText) {
-  ScratchDir dir;
-  const std::string calibration = dir / "calibration.txt";
-  write_calibration_half(calibration);
+TEST_F(Calibrate, CalibratedBeatsUncalibratedOnHeldOutText) {
   const auto held_out = held_out_ids();
   ASSERT_EQ(held_out.size(), 16u);
   struct Setup {
@@ -153,11 +170,8 @@ TEST(Calibrate, CalibratedBeatsUncalibratedOnHeldOutText) {
   };
   for (const Setup& s : {Setup{Scheme::kKmeans4, 0}, Setup{Scheme::kInt4, 32}}) {
     const std::string name(scheme_name(s.scheme));
-    ConvertOptions plain = convert_options(s.scheme, s.block, dir / (name + "-plain.hfb"));
-    ConvertOptions calibrated = convert_options(s.scheme, s.block, dir / (name + "-calibrated.hfb"));
-    calibrated.calibration.text_file = calibration;
-    auto a = convert_checkpoint(plain);
-    auto b = convert_checkpoint(calibrated);
+    auto a = convert_checkpoint(convert_options(s.scheme, s.block, dir_ / (name + "-plain.hfb")));
+    auto b = convert_checkpoint(calibrated(s.scheme, s.block, dir_ / (name + "-calibrated.hfb")));
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_EQ(a->tensor_bytes, b->tensor_bytes) << name;  // the same size
     const double kl_plain = mean_kl(a->out, held_out);
@@ -167,35 +181,26 @@ TEST(Calibrate, CalibratedBeatsUncalibratedOnHeldOutText) {
   }
 }
 
-TEST(Calibrate, Q4_0BundleIsByteIdentical) {
-  ScratchDir dir;
-  const std::string calibration = dir / "calibration.txt";
-  write_calibration_half(calibration);
-  ConvertOptions calibrated = convert_options(Scheme::kQ4_0, 0, dir / "calibrated.hfb");
-  calibrated.calibration.text_file = calibration;
-  const std::string a = convert_ok(convert_options(Scheme::kQ4_0, 0, dir / "plain.hfb"));
-  const std::string b = convert_ok(calibrated);
+TEST_F(Calibrate, Q4_0BundleIsByteIdentical) {
+  const std::string a = convert_ok(convert_options(Scheme::kQ4_0, 0, dir_ / "plain.hfb"));
+  const std::string b = convert_ok(calibrated(Scheme::kQ4_0, 0, dir_ / "calibrated.hfb"));
   const auto files_a = files_of(a), files_b = files_of(b);
   ASSERT_GT(files_a.size(), 3u);
   EXPECT_EQ(files_a, files_b);  // manifest included: q4_0 has no free choice, nothing changes
 }
 
-TEST(Calibrate, SameBytesAnyThreadCountAndFromSavedStatistics) {
-  ScratchDir dir;
-  const std::string calibration = dir / "calibration.txt";
-  write_calibration_half(calibration);
-  ConvertOptions one = convert_options(Scheme::kKmeans4, 0, dir / "one.hfb");
-  one.calibration.text_file = calibration;
-  one.calibration.save_file = dir / "stats.imatrix";
+TEST_F(Calibrate, SameBytesAnyThreadCountAndFromSavedStatistics) {
+  ConvertOptions one = calibrated(Scheme::kKmeans4, 0, dir_ / "one.hfb");
+  one.calibration.save_file = dir_ / "stats.imatrix";
   one.quant.params.num_threads = 1;
   ConvertOptions three = one;
-  three.out = dir / "three.hfb";
+  three.out = dir_ / "three.hfb";
   three.calibration.save_file.clear();
   three.quant.params.num_threads = 3;
   ConvertOptions reused = three;
-  reused.out = dir / "reused.hfb";
+  reused.out = dir_ / "reused.hfb";
   reused.calibration.text_file.clear();
-  reused.calibration.imatrix_file = dir / "stats.imatrix";
+  reused.calibration.imatrix_file = dir_ / "stats.imatrix";
   const auto a = files_of(convert_ok(one));
   const auto b = files_of(convert_ok(three));
   const auto c = files_of(convert_ok(reused));
@@ -204,7 +209,7 @@ TEST(Calibrate, SameBytesAnyThreadCountAndFromSavedStatistics) {
   EXPECT_EQ(a, c);
 }
 
-TEST(Calibrate, RefusesStatisticsOfAnotherModelAndBadCombinations) {
+TEST(CalibrateOptions, RefusesStatisticsOfAnotherModelAndBadCombinations) {
   ScratchDir dir;
   ConvertOptions save = convert_options(Scheme::kInt4, 32, "");
   save.dry_run = true;
@@ -230,7 +235,7 @@ TEST(Calibrate, RefusesStatisticsOfAnotherModelAndBadCombinations) {
   EXPECT_EQ(convert_checkpoint(save_only).error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST(Calibrate, CoverageSaysWhichTensorsWereCalibrated) {
+TEST(CalibrateOptions, CoverageSaysWhichTensorsWereCalibrated) {
   ConvertOptions o = convert_options(Scheme::kInt4, 32, "");
   o.dry_run = true;
   o.calibration.ids_file = kTrained + "/eval-ids.txt";
@@ -239,7 +244,9 @@ TEST(Calibrate, CoverageSaysWhichTensorsWereCalibrated) {
   int calibrated = 0;
   for (const CoverageEntry& e : result->coverage.entries) {
     if (e.reason.find("; calibrated (imatrix)") != std::string::npos) ++calibrated;
-    if (e.name == "model.layers.0.mlp.up_proj.weight") EXPECT_NE(e.reason.find("calibrated (imatrix)"), std::string::npos);
+    if (e.name == "model.layers.0.mlp.up_proj.weight") {
+      EXPECT_NE(e.reason.find("calibrated (imatrix)"), std::string::npos);
+    }
   }
   EXPECT_GE(calibrated, 6 * 7);  // every decoder linear at least
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 #include <random>
 #include <vector>
 
@@ -45,6 +46,19 @@ Case make_case(int64_t rows, int64_t cols, uint32_t seed) {
   return c;
 }
 
+struct Encoded {
+  EncodedTensor plain, weighted;
+};
+
+/// `scheme` with and without the case's column weights (a failed ASSERT leaves both empty).
+Encoded encode_both(Scheme scheme, const Case& c, const QuantParams& p) {
+  auto plain = quantize(scheme, c.src(), p);
+  auto weighted = quantize_weighted(scheme, c.src(), p, c.weights);
+  EXPECT_TRUE(plain.ok() && weighted.ok());
+  if (!plain.ok() || !weighted.ok()) return {};
+  return Encoded{std::move(*plain), std::move(*weighted)};
+}
+
 QuantParams params_for(int64_t block, int64_t group, int threads) {
   QuantParams p;
   p.block_size = block;
@@ -64,29 +78,27 @@ TEST(WeightedQuantize, WeightedErrorNeverAboveUnweighted) {
                          Setup{Scheme::kInt8, 32, 32, false}, Setup{Scheme::kKmeans4, 0, 16, true},
                          Setup{Scheme::kKmeans8, 0, 48, false}}) {
     SCOPED_TRACE(std::string(scheme_name(s.scheme)) + " block " + std::to_string(s.block));
-    const QuantParams p = params_for(s.block, s.group, 1);
-    auto plain = quantize(s.scheme, c.src(), p);
-    auto weighted = quantize_weighted(s.scheme, c.src(), p, c.weights);
-    ASSERT_TRUE(plain.ok() && weighted.ok());
-    EXPECT_EQ(weighted->encoded_bytes(), plain->encoded_bytes());  // same size
-    const double e_plain = weighted_squared_error(c.src(), *plain, c.weights);
-    const double e_weighted = weighted_squared_error(c.src(), *weighted, c.weights);
+    const Encoded e = encode_both(s.scheme, c, params_for(s.block, s.group, 1));
+    ASSERT_EQ(e.weighted.rows, c.rows);
+    EXPECT_EQ(e.weighted.encoded_bytes(), e.plain.encoded_bytes());  // same size
+    const double e_plain = weighted_squared_error(c.src(), e.plain, c.weights);
+    const double e_weighted = weighted_squared_error(c.src(), e.weighted, c.weights);
     EXPECT_LE(e_weighted, e_plain * (1 + 1e-12));
-    if (s.strictly) EXPECT_LT(e_weighted, 0.97 * e_plain);  // a real gain, not a tie
+    if (s.strictly) {
+      EXPECT_LT(e_weighted, 0.97 * e_plain);  // a real gain, not a tie
+    }
   }
 }
 
 /// Per block too: no int4 block's weighted error grows (the absmax candidate is always in the search).
 TEST(WeightedQuantize, Int4EveryBlockNoWorse) {
   const Case c = make_case(16, 64, 2);
-  const QuantParams p = params_for(32, 32, 1);
-  auto plain = quantize(Scheme::kInt4, c.src(), p);
-  auto weighted = quantize_weighted(Scheme::kInt4, c.src(), p, c.weights);
-  ASSERT_TRUE(plain.ok() && weighted.ok());
+  const Encoded e = encode_both(Scheme::kInt4, c, params_for(32, 32, 1));
+  ASSERT_EQ(e.weighted.rows, c.rows);
   std::vector<float> a(64), b(64);
   for (int64_t r = 0; r < c.rows; ++r) {
-    dequantize_rows(*plain, r, r + 1, a.data());
-    dequantize_rows(*weighted, r, r + 1, b.data());
+    dequantize_rows(e.plain, r, r + 1, a.data());
+    dequantize_rows(e.weighted, r, r + 1, b.data());
     for (int64_t c0 = 0; c0 < 64; c0 += 32) {
       double ea = 0, eb = 0;
       for (int64_t k = c0; k < c0 + 32; ++k) {
@@ -103,11 +115,9 @@ TEST(WeightedQuantize, Int4EveryBlockNoWorse) {
 /// which is the exact optimum of the weighted objective.
 TEST(WeightedQuantize, KmeansLutNoWorseThanWeightedLloyd) {
   const Case c = make_case(32, 64, 3);
-  const QuantParams p = params_for(0, 32, 1);
-  auto plain = quantize(Scheme::kKmeans4, c.src(), p);
-  auto weighted = quantize_weighted(Scheme::kKmeans4, c.src(), p, c.weights);
-  ASSERT_TRUE(plain.ok() && weighted.ok());
-  std::vector<double> lut(plain->lut.begin(), plain->lut.begin() + 16);
+  const Encoded e = encode_both(Scheme::kKmeans4, c, params_for(0, 32, 1));
+  ASSERT_EQ(e.plain.lut.size(), 16u);
+  std::vector<double> lut(e.plain.lut.begin(), e.plain.lut.begin() + 16);
   double lloyd_error = 0;
   for (int iter = 0; iter < 50; ++iter) {
     std::vector<double> sw(16, 0), swx(16, 0);
@@ -126,7 +136,7 @@ TEST(WeightedQuantize, KmeansLutNoWorseThanWeightedLloyd) {
       if (sw[k] > 0) lut[k] = swx[k] / sw[k];
     }
   }
-  const double e_weighted = weighted_squared_error(c.src(), *weighted, c.weights);
+  const double e_weighted = weighted_squared_error(c.src(), e.weighted, c.weights);
   EXPECT_LE(e_weighted, lloyd_error * (1 + 1e-6));
 }
 
@@ -136,11 +146,10 @@ TEST(WeightedQuantize, BitExactSchemesAndPerTensorUntouched) {
     QuantParams p = params_for(0, 32, 1);
     p.per_tensor = scheme == Scheme::kInt8 || scheme == Scheme::kInt4;
     EXPECT_FALSE(calibration_applies(scheme, c.rows, c.cols, p)) << scheme_name(scheme);
-    auto plain = quantize(scheme, c.src(), p);
-    auto weighted = quantize_weighted(scheme, c.src(), p, c.weights);
-    ASSERT_TRUE(plain.ok() && weighted.ok());
-    EXPECT_EQ(weighted->codes, plain->codes) << scheme_name(scheme);
-    EXPECT_EQ(weighted->scales, plain->scales) << scheme_name(scheme);
+    const Encoded e = encode_both(scheme, c, p);
+    ASSERT_EQ(e.plain.rows, c.rows);
+    EXPECT_EQ(e.weighted.codes, e.plain.codes) << scheme_name(scheme);
+    EXPECT_EQ(e.weighted.scales, e.plain.scales) << scheme_name(scheme);
   }
   EXPECT_TRUE(calibration_applies(Scheme::kInt4, 8, 64, params_for(32, 32, 1)));
   EXPECT_TRUE(calibration_applies(Scheme::kKmeans8, 8, 64, params_for(0, 32, 1)));
