@@ -74,7 +74,7 @@ TEST(WeightedQuantize, WeightedErrorNeverAboveUnweighted) {
     int64_t block, group;
     bool strictly;
   };
-  for (const Setup& s : {Setup{Scheme::kInt4, 32, 32, true}, Setup{Scheme::kInt4, 0, 32, true},
+  for (const Setup& s : {Setup{Scheme::kInt4, 32, 32, true}, Setup{Scheme::kInt4, 48, 32, true},
                          Setup{Scheme::kInt8, 32, 32, false}, Setup{Scheme::kKmeans4, 0, 16, true},
                          Setup{Scheme::kKmeans8, 0, 48, false}}) {
     SCOPED_TRACE(std::string(scheme_name(s.scheme)) + " block " + std::to_string(s.block));
@@ -140,11 +140,11 @@ TEST(WeightedQuantize, KmeansLutNoWorseThanWeightedLloyd) {
   EXPECT_LE(e_weighted, lloyd_error * (1 + 1e-6));
 }
 
-TEST(WeightedQuantize, BitExactSchemesAndPerTensorUntouched) {
+TEST(WeightedQuantize, BitExactSchemesPerRowAndPerTensorUntouched) {
   const Case c = make_case(8, 64, 4);
   for (Scheme scheme : {Scheme::kQ4_0, Scheme::kQ8_0, Scheme::kNone, Scheme::kInt8, Scheme::kInt4}) {
-    QuantParams p = params_for(0, 32, 1);
-    p.per_tensor = scheme == Scheme::kInt8 || scheme == Scheme::kInt4;
+    QuantParams p = params_for(0, 32, 1);  // int8 per tensor, int4 per row: plain absmax
+    p.per_tensor = scheme == Scheme::kInt8;
     EXPECT_FALSE(calibration_applies(scheme, c.rows, c.cols, p)) << scheme_name(scheme);
     const Encoded e = encode_both(scheme, c, p);
     ASSERT_EQ(e.plain.rows, c.rows);
@@ -179,7 +179,7 @@ TEST(WeightedQuantize, SameBytesAnyThreadCountAndReference) {
 TEST(WeightedQuantize, BadWeightsAreNamedErrors) {
   const Case c = make_case(4, 32, 6);
   std::vector<float> short_weights(31, 1.0f);
-  auto wrong_size = quantize_weighted(Scheme::kInt4, c.src(), params_for(0, 32, 1), short_weights);
+  auto wrong_size = quantize_weighted(Scheme::kInt4, c.src(), params_for(16, 32, 1), short_weights);
   ASSERT_FALSE(wrong_size.ok());
   EXPECT_EQ(wrong_size.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(wrong_size.error().to_string().find("31 column weights"), std::string::npos);
