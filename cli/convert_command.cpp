@@ -1,6 +1,7 @@
 // `hfbundle convert SRC -o OUT [--pass NAME]... [--no-pass NAME]... [--chunks auto|N|RANGES] [--dry-run] [--force]
 //  [--zip] [--zstd LEVEL] [--quant SCHEME] [--group-size G] [--block-size B] [--per-tensor] [--tensor-type RE=S]...
-//  [--role-type ROLE=S]... [--chunk-type CHUNK=S]... [--min-elements N] [--recipe FILE] [--coverage FILE] [--json]
+//  [--role-type ROLE=S]... [--chunk-type CHUNK=S]... [--min-elements N] [--recipe FILE] [--coverage FILE]
+//  [--calibrate FILE | --calibrate-ids FILE | --imatrix F] [--calibrate-context N] [--save-imatrix F] [--json]
 //  [--quiet] [--verbose]`.
 // Default output: a summary of at most ~25 lines; --verbose and --dry-run print the per-tensor table.
 #include <unistd.h>
@@ -110,6 +111,8 @@ int run_convert(ConvertCommandOptions options) {
   if (!policy.ok()) return report_error(policy.error());
   Status side = check_side_output(options.quant.coverage, "--coverage");  // before anything is published
   if (!side.ok()) return report_error(side.error());
+  Status stats_out = check_side_output(options.convert.calibration.save_file, "--save-imatrix");
+  if (!stats_out.ok()) return report_error(stats_out.error());
   auto progress = std::make_shared<ProgressLine>();
   if (!options.quiet && ::isatty(STDERR_FILENO)) {
     options.convert.progress = [progress](const ConvertProgress& p) { progress->update(p); };
@@ -144,6 +147,20 @@ int run_convert(ConvertCommandOptions options) {
   return kExitOk;
 }
 
+/// --calibrate FILE / --calibrate-ids FILE / --calibrate-context N / --imatrix F / --save-imatrix F.
+void add_calibration_options(CLI::App* sub, CalibrationOptions* c) {
+  auto* text = sub->add_option("--calibrate", c->text_file,
+                               "Calibration text, one sequence a line (the checkpoint's tokenizer): weights the "
+                               "int8/int4 scale search and the k-means LUTs by each input column's activations");
+  auto* ids = sub->add_option("--calibrate-ids", c->ids_file, "Calibration ids, one sequence a line, comma-separated");
+  auto* imatrix = sub->add_option("--imatrix", c->imatrix_file, "Reuse calibration statistics saved by --save-imatrix");
+  text->excludes(ids)->excludes(imatrix);
+  ids->excludes(imatrix);
+  sub->add_option("--calibrate-context", c->context, "Longer calibration sequences run as windows of N tokens (512)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  sub->add_option("--save-imatrix", c->save_file, "Write the calibration statistics to FILE (docs/formats/imatrix.md)");
+}
+
 void setup_convert(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<ConvertCommandOptions>();
   ConvertOptions& c = options->convert;
@@ -167,6 +184,7 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--recipe", options->recipe,
                   "JSON recipe holding the whole policy (quant, overrides, sizes, thresholds, passes; docs/recipes.md); "
                   "`hfbundle inspect BUNDLE --recipe` prints the one a bundle was made with");
+  add_calibration_options(sub, &c.calibration);
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");

@@ -132,7 +132,7 @@ void add_removed_tensors(const PassPipelineResult& pipeline, CoverageReport* cov
 
 /// Decides and streams every placed tensor (into `writer`, or nowhere for a dry run), filling the result.
 Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, const std::vector<Placement>& placements,
-                  BundleWriter* writer, ConvertResult* result) {
+                  const ImportanceMatrix* imatrix, BundleWriter* writer, ConvertResult* result) {
   std::map<std::string, size_t> file_index;
   ConvertProgress progress;
   progress.tensor_count = placements.size();
@@ -151,7 +151,8 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
     progress.file = p.file;
     progress.scheme = std::string(scheme_name(decision->scheme));
     const uint64_t done_before = progress.bytes_done;
-    TensorTarget target{writer, p.file, p.chunk, nullptr};
+    const std::vector<float> column_weights = calibration_weights(imatrix, t, &*decision);
+    TensorTarget target{writer, p.file, p.chunk, nullptr, column_weights.empty() ? nullptr : &column_weights};
     if (options.progress) {
       target.on_bytes = [&](uint64_t bytes) {
         progress.bytes_done = done_before + bytes;
@@ -176,10 +177,10 @@ Status stream_all(const ConvertOptions& options, const QuantPolicy& policy, cons
 }
 
 Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, const Model& model, const Graph& graph,
-                    ConvertResult* result) {
+                    const ImportanceMatrix* imatrix, ConvertResult* result) {
   const std::vector<Chunk> chunks = chunks_to_write(result->pipeline, model);
   const std::vector<Placement> placements = place_tensors(chunks, model);
-  if (options.dry_run) return stream_all(options, policy, placements, nullptr, result);
+  if (options.dry_run) return stream_all(options, policy, placements, imatrix, nullptr, result);
   BundleWriterOptions wopts;
   wopts.force = options.force;
   wopts.zip = options.zip;
@@ -203,7 +204,7 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   const ChunkPlan* plan = result->pipeline.chunk_plan ? &*result->pipeline.chunk_plan : nullptr;
   HFB_TRY(store_manifest_graphs(graph, plan, &writer->manifest()));  // text graph + chunk nodes (issue 8)
   add_reports(*writer, result->pipeline);
-  HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
+  HFB_TRY(stream_all(options, policy, placements, imatrix, writer.get(), result));
   CoverageReport removed;
   add_removed_tensors(result->pipeline, &removed);
   for (const CoverageEntry& e : removed.entries) writer->add_coverage(bundle_coverage_entry(e));
@@ -267,12 +268,14 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
     }
   }
   HFB_TRY(Model model, load_checkpoint(options.source));
+  // Statistics of the checkpoint as read (tensor names before the passes rename or fuse anything).
+  HFB_TRY(std::optional<ImportanceMatrix> imatrix, prepare_imatrix(model, options.calibration));
   HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors));  // towers at placeholder sizes
   ConvertResult result;
   HFB_TRY(result.pipeline, run_pass_pipeline(model, &graph, options.passes));
   HFB_TRY(check_chunk_types(options.quant, chunk_names(chunks_to_write(result.pipeline, model))));
   result.out = options.out;
-  HFB_TRY(write_bundle(options, policy, model, graph, &result));  // dry run: quantized and measured, not written
+  HFB_TRY(write_bundle(options, policy, model, graph, imatrix ? &*imatrix : nullptr, &result));  // dry run: quantized and measured, not written
   add_removed_tensors(result.pipeline, &result.coverage);
   return result;
 }

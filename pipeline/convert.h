@@ -10,6 +10,7 @@
 #include "core/role.h"
 #include "passes/pass_pipeline.h"
 #include "pipeline/recipe.h"
+#include "pipeline/calibrate.h"
 #include "quant/coverage.h"
 #include "quant/policy.h"
 
@@ -39,6 +40,8 @@ struct ConvertOptions {
   QuantPolicyOptions quant;
   /// Recipe::notes_json stored with the recipe in the manifest (e.g. an automatic choice's measurements); "" none.
   std::string recipe_notes_json;
+  /// --calibrate / --calibrate-ids / --imatrix / --save-imatrix: column-weighted quantization (pipeline/calibrate.h).
+  CalibrationOptions calibration;
   /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
   std::string command_line;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.

@@ -159,7 +159,7 @@ Status write_part(const TensorTarget& target, const char* part, const std::vecto
 /// `storage` is reused for the codes where the fused path runs.
 Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecision& decision, int64_t cols,
                                      int64_t begin, int64_t end, std::vector<uint8_t>* scratch,
-                                     std::vector<uint8_t> storage) {
+                                     std::vector<uint8_t> storage, const std::vector<float>* column_weights) {
   const uint64_t row_bytes = static_cast<uint64_t>(cols) * info.dtype.block_bytes();
   const uint64_t offset = info.offset + static_cast<uint64_t>(begin) * row_bytes;
   const uint64_t size = static_cast<uint64_t>(end - begin) * row_bytes;
@@ -177,7 +177,9 @@ Result<EncodedTensor> quantize_block(const TensorInfo& info, const TensorDecisio
   }
   // One pass per row where fused (bf16 q4_0 / int8 per row): widen, encode, decode, error figures; the
   // figures equal quantize()'s double-precision metrics to float rounding.
-  auto block = quantize_with_row_metrics(decision.scheme, src, decision.params, FusedIsa::kBest, std::move(storage));
+  auto block = column_weights
+                   ? quantize_weighted_with_row_metrics(decision.scheme, src, decision.params, *column_weights)
+                   : quantize_with_row_metrics(decision.scheme, src, decision.params, FusedIsa::kBest, std::move(storage));
   if (!block.ok()) {  // row numbers in the message count from `begin`
     return std::move(block).error().with_context("in the block of rows [" + std::to_string(begin) + ", " +
                                                  std::to_string(end) + ")");
@@ -208,7 +210,8 @@ Result<StreamedTensor> stream_encoded(const TensorInfo& info, const TensorDecisi
   BlockAppender appender(target.writer);
   for (int64_t begin = 0; begin < rows; begin += block_rows) {
     const int64_t end = std::min(rows, begin + block_rows);
-    HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch, appender.take_spare()));
+    HFB_TRY(EncodedTensor block, quantize_block(info, decision, cols, begin, end, &scratch, appender.take_spare(),
+                                                         target.column_weights));
     HFB_TRY(append_block(std::move(block), &appender, &tail));
     if (target.on_bytes) target.on_bytes(static_cast<uint64_t>(end) * row_bytes);
     HFB_TRY(check_interrupted());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -26,6 +27,8 @@ struct TensorTarget {
   std::string chunk;   ///< chunk name, "" if shared
   /// Called after every block with the source bytes consumed so far in this tensor (may be empty).
   std::function<void(uint64_t)> on_bytes;
+  /// Calibration weights per input column (quant/weighted_quantize.h); null: quantize as usual.
+  const std::vector<float>* column_weights = nullptr;
 };
 
 /// What streaming one tensor produced.

@@ -16,6 +16,7 @@
 #include "quant/ggml_blocks.h"
 #include "quant/q4_0_sse2.h"
 #include "quant/quant_internal.h"
+#include "quant/weighted_quantize.h"
 
 namespace hfb {
 namespace {
@@ -244,10 +245,12 @@ bool has_infinite_q4_0_scale(const std::vector<uint8_t>& codes) {
   return false;
 }
 
-Result<EncodedTensor> quantize_then_measure(Scheme scheme, const SourceMatrix& src, const QuantParams& params) {
+Result<EncodedTensor> quantize_then_measure(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
+                                            const std::vector<float>* column_weights = nullptr) {
   QuantParams p = params;
   p.compute_metrics = false;
-  HFB_TRY(EncodedTensor enc, quantize(scheme, src, p));
+  HFB_TRY(EncodedTensor enc, column_weights ? quantize_weighted(scheme, src, p, *column_weights)
+                                            : quantize(scheme, src, p));
   std::vector<QuantMetrics> rows(static_cast<size_t>(src.rows));
   measure_rows(src, enc, params.num_threads, &rows);
   enc.metrics = sum_rows(rows);
@@ -255,6 +258,12 @@ Result<EncodedTensor> quantize_then_measure(Scheme scheme, const SourceMatrix& s
 }
 
 }  // namespace
+
+Result<EncodedTensor> quantize_weighted_with_row_metrics(Scheme scheme, const SourceMatrix& src,
+                                                         const QuantParams& params,
+                                                         const std::vector<float>& column_weights) {
+  return quantize_then_measure(scheme, src, params, &column_weights);
+}
 
 QuantMetrics row_error_lanes(const float* x, const float* y, int64_t n) {
   RowLanes lanes;

@@ -32,4 +32,10 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
                                                 FusedIsa isa = FusedIsa::kBest,
                                                 std::vector<uint8_t> codes_storage = {});
 
+/// quantize_weighted (quant/weighted_quantize.h) with `metrics` as quantize_with_row_metrics measures them
+/// (row_error_lanes per row, summed in row order). Fails as quantize_weighted.
+Result<EncodedTensor> quantize_weighted_with_row_metrics(Scheme scheme, const SourceMatrix& src,
+                                                         const QuantParams& params,
+                                                         const std::vector<float>& column_weights);
+
 }  // namespace hfb

@@ -4,11 +4,13 @@
 namespace hfb {
 namespace quant_internal {
 
+void pack_int8_row(EncodedTensor* out, int64_t row, const int8_t* q) {
+  std::memcpy(out->codes.data() + row * out->cols, q, static_cast<size_t>(out->cols));
+}
+
 Status encode_int8(const SourceMatrix& src, bool reference, EncodedTensor* out) {
   out->codes.assign(static_cast<size_t>(src.rows * src.cols), 0);
-  return encode_absmax(src, reference, 127, out, [out](int64_t row, const int8_t* q) {
-    std::memcpy(out->codes.data() + row * out->cols, q, static_cast<size_t>(out->cols));
-  });
+  return encode_absmax(src, reference, 127, out, [out](int64_t row, const int8_t* q) { pack_int8_row(out, row, q); });
 }
 
 void decode_row_int8(const EncodedTensor& enc, int64_t row, float* out) {

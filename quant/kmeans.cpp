@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "quant/kmeans_dp.h"
 #include "quant/quant_internal.h"
@@ -78,6 +79,33 @@ Distinct sort_unique(const SourceMatrix& src, const EncodedTensor& out, int64_t 
     while (j < all.size() && all[j] == all[i]) ++j;
     d.values.push_back(all[i] == 0.0f ? 0.0f : all[i]);  // -0 and +0 are one value
     d.counts.push_back(static_cast<double>(j - i));
+    i = j;
+  }
+  return d;
+}
+
+/// Sorted distinct values of rows [r0, r1), each value's count replaced by its summed column weight (times the
+/// squared row scale when values are divided by it: the error is measured on the decoded weights). Pairs sort
+/// by (value, weight), so equal values add their weights in one order whatever the thread count.
+Distinct sort_unique_weighted(const SourceMatrix& src, const EncodedTensor& out, int64_t r0, int64_t r1,
+                              const float* weights) {
+  std::vector<std::pair<float, double>> all(static_cast<size_t>((r1 - r0) * src.cols));
+  std::vector<float> x(static_cast<size_t>(src.cols));
+  for (int64_t r = r0; r < r1; ++r) {
+    clustered_row(src, out, r, x.data());
+    const double s = out.params.per_channel_scale ? static_cast<double>(out.scale_at(r)) : 1.0;
+    for (int64_t c = 0; c < src.cols; ++c) {
+      all[static_cast<size_t>((r - r0) * src.cols + c)] = {x[c] == 0.0f ? 0.0f : x[c], weights[c] * s * s};
+    }
+  }
+  std::sort(all.begin(), all.end());
+  Distinct d;
+  for (size_t i = 0; i < all.size();) {
+    double w = 0;
+    size_t j = i;
+    for (; j < all.size() && all[j].first == all[i].first; ++j) w += all[j].second;
+    d.values.push_back(all[i].first);
+    d.counts.push_back(w);
     i = j;
   }
   return d;
@@ -165,11 +193,14 @@ void encode_rows_table(const SourceMatrix& src, EncodedTensor* out, const Distin
   });
 }
 
-void encode_group(const SourceMatrix& src, EncodedTensor* out, int64_t g, bool reference, int threads) {
+void encode_group(const SourceMatrix& src, EncodedTensor* out, int64_t g, bool reference, int threads,
+                  const float* weights) {
   const int64_t r0 = g * out->params.group_size;
   const int64_t r1 = std::min(src.rows, r0 + out->params.group_size);
-  const bool patterns = !reference && uses_patterns(src, out->params);
-  Distinct d = patterns ? histogram_patterns(src, r0, r1, threads) : sort_unique(src, *out, r0, r1);
+  const bool patterns = !reference && weights == nullptr && uses_patterns(src, out->params);
+  Distinct d = weights != nullptr ? sort_unique_weighted(src, *out, r0, r1, weights)
+               : patterns         ? histogram_patterns(src, r0, r1, threads)
+                                  : sort_unique(src, *out, r0, r1);
   cluster_distinct(&d, out->lut_size(), out->lut.data() + g * out->lut_size());
   if (patterns) {
     encode_rows_table(src, out, d, r0, r1, threads);
@@ -216,9 +247,7 @@ void store_row_scales(const SourceMatrix& src, EncodedTensor* out, int threads) 
   });
 }
 
-}  // namespace
-
-Status encode_kmeans(const SourceMatrix& src, bool reference, EncodedTensor* out) {
+Status encode_kmeans_with(const SourceMatrix& src, const float* weights, bool reference, EncodedTensor* out) {
   const int threads = reference ? 1 : out->params.num_threads;
   const int64_t bad_row = first_non_finite_row(src, threads);
   if (bad_row >= 0) {
@@ -234,9 +263,19 @@ Status encode_kmeans(const SourceMatrix& src, bool reference, EncodedTensor* out
   const int outer = static_cast<int>(std::min<int64_t>(threads, groups));
   const int inner = groups == 1 ? threads : 1;
   parallel_for(groups, outer, [&](int64_t b, int64_t e) {
-    for (int64_t g = b; g < e; ++g) encode_group(src, out, g, reference, inner);
+    for (int64_t g = b; g < e; ++g) encode_group(src, out, g, reference, inner, weights);
   });
   return ok_status();
+}
+
+}  // namespace
+
+Status encode_kmeans(const SourceMatrix& src, bool reference, EncodedTensor* out) {
+  return encode_kmeans_with(src, nullptr, reference, out);
+}
+
+Status encode_kmeans_weighted(const SourceMatrix& src, const float* weights, bool reference, EncodedTensor* out) {
+  return encode_kmeans_with(src, weights, reference, out);
 }
 
 void decode_row_kmeans(const EncodedTensor& enc, int64_t row, float* out) {

@@ -110,6 +110,8 @@ void decode_ggml_row(const EncodedTensor& enc, int64_t row, float* out,
     dequantize(&blk, out + i * kGgmlBlock, kGgmlBlock);
   }
 }
+/// Error figures of `enc` against `src` (double precision, rows summed in row order: any thread count).
+QuantMetrics measure_encoded(const SourceMatrix& src, const EncodedTensor& enc, int num_threads);
 
 // Scheme entry points (one file each). encode_* fill codes/scales/lut of `out`, whose scheme, shape,
 // rows, cols and params are already set; `reference` selects the scalar single-thread oracle.
@@ -119,6 +121,12 @@ Status encode_int4(const SourceMatrix& src, bool reference, EncodedTensor* out);
 Status encode_q4_0(const SourceMatrix& src, bool reference, EncodedTensor* out);
 Status encode_q8_0(const SourceMatrix& src, bool reference, EncodedTensor* out);
 Status encode_kmeans(const SourceMatrix& src, bool reference, EncodedTensor* out);
+// Weighted variants (quant/weighted_quantize.h): `weights` holds src.cols finite weights > 0.
+Status encode_absmax_weighted(const SourceMatrix& src, const float* weights, bool reference, EncodedTensor* out);
+Status encode_kmeans_weighted(const SourceMatrix& src, const float* weights, bool reference, EncodedTensor* out);
+/// One row of int8 / int4 codes q[0 .. cols) packed into out->codes (the int8 / int4 layouts).
+void pack_int8_row(EncodedTensor* out, int64_t row, const int8_t* q);
+void pack_int4_row(EncodedTensor* out, int64_t row, const int8_t* q);
 
 void decode_row_none(const EncodedTensor& enc, int64_t row, float* out);
 void decode_row_int8(const EncodedTensor& enc, int64_t row, float* out);

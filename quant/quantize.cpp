@@ -45,7 +45,9 @@ struct RowError {
   double sse = 0, signal = 0, max_err = 0, max_abs = 0;
 };
 
-QuantMetrics compute_metrics(const SourceMatrix& src, const EncodedTensor& enc, int num_threads) {
+}  // namespace
+
+QuantMetrics quant_internal::measure_encoded(const SourceMatrix& src, const EncodedTensor& enc, int num_threads) {
   std::vector<RowError> per_row(static_cast<size_t>(src.rows));
   parallel_for(src.rows, num_threads, [&](int64_t begin, int64_t end) {
     std::vector<float> x(static_cast<size_t>(src.cols)), y(static_cast<size_t>(src.cols));
@@ -74,6 +76,7 @@ QuantMetrics compute_metrics(const SourceMatrix& src, const EncodedTensor& enc, 
   return m;
 }
 
+namespace {
 
 Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params,
                                    bool reference) {
@@ -84,7 +87,7 @@ Result<EncodedTensor> run_quantize(Scheme scheme, const SourceMatrix& src, const
   Status st = scheme_traits(scheme).encode(src, reference, &out);
   if (!st.ok()) return std::move(st).error();
   out.params.num_threads = params.num_threads;
-  if (params.compute_metrics) out.metrics = compute_metrics(src, out, reference ? 1 : params.num_threads);
+  if (params.compute_metrics) out.metrics = measure_encoded(src, out, reference ? 1 : params.num_threads);
   return out;
 }
 

@@ -7,7 +7,6 @@
 
 #include "core/graph_io.h"
 #include "runtime/kernels_audio.h"
-#include "runtime/matrix_linear.h"
 
 namespace hfb {
 namespace {
@@ -311,17 +310,7 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
   const Node& node = *c.node;
   switch (node.op) {
     case OpType::kGather: return execute_gather(c);
-    case OpType::kLinear: {
-      const auto& w = plan_.dims[c.inputs[1]];
-      if (const MatrixView* matrix = matrix_weight(c.inputs[1])) {
-        linear_matrix(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], *matrix, buffer(c.output));
-        weight_bytes_read_ += matrix->bytes();
-        return ok_status();
-      }
-      kernel_linear(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / w[1], w[1], buffer(c.inputs[1]), w[0],
-                    buffer(c.output));
-      return ok_status();
-    }
+    case OpType::kLinear: execute_linear(c); return ok_status();
     case OpType::kRmsNorm: {
       const int64_t dim = last_dim(plan_.dims[c.inputs[0]]);
       const float* w = c.inputs[1] >= 0 ? buffer(c.inputs[1]) : nullptr;

@@ -19,6 +19,15 @@
 
 namespace hfb {
 
+/// Sees the float32 input of every linear whose weight is an initializer, before the product (calibration:
+/// pipeline/calibrate.h collects an importance matrix through it). Called on the interpreter's thread.
+class LinearInputObserver {
+ public:
+  virtual ~LinearInputObserver() = default;
+  /// `tensor`: the weight's tensor name; x: the input as [rows, cols] row-major (cols = the weight's dim 1).
+  virtual void observe_linear_input(const std::string& tensor, const float* x, int64_t rows, int64_t cols) = 0;
+};
+
 class GraphInterpreter {
  public:
   /// Prepares `graph` (inputs "input_ids" and "positions", I64 [L]) with weights from `weights`.
@@ -68,6 +77,8 @@ class GraphInterpreter {
   int64_t experts_weights_read() const { return experts_weights_read_; }
   /// The cache behind a state (for tests and diagnostics); null if unknown.
   const KvCache* cache(const std::string& state) const;
+  /// Calls `observer` (not owned; null: none, the default) with every linear's input from the next run on.
+  void set_linear_observer(LinearInputObserver* observer) { linear_observer_ = observer; }
   /// Weight bytes linear and gather ops have read so far (whole matrices; one stored row per gathered id).
   uint64_t weight_bytes_read() const { return weight_bytes_read_; }
   /// With `on`, later runs scan every float op output for NaN/Inf (a diagnostic rerun after non-finite logits;
@@ -95,6 +106,7 @@ class GraphInterpreter {
   const int64_t* int_buffer(int value) const;
   Status execute(const CompiledNode& node);
   Status execute_gather(const CompiledNode& node);
+  void execute_linear(const CompiledNode& node);
   void execute_attention(const CompiledNode& node);
   void execute_elementwise(const CompiledNode& node);
   void execute_slice_concat(const CompiledNode& node);
@@ -142,6 +154,7 @@ class GraphInterpreter {
   uint64_t weight_bytes_read_ = 0;
   bool check_finite_ = false;
   std::string first_nonfinite_;
+  LinearInputObserver* linear_observer_ = nullptr;
 };
 
 }  // namespace hfb

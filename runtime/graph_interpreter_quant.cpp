@@ -5,6 +5,7 @@
 
 #include "quant/scheme.h"
 #include "runtime/graph_interpreter.h"
+#include "runtime/matrix_linear.h"
 
 namespace hfb {
 
@@ -33,6 +34,22 @@ void GraphInterpreter::bind_matrix(int value, const MatrixView& matrix) {
   decoded.resize(static_cast<size_t>(matrix.rows * matrix.cols));
   matrix_decode_rows(matrix, 0, matrix.rows, decoded.data());
   weight_data_[value] = decoded.data();
+}
+
+void GraphInterpreter::execute_linear(const CompiledNode& c) {
+  const auto& w = plan_.dims[c.inputs[1]];
+  const float* x = buffer(c.inputs[0]);
+  const int64_t rows = plan_.elements[c.inputs[0]] / w[1];
+  if (linear_observer_ != nullptr) {  // calibration only: the plain path pays one null test
+    const ValueInfo& weight = graph_.data().values[c.inputs[1]];
+    if (weight.kind == ValueKind::kInitializer) linear_observer_->observe_linear_input(weight.tensor, x, rows, w[1]);
+  }
+  if (const MatrixView* matrix = matrix_weight(c.inputs[1])) {
+    linear_matrix(x, rows, *matrix, buffer(c.output));
+    weight_bytes_read_ += matrix->bytes();
+    return;
+  }
+  kernel_linear(x, rows, w[1], buffer(c.inputs[1]), w[0], buffer(c.output));
 }
 
 }  // namespace hfb
