@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/gguf_options.h"
 #include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
@@ -34,6 +35,8 @@ struct ConvertCommandOptions {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  std::string format = "bundle";  ///< --format bundle|gguf
+  std::string mmproj_out;         ///< --mmproj-out (gguf)
 };
 
 /// A one-line progress display on stderr (a terminal only), redrawn at most 10 times a second.
@@ -102,7 +105,37 @@ Status resolve_policy(ConvertCommandOptions* options) {
   return ok_status();
 }
 
+/// --format gguf: the GGUF exporter (cli/gguf_options.h) with the flags that apply to it.
+int run_convert_gguf(const ConvertCommandOptions& options) {
+  const ConvertOptions& c = options.convert;
+  if (c.dry_run || c.zip || c.zstd_level != 0 || !c.passes.enable.empty() || !c.passes.disable.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              "--dry-run, --zip, --zstd, --pass and --no-pass are bundle options, not for --format gguf"));
+  }
+  const CalibrationOptions& cal = c.calibration;
+  if (!options.recipe.empty() || !options.quant.chunk_types.empty() || !cal.text_file.empty() ||
+      !cal.ids_file.empty() || !cal.imatrix_file.empty() || !cal.save_file.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              "--recipe, --chunk-type, --calibrate, --calibrate-ids, --imatrix and --save-imatrix are "
+                              "bundle options, not for --format gguf (GGUF's q4_0/q8_0 are fixed formats)"));
+  }
+  GgufCliOptions gguf;
+  gguf.exporter.source = c.source;
+  gguf.exporter.out = c.out;
+  gguf.exporter.mmproj_out = options.mmproj_out;
+  gguf.exporter.force = c.force;
+  gguf.quant = options.quant;
+  gguf.json = options.json;
+  gguf.quiet = options.quiet;
+  gguf.verbose = options.verbose;
+  return run_gguf_export(std::move(gguf), false);
+}
+
 int run_convert(ConvertCommandOptions options) {
+  if (options.format == "gguf") return run_convert_gguf(options);
+  if (!options.mmproj_out.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--mmproj-out needs --format gguf"));
+  }
   if (!options.convert.dry_run && options.convert.out.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "convert needs -o OUT (or --dry-run)"));
   }
@@ -179,12 +212,16 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::Range(0, 22));
   add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
                     "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
-                    "(default none: every tensor kept in its checkpoint dtype)");
+                    "(default none: every tensor kept in its checkpoint dtype); with --format gguf: "
+                    "f32|f16|bf16|none|q4_0|q8_0");
   add_chunk_type_option(sub, &options->quant);
   sub->add_option("--recipe", options->recipe,
                   "JSON recipe holding the whole policy (quant, overrides, sizes, thresholds, passes; docs/recipes.md); "
                   "`hfbundle inspect BUNDLE --recipe` prints the one a bundle was made with");
   add_calibration_options(sub, &c.calibration);
+  sub->add_option("--format", options->format, "bundle (default) | gguf: a llama.cpp GGUF (docs/gguf.md)")
+      ->check(CLI::IsMember({"bundle", "gguf"}));
+  sub->add_option("--mmproj-out", options->mmproj_out, "--format gguf: write the vision/audio towers to this mmproj GGUF");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");
