@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Checks hfbundle's GGUF files with the real llama.cpp: node-llama-cpp@3.22.1 and its prebuilt CPU library
-# @node-llama-cpp/linux-x64@3.22.1 (llama.cpp release v0.5.0), installed with `npm ci` into BUILD_DIR/npm-llama
-# (no postinstall download, no optional platform packages, nothing built; nothing from node_modules is committed).
-# Compiles two C tools against that package's libraries, with the headers of the llama.cpp source it ships
-# (llama/gitRelease.bundle): gguf_dump (ggml's own gguf_* parser) and llama_quantize (llama_model_quantize, pure).
-# Then runs tests/llama_cpp/llama_checks.mjs: greedy ids against the goldens, byte comparisons with llama-quantize
-# and llama.cpp's converter output, the mmproj comparison. Prints a table and PASS/FAIL; exits non-zero on any failure.
+# Checks hfbundle's GGUF files with the real llama.cpp (node-llama-cpp@3.22.1's prebuilt CPU library, release
+# v0.5.0; installed into BUILD_DIR/npm-llama by scripts/llama-npm.sh): tests/llama_cpp/llama_checks.mjs runs greedy
+# ids against the goldens, byte comparisons with llama-quantize and llama.cpp's converter output, and the mmproj
+# comparison. Prints a table and PASS/FAIL; exits non-zero on any failure.
 # Usage: scripts/llama-reference.sh [BUILD_DIR] [--reference-only] [--sets a,b]
 # HFB_LLAMA_THREADS=N overrides llama.cpp's 2 threads (use 1 on a machine busier than its cores).
 set -euo pipefail
@@ -17,35 +14,10 @@ hfbundle="$PWD/$build/cli/hfbundle"
 if [[ " $* " != *" --reference-only "* ]]; then
   [ -x "$hfbundle" ] || { echo "llama-reference: $hfbundle not built" >&2; exit 2; }
 fi
+scripts/llama-npm.sh "$build"
 npm_dir="$PWD/$build/npm-llama"
-tools="$npm_dir/tools"
-mkdir -p "$npm_dir" "$tools"
-cp tests/llama_cpp/package.json tests/llama_cpp/package-lock.json tests/llama_cpp/*.mjs "$npm_dir/"
-NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --prefix "$npm_dir" --omit=optional --ignore-scripts --no-audit --no-fund \
-  --loglevel=error
-echo "== npm ci done after $(( $(date +%s) - start )) s"
-
-# Headers from the llama.cpp source the package ships (one squashed commit), so the C tools see exactly the API of
-# the prebuilt library.
-package="$npm_dir/node_modules/node-llama-cpp/llama"
-bins="$npm_dir/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
-headers="$npm_dir/headers"
-if [ ! -f "$headers/include/llama.h" ]; then
-  rm -rf "$npm_dir/llama.git" "$headers"
-  git init -q --bare "$npm_dir/llama.git"
-  git -C "$npm_dir/llama.git" fetch -q "$package/gitRelease.bundle" HEAD:refs/heads/release
-  mkdir -p "$headers"
-  git -C "$npm_dir/llama.git" archive release include/llama.h ggml/include | tar -x -C "$headers"
-fi
-cflags=(-O1 -std=c11 -Wall -Wextra -Werror -I"$headers/include" -I"$headers/ggml/include")
-cc "${cflags[@]}" tests/llama_cpp/gguf_dump.c -o "$tools/gguf_dump" -L"$bins" -l:libggml-base.so \
-  -Wl,-rpath,"$bins" -lm
-cc "${cflags[@]}" tests/llama_cpp/llama_quantize.c -o "$tools/llama_quantize" -L"$bins" -l:libllama.v0.5.0.so \
-  -l:libggml-base.so -Wl,-rpath,"$bins"
-echo "== C tools built after $(( $(date +%s) - start )) s"
-
 status=0
-node "$npm_dir/llama_checks.mjs" --hfbundle "$hfbundle" --fixtures "$PWD/fixtures/gemma4" --tools "$tools" \
+node "$npm_dir/llama_checks.mjs" --hfbundle "$hfbundle" --fixtures "$PWD/fixtures/gemma4" --tools "$npm_dir/tools" \
   --work "$PWD/$build/llama-work" "$@" || status=$?
 echo "== llama.cpp reference checks took $(( $(date +%s) - start )) s"
 exit "$status"
