@@ -17,6 +17,10 @@ export const kThreads = Number(process.env.HFB_LLAMA_THREADS || 2);
 
 // Fails (throws) rather than compiling or downloading anything.
 export async function openLlama() {
+  return openLlamaWithThreads(kThreads);
+}
+
+export async function openLlamaWithThreads(threads) {
   return getLlama({
     gpu: false,
     build: "never",
@@ -24,7 +28,7 @@ export async function openLlama() {
     skipDownload: true,
     progressLogs: false,
     logLevel: LlamaLogLevel.error,
-    maxThreads: kThreads,
+    maxThreads: threads,
   });
 }
 
