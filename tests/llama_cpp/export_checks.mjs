@@ -74,7 +74,7 @@ function checkQuantized(ctx, set, scheme, f32File) {
   const ours = convertGguf(ctx, set, scheme).file;
   const reference = path.join(ctx.work, set, `${set}-${scheme}-llama-pure.gguf`);
   llamaQuantize(ctx, f32File, reference, scheme);
-  const type = scheme.toUpperCase();
+  const type = scheme;  // ggml_type_name spelling: "q4_0", "q8_0"
   const exempt = scheme === "q4_0" ? kTokenTables : [];
   const d = compareQuantized(dumpGguf(ctx.tools, ours), dumpGguf(ctx.tools, reference), type, exempt);
   const problems = [];

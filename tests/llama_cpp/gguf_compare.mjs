@@ -48,9 +48,9 @@ export function compareTensors(ours, theirs) {
   return result;
 }
 
-// The quantized-export rule of issue #19 for one block type (`Q4_0` / `Q8_0`): every tensor both files store as
-// `type` has identical bytes, and every tensor llama.cpp's pure quantization stores as `type` is `type` in ours
-// too, except the names in `exempt` (token tables our GGUF default policy keeps at q8_0).
+// The quantized-export rule of issue #19 for one block type (ggml_type_name spelling: `q4_0` / `q8_0`): every
+// tensor both files store as `type` has identical bytes, and every tensor llama.cpp's pure quantization stores as
+// `type` is `type` in ours too, except the names in `exempt` (token tables our GGUF default policy keeps at q8_0).
 export function compareQuantized(ours, reference, type, exempt = []) {
   const result = { both: 0, identical: 0, bytesDiffer: [], notQuantizedInOurs: [], exempted: [], missing: [] };
   for (const t of reference.tensors) {
