@@ -141,6 +141,11 @@ async function checkSet(ctx, set) {
 }
 
 export async function runExportChecks(ctx) {
+  const help = hfbundle(ctx, ["convert", "--help"]);
+  if (!/--format/.test(help.stdout + help.stderr)) {
+    ctx.table.skip("-", "export checks", `${ctx.hfbundle} has no \`convert --format gguf\` (the GGUF export is not in this build)`);
+    return;
+  }
   const sets = listSets(ctx.fixtures).filter((s) => !ctx.sets || ctx.sets.includes(s));
   for (const set of sets) await ctx.table.guard(set, "export", () => checkSet(ctx, set));
 }
