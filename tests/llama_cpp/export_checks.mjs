@@ -118,7 +118,8 @@ async function checkRuntimeAgreement(ctx, set, q4File) {
     total += n;
     if (k < n) diverged.push(`${r.name}@${k}`);
   });
-  ctx.table.info(set, "q4_0: llama.cpp vs hfbundle runtime", `${agree}/${total} greedy ids agree` + (diverged.length ? `, diverge: ${diverged.join(" ")}` : ""));
+  const detail = `${agree}/${total} greedy ids agree` + (diverged.length ? `, diverge: ${diverged.join(" ")}` : "");
+  ctx.table.info(set, "q4_0: llama.cpp vs hfbundle runtime", detail);
 }
 
 async function checkSet(ctx, set) {
@@ -132,11 +133,14 @@ async function checkSet(ctx, set) {
     checkWarning(ctx, set, verdict, f32.stderr);
     ctx.table.skip(set, "greedy (f32, bf16, q4_0)", verdict.reason);
   }
-  await ctx.table.guard(set, "f32 greedy = golden", async () => { if (verdict.runnable) await checkGreedy(ctx, set, "f32 greedy = golden", f32.file, true); });
+  if (verdict.runnable) {
+    await ctx.table.guard(set, "f32 greedy = golden", () => checkGreedy(ctx, set, "f32 greedy = golden", f32.file, true));
+  }
   await ctx.table.guard(set, "f32 = llama.cpp converter", () => checkAgainstConverter(ctx, set, f32.file));
   if (mmproj) await ctx.table.guard(set, "mmproj = llama.cpp's", () => checkMmproj(ctx, set, mmproj));
   if (verdict.runnable) {
-    await ctx.table.guard(set, "bf16 greedy vs golden", () => checkGreedy(ctx, set, "bf16 greedy vs golden", convertGguf(ctx, set, "bf16").file, false));
+    const check = "bf16 greedy vs golden";
+    await ctx.table.guard(set, check, () => checkGreedy(ctx, set, check, convertGguf(ctx, set, "bf16").file, false));
   }
   await ctx.table.guard(set, "q8_0 = llama_quantize pure", () => checkQuantized(ctx, set, "q8_0", f32.file));
   let q4 = null;

@@ -9,7 +9,7 @@ export function listSets(fixturesDir) {
     .readdirSync(fixturesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
-    .filter((name) => fs.existsSync(path.join(fixturesDir, name, "config.json")) && fs.existsSync(path.join(fixturesDir, name, "golden.json")))
+    .filter((name) => ["config.json", "golden.json"].every((f) => fs.existsSync(path.join(fixturesDir, name, f))))
     .sort();
 }
 
@@ -42,7 +42,9 @@ export function kvSharingVerdict(config) {
     const llamaSource = first - (sliding ? 2 : 1);
     const hfSource = types.slice(0, first).lastIndexOf(types[il]);
     if (llamaSource !== hfSource) {
-      const how = llamaSource < 0 || types[llamaSource] !== types[il] ? "aborts at context creation (llama-kv-cache.cpp:268)" : "reads the wrong layer's cache";
+      const how = llamaSource < 0 || types[llamaSource] !== types[il]
+        ? "aborts at context creation (llama-kv-cache.cpp:268)"
+        : "reads the wrong layer's cache";
       return {
         runnable: false,
         reason: `layers ${letters.slice(0, first)}|${letters.slice(first)}: llama.cpp maps shared layer ${il} to layer ${llamaSource}, ` +

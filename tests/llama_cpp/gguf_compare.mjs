@@ -68,6 +68,7 @@ export function compareQuantized(ours, reference, type, exempt = []) {
 }
 
 const sameValue = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const typeName = (k) => (k.elem_type ? `arr[${k.elem_type}]` : k.type);
 
 // Key-by-key comparison: names, GGUF types (element types for arrays) and values.
 export function compareKeys(ours, theirs) {
@@ -76,8 +77,10 @@ export function compareKeys(ours, theirs) {
     const o = ours.keyByName.get(k.name);
     if (!o) result.onlyTheirs.push(k.name);
     else if (o.type !== k.type || o.elem_type !== k.elem_type) {
-      result.typeDiffers.push(`${k.name} (${o.elem_type ? `arr[${o.elem_type}]` : o.type} vs ${k.elem_type ? `arr[${k.elem_type}]` : k.type})`);
-    } else if (!sameValue(o.value, k.value)) result.valueDiffers.push(`${k.name} (${JSON.stringify(o.value).slice(0, 60)} vs ${JSON.stringify(k.value).slice(0, 60)})`);
+      result.typeDiffers.push(`${k.name} (${typeName(o)} vs ${typeName(k)})`);
+    } else if (!sameValue(o.value, k.value)) {
+      result.valueDiffers.push(`${k.name} (${JSON.stringify(o.value).slice(0, 60)} vs ${JSON.stringify(k.value).slice(0, 60)})`);
+    }
     else result.same.push(k.name);
   }
   for (const o of ours.keys) if (!theirs.keyByName.has(o.name)) result.onlyOurs.push(o.name);
