@@ -85,9 +85,12 @@ function checkQuantized(ctx, set, scheme, f32File) {
   if (d.bytesDiffer.length) problems.push(`bytes differ: ${d.bytesDiffer.slice(0, 3).join(", ")}`);
   if (d.notQuantizedInOurs.length) problems.push(`not ${type} in ours: ${d.notQuantizedInOurs.slice(0, 3).join(", ")}`);
   if (d.missing.length) problems.push(`missing in ours: ${d.missing.slice(0, 3).join(", ")}`);
-  const detail = problems.length ? problems.join("; ") : `${d.identical}/${d.both} ${type} tensors byte-identical to llama_model_quantize(pure)` +
-    (d.exempted.length ? `; ${d.exempted.length} token tables q8_0 by policy` : "");
-  ctx.table.verdict(problems.length === 0 && d.both > 0, set, `${scheme} = llama_quantize pure`, detail);
+  const exempted = d.exempted.length ? `; ${d.exempted.length} token tables q8_0 by policy` : "";
+  const none = d.both === 0 && !d.exempted.length ? ` (llama.cpp stores no tensor of this set as ${type}: rows not multiples of 32)` : "";
+  const detail = problems.length
+    ? problems.join("; ")
+    : `${d.identical}/${d.both} ${type} tensors byte-identical to llama_model_quantize(pure)${exempted}${none}`;
+  ctx.table.verdict(problems.length === 0, set, `${scheme} = llama_quantize pure`, detail);
   return ours;
 }
 
