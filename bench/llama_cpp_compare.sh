@@ -24,8 +24,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [BUILD_DIR] [--layers N] [--threads T] [--dir DIR] [--keep]" >&2; exit 2 ;;
   esac
 done
-hfbundle="$PWD/$build/cli/hfbundle"
-decode_bench="$PWD/$build/bench/hfb_decode_bench"
+case "$build" in /*) build_abs=$build ;; *) build_abs=$PWD/$build ;; esac
+hfbundle="$build_abs/cli/hfbundle"
+decode_bench="$build_abs/bench/hfb_decode_bench"
 for f in "$hfbundle" "$decode_bench"; do
   [ -x "$f" ] || { echo "llama_cpp_compare: $f not built (cmake --build $build --target hfbundle hfb_decode_bench)" >&2; exit 2; }
 done
@@ -48,7 +49,7 @@ convert_wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$dir/convert_ti
 convert_rss_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$dir/convert_time.txt")
 
 # 3. llama.cpp on that GGUF.
-llama_json=$(node "$PWD/$build/npm-llama/llama_speed.mjs" "$gguf" --threads "$threads" --prompt-tokens 128 --steps 64)
+llama_json=$(node "$build_abs/npm-llama/llama_speed.mjs" "$gguf" --threads "$threads" --prompt-tokens 128 --steps 64)
 field() { node -e "console.log(JSON.parse(process.argv[1])[process.argv[2]])" "$llama_json" "$1"; }
 llama_load=$(field load_s) llama_prefill=$(field prompt_tokens_per_s) llama_decode=$(field decode_tokens_per_s)
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 start=$(date +%s)
-npm_dir="$PWD/$build/npm-llama"
+case "$build" in /*) npm_dir=$build/npm-llama ;; *) npm_dir=$PWD/$build/npm-llama ;; esac
 tools="$npm_dir/tools"
 mkdir -p "$npm_dir" "$tools"
 cp tests/llama_cpp/package.json tests/llama_cpp/package-lock.json tests/llama_cpp/*.mjs "$npm_dir/"
