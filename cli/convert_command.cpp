@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/gguf_options.h"
 #include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
@@ -30,6 +31,8 @@ struct ConvertCommandOptions {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  std::string format = "bundle";  ///< --format bundle|gguf
+  std::string mmproj_out;         ///< --mmproj-out (gguf)
 };
 
 /// A one-line progress display on stderr (a terminal only), redrawn at most 10 times a second.
@@ -88,7 +91,30 @@ Status resolve_policy(ConvertCommandOptions* options) {
   return ok_status();
 }
 
+/// --format gguf: the GGUF exporter (cli/gguf_options.h) with the flags that apply to it.
+int run_convert_gguf(const ConvertCommandOptions& options) {
+  const ConvertOptions& c = options.convert;
+  if (c.dry_run || c.zip || c.zstd_level != 0 || !c.passes.enable.empty() || !c.passes.disable.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              "--dry-run, --zip, --zstd, --pass and --no-pass are bundle options, not for --format gguf"));
+  }
+  GgufCliOptions gguf;
+  gguf.exporter.source = c.source;
+  gguf.exporter.out = c.out;
+  gguf.exporter.mmproj_out = options.mmproj_out;
+  gguf.exporter.force = c.force;
+  gguf.quant = options.quant;
+  gguf.json = options.json;
+  gguf.quiet = options.quiet;
+  gguf.verbose = options.verbose;
+  return run_gguf_export(std::move(gguf), false);
+}
+
 int run_convert(ConvertCommandOptions options) {
+  if (options.format == "gguf") return run_convert_gguf(options);
+  if (!options.mmproj_out.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument, "--mmproj-out needs --format gguf"));
+  }
   if (!options.convert.dry_run && options.convert.out.empty()) {
     return report_error(Error(ErrorCode::kInvalidArgument, "convert needs -o OUT (or --dry-run)"));
   }
@@ -149,7 +175,11 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
       ->check(CLI::Range(0, 22));
   add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
                     "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
-                    "(default none: every tensor kept in its checkpoint dtype)");
+                    "(default none: every tensor kept in its checkpoint dtype); with --format gguf: "
+                    "f32|f16|bf16|none|q4_0|q8_0");
+  sub->add_option("--format", options->format, "bundle (default) | gguf: a llama.cpp GGUF (docs/gguf.md)")
+      ->check(CLI::IsMember({"bundle", "gguf"}));
+  sub->add_option("--mmproj-out", options->mmproj_out, "--format gguf: write the vision/audio towers to this mmproj GGUF");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");

@@ -54,6 +54,7 @@ struct TextConfig {
   bool tie_word_embeddings = true;
   std::string hidden_activation;         ///< "gelu_pytorch_tanh"
   int pad_token_id = 0;
+  int max_position_embeddings = 131072;  ///< context length (GGUF gemma4.context_length); HF default
   // Mixture of Experts (enable_moe_block): every layer adds a routed block beside its dense MLP.
   bool enable_moe_block = false;
   int num_experts = 0;
@@ -70,7 +71,7 @@ struct TextConfig {
            a.sliding_window == b.sliding_window && a.rms_norm_eps == b.rms_norm_eps &&
            a.final_logit_softcapping == b.final_logit_softcapping && a.tie_word_embeddings == b.tie_word_embeddings &&
            a.hidden_activation == b.hidden_activation && a.pad_token_id == b.pad_token_id &&
-           a.enable_moe_block == b.enable_moe_block && a.num_experts == b.num_experts &&
+           a.max_position_embeddings == b.max_position_embeddings && a.enable_moe_block == b.enable_moe_block && a.num_experts == b.num_experts &&
            a.top_k_experts == b.top_k_experts && a.moe_intermediate_size == b.moe_intermediate_size &&
            a.bidirectional_attention == b.bidirectional_attention && a.layers == b.layers;
   }

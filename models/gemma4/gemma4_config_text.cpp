@@ -297,6 +297,7 @@ Status parse_text_config(const ConfigView& view, TextConfig* text, std::vector<D
     return view.unsupported("hidden_activation", "'" + act + "' (supported: gelu_pytorch_tanh, gelu_tanh, silu)");
   }
   HFB_TRY(text->pad_token_id, view.get_int("pad_token_id", 0));
+  HFB_TRY(text->max_position_embeddings, view.get_positive_int("max_position_embeddings", 131072));
   HFB_TRY(parse_moe(view, text));
   HFB_TRY(parse_bidirectional(view, text));
   return resolve_text_layers(view, text, diagnostics);
