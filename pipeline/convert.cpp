@@ -233,6 +233,7 @@ Status write_bundle(const ConvertOptions& options, const QuantPolicy& policy, co
   const ChunkPlan* plan = result->pipeline.chunk_plan ? &*result->pipeline.chunk_plan : nullptr;
   HFB_TRY(store_manifest_graphs(graph, plan, &writer->manifest()));  // text graph + chunk nodes (issue 8)
   add_reports(*writer, result->pipeline);
+  if (!options.auto_recipe.empty()) writer->add_pass_record("quant-auto.recipe", options.auto_recipe);
   HFB_TRY(stream_all(options, policy, placements, writer.get(), result));
   CoverageReport removed;
   add_removed_tensors(result->pipeline, &removed);

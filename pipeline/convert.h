@@ -38,6 +38,9 @@ struct ConvertOptions {
   QuantPolicyOptions quant;
   /// The command line as run, recorded in the manifest's provenance (Source.command_line). May be empty.
   std::string command_line;
+  /// `--quant auto`: the chosen recipe (hfbundle-auto-recipe/1 JSON), stored as the manifest's pass record
+  /// "quant-auto.recipe". Empty: none.
+  std::string auto_recipe;
   /// Called after every streamed block (and once per tensor); never from another thread. May be empty.
   std::function<void(const ConvertProgress&)> progress;
 };
