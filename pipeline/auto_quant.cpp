@@ -85,7 +85,8 @@ std::string escape_regex(const std::string& name) {
 }
 
 // Units: tensors the default policy would quantize under --quant q4_0, grouped by (chunk, role); the ladder is
-// q4_0 then int8 where the default takes q4_0, int8 alone where it insists on int8 (tables, towers).
+// int8 then q4_0 where the default takes q4_0, its one choice elsewhere (int8 for tables and towers, the
+// fallback where q4_0 cannot take the shape).
 Result<std::vector<AutoUnit>> make_units(const Model& model, const std::map<std::string, std::string>& chunks,
                                          const QuantPolicyOptions& base) {
   QuantPolicyOptions probe_options;
@@ -96,7 +97,7 @@ Result<std::vector<AutoUnit>> make_units(const Model& model, const std::map<std:
   std::vector<AutoUnit> units;
   for (const TensorInfo& t : model.tensors.tensors()) {
     HFB_TRY(TensorDecision d, probe.decide(t));
-    if (d.scheme == Scheme::kNone || d.fallback) continue;
+    if (d.scheme == Scheme::kNone) continue;
     auto found = chunks.find(t.name);
     const std::string chunk = found == chunks.end() ? "" : found->second;
     auto unit = std::find_if(units.begin(), units.end(),
@@ -105,7 +106,7 @@ Result<std::vector<AutoUnit>> make_units(const Model& model, const std::map<std:
       AutoUnit u;
       u.chunk = chunk;
       u.role = t.role;
-      u.ladder = d.scheme == Scheme::kQ4_0 ? std::vector<Scheme>{Scheme::kInt8, Scheme::kQ4_0}
+      u.ladder = d.scheme == Scheme::kQ4_0 && !d.fallback ? std::vector<Scheme>{Scheme::kInt8, Scheme::kQ4_0}
                                            : std::vector<Scheme>{d.scheme};
       units.push_back(std::move(u));
       unit = units.end() - 1;
@@ -192,6 +193,21 @@ int rung(const AutoUnit& unit, Scheme scheme) {
   return it == unit.ladder.end() ? -1 : static_cast<int>(it - unit.ladder.begin());
 }
 
+// Runs the float model over the calibration data into a reference file; notes which data in `result`.
+Status record_calibration_reference(const Model& model, const AutoQuantOptions& options, const std::string& path,
+                                    AutoQuantResult* result) {
+  HFB_TRY(ModelSession reference, open_model_session(model));
+  HFB_TRY(Calibration calibration, load_calibration(options, reference));
+  result->calibration = calibration.description;
+  EvalReferenceInfo info;
+  info.vocab_size = reference.session->vocab_size();
+  info.num_layers = reference.session->num_layers();
+  info.label = options.source;
+  info.sequences = std::move(calibration.sequences);
+  for (const auto& s : info.sequences) result->calibration_positions += static_cast<int64_t>(s.size());
+  return record_eval_reference(*reference.session, info, path, nullptr);
+}
+
 }  // namespace
 
 Result<AutoQuantResult> choose_auto_quant(const AutoQuantOptions& options) {
@@ -207,18 +223,7 @@ Result<AutoQuantResult> choose_auto_quant(const AutoQuantOptions& options) {
   const std::string reference_path = (std::filesystem::temp_directory_path() /
                                       ("hfbundle-auto-" + std::to_string(::getpid()) + ".ref")).string();
   struct Remove { std::string path; ~Remove() { std::filesystem::remove(path); } } remove{reference_path};
-  {
-    HFB_TRY(ModelSession reference, open_model_session(model));
-    HFB_TRY(Calibration calibration, load_calibration(options, reference));
-    result.calibration = calibration.description;
-    EvalReferenceInfo info;
-    info.vocab_size = reference.session->vocab_size();
-    info.num_layers = reference.session->num_layers();
-    info.label = options.source;
-    info.sequences = std::move(calibration.sequences);
-    for (const auto& s : info.sequences) result.calibration_positions += static_cast<int64_t>(s.size());
-    HFB_TRY(record_eval_reference(*reference.session, info, reference_path, nullptr));
-  }
+  HFB_TRY(record_calibration_reference(model, options, reference_path, &result));
   HFB_TRY(EvalReferenceFile reference, EvalReferenceFile::open(reference_path));
   Measurer measurer(model, reference, options);
   std::vector<Scheme> schemes(result.units.size(), Scheme::kNone);
