@@ -62,18 +62,36 @@ TEST(Eval, FloatCheckpointAgainstItself) {
   EXPECT_LT(report->perplexity_reference, 7.0);
 }
 
-TEST(Eval, TextGivesTheSameIdsAsTheIdsFile) {
-  const EvalReport ids = *eval_model(kTrained, ids_options());
+// eval.txt holds eval-ids.txt's bytes with the newlines inside a sequence replaced by spaces (issue 21): through
+// the tokenizer it must give exactly those ids (byte b -> id b + 4, bos first), and the same numbers.
+TEST(Eval, TextGivesTheIdsFileWithNewlinesAsSpaces) {
+  ScratchDir dir;
+  EvalOptions by_ids = ids_options();
+  auto ids = load_eval_sequences(by_ids, kTrained);
+  ASSERT_TRUE(ids.ok());
+  std::ofstream spaced(dir / "spaced-ids.txt");
+  for (auto& line : *ids) {
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '\n' + 4) line[i] = ' ' + 4;
+      spaced << (i ? "," : "") << line[i];
+    }
+    spaced << "\n";
+  }
+  spaced.close();
   EvalOptions text = ids_options();
   text.ids_file.clear();
   text.text_file = kTrained + "/eval.txt";
   auto sequences = load_eval_sequences(text, kTrained);
   ASSERT_TRUE(sequences.ok()) << sequences.error().to_string();
-  EvalOptions by_ids = ids_options();
-  EXPECT_EQ(*sequences, *load_eval_sequences(by_ids, kTrained));
-  auto report = eval_model(kTrained, text);
-  ASSERT_TRUE(report.ok()) << report.error().to_string();
-  expect_same_numbers(ids, *report);
+  EXPECT_EQ(*sequences, *ids);
+  ScratchDir out;
+  const std::string bundle = convert_to(out, Scheme::kQ4_0);
+  EvalOptions spaced_ids = ids_options();
+  spaced_ids.ids_file = dir / "spaced-ids.txt";
+  auto from_ids = eval_model(bundle, spaced_ids);
+  auto from_text = eval_model(bundle, text);
+  ASSERT_TRUE(from_ids.ok() && from_text.ok());
+  expect_same_numbers(*from_ids, *from_text);
 }
 
 TEST(Eval, ContextCutsLines) {
@@ -153,7 +171,7 @@ TEST(EvalAcceptance, TextTrainedSchemesSlow) {
     ASSERT_TRUE(eight.ok()) << eight.error().to_string();
     EXPECT_GE(eight->teacher_forced_top1_agreement, 0.99) << scheme_name(scheme);
     EXPECT_GT(eight->kl_divergence_mean, 1e-5) << scheme_name(scheme);
-    EXPECT_LT(eight->kl_divergence_mean, 4e-5) << scheme_name(scheme);
+    EXPECT_LT(eight->kl_divergence_mean, 4e-5) << scheme_name(scheme);  // measured: int8 2.6e-5, q8_0 2.3e-5
   }
 }
 
