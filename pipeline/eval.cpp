@@ -144,6 +144,11 @@ Result<EvalReport> eval_session(Session& ours, const EvalReferenceFile& referenc
                                                   " but the reference's is " + std::to_string(info.vocab_size) +
                                                   " (a reference for another model?)");
   }
+  if (ours.num_layers() != info.num_layers) {
+    return Error(ErrorCode::kInvalidArgument, "the model has " + std::to_string(ours.num_layers()) +
+                                                  " layers but the reference '" + info.label + "' has " +
+                                                  std::to_string(info.num_layers) + " (a reference for another model?)");
+  }
   const auto start = std::chrono::steady_clock::now();
   EvalAccumulator accumulator;
   for (size_t i = 0; i < info.sequences.size(); ++i) {
@@ -184,12 +189,6 @@ Result<EvalReport> eval_model(const std::string& model_path, const EvalOptions& 
     HFB_TRY(check_reference_file(reference, options, sequences ? &*sequences : nullptr));
   }
   HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
-  if (model.session->num_layers() != reference.info().num_layers) {
-    return Error(ErrorCode::kInvalidArgument, "the model has " + std::to_string(model.session->num_layers()) +
-                                                  " layers but the reference '" + reference.info().label + "' has " +
-                                                  std::to_string(reference.info().num_layers) + " (another model?)")
-        .with_path(model_path);
-  }
   auto progress = [&options](size_t done, size_t total) {
     if (options.on_progress) options.on_progress("model", done, total);
   };

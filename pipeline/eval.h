@@ -41,7 +41,7 @@ Status record_eval_reference(Session& reference, const EvalReferenceInfo& info, 
                              const std::function<void(size_t done, size_t total)>& on_progress);
 
 /// Teacher-forces `ours` over the reference file's sequences. Fails with kInvalidArgument when the vocabularies
-/// differ (naming both), like the session's prefill and EvalAccumulator::add.
+/// or layer counts differ (naming both), like the session's prefill and EvalAccumulator::add.
 Result<EvalReport> eval_session(Session& ours, const EvalReferenceFile& reference,
                                 const std::function<void(size_t done, size_t total)>& on_progress);
 
