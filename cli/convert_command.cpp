@@ -2,7 +2,8 @@
 //  [--zip] [--zstd LEVEL] [--quant SCHEME] [--group-size G] [--block-size B] [--per-tensor] [--tensor-type RE=S]...
 //  [--role-type ROLE=S]... [--chunk-type CHUNK=S]... [--min-elements N] [--recipe FILE] [--coverage FILE]
 //  [--calibrate FILE | --calibrate-ids FILE | --imatrix F] [--calibrate-context N] [--save-imatrix F] [--json]
-//  [--quiet] [--verbose]`.
+//  [--quiet] [--verbose]`; `--quant auto --max-kl X [--max-size B] [--calibrate FILE] [--save-recipe F]`
+//  measures and picks the policy (the same --calibrate text also weights the quantizers).
 // Default output: a summary of at most ~25 lines; --verbose and --dry-run print the per-tensor table.
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
+#include "pipeline/auto_quant.h"
 #include "pipeline/convert.h"
 #include "pipeline/coverage_json.h"
 #include "validators/report.h"
@@ -27,11 +29,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+struct AutoCliOptions {
+  double max_kl = 0;      ///< 0: not given
+  uint64_t max_size = 0;  ///< 0: no limit
+  std::string save_recipe;
+};
+
 struct ConvertCommandOptions {
   ConvertOptions convert;
   QuantCliOptions quant;
   std::string recipe;                 ///< --recipe FILE: the whole policy (quant and pass flags refused with it)
   std::vector<std::string> policy_flags_given;  ///< quant / pass flags given on the command line
+  AutoCliOptions automatic;
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -84,6 +93,30 @@ bool ends_with_zip(const std::string& path) {
   return path.size() > 4 && path.compare(path.size() - 4, 4, ".zip") == 0;
 }
 
+/// --quant auto: measures and chooses per chunk and role (pipeline/auto_quant.h); prints and stores the recipe.
+Status resolve_auto_policy(ConvertCommandOptions* options, const QuantPolicyOptions& base) {
+  const AutoCliOptions& a = options->automatic;
+  if (a.max_kl <= 0) return Error(ErrorCode::kInvalidArgument, "--quant auto needs --max-kl X (mean KL budget, nats)");
+  if (!options->quant.tensor_types.empty() || !options->quant.role_types.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--quant auto chooses every scheme itself: drop --tensor-type/--role-type");
+  }
+  HFB_TRY(check_side_output(a.save_recipe, "--save-recipe"));
+  AutoQuantOptions automatic;
+  automatic.source = options->convert.source;
+  automatic.max_kl = a.max_kl;
+  if (a.max_size > 0) automatic.max_size = a.max_size;
+  automatic.calibrate_file = options->convert.calibration.text_file;
+  automatic.passes = options->convert.passes;
+  automatic.base = base;
+  HFB_TRY(AutoQuantResult chosen, choose_auto_quant(automatic));
+  if (!options->quiet) std::fputs(chosen.to_string().c_str(), stderr);  // stdout keeps the convert summary / JSON
+  const std::string json = chosen.to_json();
+  if (!a.save_recipe.empty()) HFB_TRY(write_text_file_atomic(a.save_recipe, json));
+  options->convert.quant = chosen.policy;
+  options->convert.recipe_notes_json = json;  // stored with the recipe in the manifest
+  return ok_status();
+}
+
 /// The policy options for the library: --recipe FILE, or the flags (--quant defaults to none, so overrides alone
 /// are allowed).
 Status resolve_policy(ConvertCommandOptions* options) {
@@ -97,12 +130,17 @@ Status resolve_policy(ConvertCommandOptions* options) {
     return ok_status();
   }
   QuantCliOptions quant = options->quant;
-  if (quant.quant.empty()) quant.quant = "none";
+  const bool automatic = quant.quant == "auto";
+  if (!automatic && (options->automatic.max_kl > 0 || options->automatic.max_size > 0 ||
+                     !options->automatic.save_recipe.empty())) {
+    return Error(ErrorCode::kInvalidArgument, "--max-kl, --max-size and --save-recipe need --quant auto");
+  }
+  if (quant.quant.empty() || automatic) quant.quant = "none";
   auto policy = make_quant_policy(quant);
   if (!policy.ok()) return std::move(policy).error();
   if (!policy->has_value()) return Error(ErrorCode::kInternal, "no quantization policy for --quant " + quant.quant);
   options->convert.quant = (**policy).options();
-  return ok_status();
+  return automatic ? resolve_auto_policy(options, options->convert.quant) : ok_status();
 }
 
 /// --format gguf: the GGUF exporter (cli/gguf_options.h) with the flags that apply to it.
@@ -211,8 +249,9 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--zstd", c.zstd_level, "zstd-compress each data file at this level (1..22)")
       ->check(CLI::Range(0, 22));
   add_quant_options(sub, &options->quant,  // policy flags, --coverage FILE
-                    "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8 "
-                    "(default none: every tensor kept in its checkpoint dtype); with --format gguf: "
+                    "Scheme for the tensors the policy quantizes: none|int8|int4|q4_0|q8_0|kmeans4|kmeans8, or auto "
+                    "(measured per chunk and role within --max-kl; default none: every tensor kept as stored); "
+                    "with --format gguf: "
                     "f32|f16|bf16|none|q4_0|q8_0");
   add_chunk_type_option(sub, &options->quant);
   sub->add_option("--recipe", options->recipe,
@@ -222,6 +261,10 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--format", options->format, "bundle (default) | gguf: a llama.cpp GGUF (docs/gguf.md)")
       ->check(CLI::IsMember({"bundle", "gguf"}));
   sub->add_option("--mmproj-out", options->mmproj_out, "--format gguf: write the vision/audio towers to this mmproj GGUF");
+  AutoCliOptions& a = options->automatic;
+  sub->add_option("--max-kl", a.max_kl, "With --quant auto: mean KL(float || quantized) budget in nats")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--max-size", a.max_size, "With --quant auto: fail unless the recipe's tensor bytes fit");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");

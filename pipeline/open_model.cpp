@@ -86,14 +86,11 @@ Result<ParityReport> verify_model(const std::string& model_path, const std::stri
   return report;
 }
 
-namespace {
-
-// --prompts-file: one text prompt a line (a trailing \r dropped, empty lines skipped), bos as the tokenizer
-// config says.
-Result<std::vector<std::vector<int64_t>>> text_prompts(const AgainstOptions& against) {
-  HFB_TRY(tokenizer::TextTokenizer text, tokenizer::load_text_tokenizer(against.reference_path));
-  std::ifstream in(against.prompts_file, std::ios::binary);
-  if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(against.prompts_file);
+Result<std::vector<std::vector<int64_t>>> tokenize_prompt_file(const std::string& tokenizer_source,
+                                                               const std::string& file) {
+  HFB_TRY(tokenizer::TextTokenizer text, tokenizer::load_text_tokenizer(tokenizer_source));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(ErrorCode::kNotFound, "cannot open the prompt file").with_path(file);
   std::vector<std::vector<int64_t>> prompts;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -101,23 +98,24 @@ Result<std::vector<std::vector<int64_t>>> text_prompts(const AgainstOptions& aga
     HFB_TRY(std::vector<int32_t> ids, text.tokenizer.encode(line, true));
     prompts.emplace_back(ids.begin(), ids.end());
   }
-  if (prompts.empty()) {
-    return Error(ErrorCode::kInvalidArgument, "the prompt file has no prompts").with_path(against.prompts_file);
-  }
+  if (prompts.empty()) return Error(ErrorCode::kInvalidArgument, "the prompt file has no prompts").with_path(file);
   return prompts;
 }
 
+Result<std::vector<std::vector<int64_t>>> read_prompt_ids_file(const std::string& file) {
+  HFB_TRY(std::string text, read_small_file(file, limits().max_prompt_file_bytes, "prompt_file_bytes"));
+  auto prompts = parse_prompt_lines(text);
+  if (!prompts.ok()) return std::move(prompts).error().with_path(file);
+  Status counted = check_limit("prompt count", prompts->size(), limits().max_prompts, "prompts");
+  if (!counted.ok()) return std::move(counted).error().with_path(file);
+  return prompts;
+}
+
+namespace {
+
 Result<std::vector<std::vector<int64_t>>> against_prompts(const AgainstOptions& against, const ModelSession& ref) {
-  if (!against.prompts_file.empty()) return text_prompts(against);
-  if (!against.prompt_ids_file.empty()) {
-    HFB_TRY(std::string text, read_small_file(against.prompt_ids_file, limits().max_prompt_file_bytes,
-                                              "prompt_file_bytes"));
-    auto prompts = parse_prompt_lines(text);
-    if (!prompts.ok()) return std::move(prompts).error().with_path(against.prompt_ids_file);
-    Status counted = check_limit("prompt count", prompts->size(), limits().max_prompts, "prompts");
-    if (!counted.ok()) return std::move(counted).error().with_path(against.prompt_ids_file);
-    return prompts;
-  }
+  if (!against.prompts_file.empty()) return tokenize_prompt_file(against.reference_path, against.prompts_file);
+  if (!against.prompt_ids_file.empty()) return read_prompt_ids_file(against.prompt_ids_file);
   if (against.random_prompts < 1) return Error(ErrorCode::kInvalidArgument, "--random-prompts must be >= 1");
   HFB_TRY(check_limit("--random-prompts", static_cast<uint64_t>(against.random_prompts), limits().max_prompts,
                       "prompts"));

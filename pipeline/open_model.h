@@ -52,6 +52,16 @@ Result<ModelSession> open_model_session(const Model& model);
 Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
                                   VerifyOptions options);
 
+/// One text prompt a line of `file` (a trailing \r dropped, empty lines skipped), each encoded with bos as the
+/// tokenizer config of `tokenizer_source` (a checkpoint, bundle or tokenizer directory) says. Fails like
+/// load_text_tokenizer and encode, with kNotFound for an unreadable file and kInvalidArgument for one with no line.
+Result<std::vector<std::vector<int64_t>>> tokenize_prompt_file(const std::string& tokenizer_source,
+                                                               const std::string& file);
+
+/// One prompt a line of comma-separated ids (parse_prompt_lines), read within the prompt_file_bytes and prompts
+/// limits. Fails like read_small_file, parse_prompt_lines (naming the file) and check_limit.
+Result<std::vector<std::vector<int64_t>>> read_prompt_ids_file(const std::string& file);
+
 /// `verify MODEL --against REFERENCE`: the reference checkpoint, run in float32, plays the golden.
 struct AgainstOptions {
   std::string reference_path;

@@ -14,6 +14,11 @@ namespace hfb {
 Result<ModelSession> open_quantized_model_session(const std::string& path, const QuantPolicy& policy,
                                                   CoverageReport* coverage) {
   HFB_TRY(Model model, load_checkpoint(path));
+  return open_quantized_model_session(model, policy, coverage);
+}
+
+Result<ModelSession> open_quantized_model_session(const Model& model, const QuantPolicy& policy,
+                                                  CoverageReport* coverage) {
   HFB_TRY(std::unique_ptr<QuantizedWeightStore> store, QuantizedWeightStore::create(model.tensors, policy));
   if (coverage) *coverage = store->coverage();
   HFB_TRY(Graph graph, build_text_graph(model.config, model.tensors));
@@ -21,7 +26,7 @@ Result<ModelSession> open_quantized_model_session(const std::string& path, const
   ModelSession out;
   HFB_TRY(out.session, make_graph_session(graph, std::move(weights), model.config.text.num_hidden_layers));
   set_session_token_ids(model.config, &out);
-  out.source = path;
+  out.source = model.source;
   return out;
 }
 

@@ -17,6 +17,10 @@ namespace hfb {
 Result<ModelSession> open_quantized_model_session(const std::string& path, const QuantPolicy& policy,
                                                   CoverageReport* coverage);
 
+/// The same over a checkpoint already loaded (auto quantization measures many policies on one load).
+Result<ModelSession> open_quantized_model_session(const Model& model, const QuantPolicy& policy,
+                                                  CoverageReport* coverage);
+
 /// verify_model with the checkpoint quantized in memory first. Fails like verify_model and
 /// open_quantized_model_session.
 Result<ParityReport> verify_quantized_model(const std::string& model_path, const std::string& golden_dir,

@@ -202,6 +202,29 @@ std::optional<bool> compare_image_blocks(const GoldenCase& c, const Taps& taps) 
   return true;
 }
 
+// KL over every golden step with ours teacher-forced on the golden's continuation: one prefill of prompt +
+// greedy[0..steps-2]; row prompt-1+k is step k's distribution. kUnsupported leaves it unset.
+Status add_continuation_kl(Session& session, const GoldenCase& c, CaseReport* r) {
+  const int64_t steps = std::min<int64_t>(static_cast<int64_t>(c.greedy.size()), c.step_logits.rows);
+  if (steps < 1 || c.prompt.empty() || c.step_logits.cols != session.vocab_size()) return ok_status();
+  std::vector<int64_t> ids = c.prompt;
+  ids.insert(ids.end(), c.greedy.begin(), c.greedy.begin() + (steps - 1));
+  session.reset();
+  Result<Matrix> logits = session.prefill(ids, c.has_media() ? &c.media : nullptr, nullptr);
+  if (!logits.ok()) {
+    if (logits.error().code == ErrorCode::kUnsupported) return ok_status();
+    return std::move(logits).error().with_context("teacher-forcing golden case '" + c.name + "'");
+  }
+  const int64_t first = static_cast<int64_t>(c.prompt.size()) - 1;
+  if (logits->rows != static_cast<int64_t>(ids.size()) || logits->cols != c.step_logits.cols) {
+    return Error(ErrorCode::kInternal, "prefill returned logits of the wrong shape");
+  }
+  double sum = 0.0;
+  for (int64_t k = 0; k < steps; ++k) sum += kl_divergence_logits(c.step_logits.row(k), logits->row(first + k), logits->cols);
+  r->continuation_kl_divergence_mean = sum / static_cast<double>(steps);
+  return ok_status();
+}
+
 // Runs one case; kUnsupported from the session makes it "skipped", other errors are returned.
 Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyOptions& options, size_t index,
                             size_t count) {
@@ -232,6 +255,7 @@ Result<CaseReport> run_case(Session& session, const GoldenCase& c, const VerifyO
                               session.num_layers(), options);
   r.image_blocks_match = compare_image_blocks(c, taps);
   HFB_TRY(r.moe_routing, check_moe_routing(session, c));
+  HFB_TRY(add_continuation_kl(session, c, &r));
   judge_case(c, options, &r);
   return r;
 }

@@ -63,6 +63,10 @@ struct CaseReport {
   double prefill_max_abs_logit_diff = 0.0;
   double kl_divergence_mean = 0.0;  ///< over the compared steps, nats
   double teacher_forced_top1_agreement = 0.0;  ///< fraction of prefill positions with the golden argmax
+  /// Mean KL(golden || ours) over every golden step, ours teacher-forced on the golden's greedy continuation
+  /// (prompt + greedy[0..steps-2] in one prefill), so it covers the steps after a divergence too; nullopt when
+  /// the session cannot run that sequence (kUnsupported) or the golden has no steps.
+  std::optional<double> continuation_kl_divergence_mean;
   std::optional<int> first_drifting_layer;     ///< decoder layer (-1 embeddings, num_layers final norm)
   std::vector<LayerReport> layers;
   std::vector<TapReport> taps;                 ///< every stored tower tap, in data-flow order

@@ -42,6 +42,8 @@ json case_to_json(const CaseReport& c) {
   j["prefill_max_abs_logit_diff"] = ran ? number_or_null(c.prefill_max_abs_logit_diff) : json(nullptr);
   j["kl_divergence_mean"] = ran ? number_or_null(c.kl_divergence_mean) : json(nullptr);
   j["teacher_forced_top1_agreement"] = ran ? number_or_null(c.teacher_forced_top1_agreement) : json(nullptr);
+  j["continuation_kl_divergence_mean"] =
+      ran && c.continuation_kl_divergence_mean ? number_or_null(*c.continuation_kl_divergence_mean) : json(nullptr);
   j["first_drifting_layer"] = optional_or_null(c.first_drifting_layer);
   json layers = json::array();
   for (const LayerReport& l : c.layers) {
@@ -112,7 +114,11 @@ void summarize_case(const CaseReport& c, std::ostringstream& out) {
   }
   out << "\n  max |logit diff| " << fmt("%.3g", c.max_abs_logit_diff) << " (prefill "
       << fmt("%.3g", c.prefill_max_abs_logit_diff) << ")  KL mean " << fmt("%.3g", c.kl_divergence_mean)
-      << "  teacher-forced top-1 " << fmt("%.1f", 100.0 * c.teacher_forced_top1_agreement) << "%\n";
+      << "  teacher-forced top-1 " << fmt("%.1f", 100.0 * c.teacher_forced_top1_agreement) << "%";
+  if (c.continuation_kl_divergence_mean) {
+    out << "  KL over the golden continuation " << fmt("%.3g", *c.continuation_kl_divergence_mean);
+  }
+  out << "\n";
   if (!c.layers.empty()) {
     double worst_cos = 1.0, worst_abs = 0.0;
     for (const LayerReport& l : c.layers) {

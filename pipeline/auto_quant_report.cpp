@@ -1,0 +1,62 @@
+// AutoQuantResult rendering: the recipe JSON (hfbundle-auto-recipe/1) and the printed table.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/auto_quant.h"
+
+namespace hfb {
+namespace {
+
+std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), pattern, value);
+  return buffer;
+}
+
+}  // namespace
+
+std::string AutoQuantResult::to_json() const {
+  nlohmann::ordered_json j;
+  j["format"] = "hfbundle-auto-recipe/1";
+  j["max_kl"] = max_kl;
+  j["calibration"] = calibration;
+  j["calibration_positions"] = calibration_positions;
+  j["kl_divergence_mean"] = kl_divergence_mean;
+  j["bytes"] = bytes;
+  j["measurements"] = measurements;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const AutoUnit& u : units) {
+    nlohmann::ordered_json unit;
+    unit["chunk"] = u.chunk;
+    unit["role"] = std::string(role_name(u.role));
+    unit["scheme"] = std::string(scheme_name(u.chosen));
+    unit["sensitivity"] = u.sensitivity;
+    unit["tensors"] = u.tensors;
+    list.push_back(std::move(unit));
+  }
+  j["units"] = std::move(list);
+  nlohmann::ordered_json types = nlohmann::ordered_json::array();
+  for (const auto& [regex, scheme] : policy.tensor_types) types.push_back(regex + "=" + std::string(scheme_name(scheme)));
+  j["tensor_types"] = std::move(types);
+  return j.dump(2) + "\n";
+}
+
+std::string AutoQuantResult::to_string() const {
+  std::string s = "quant auto: --max-kl " + format("%.3g", max_kl) + ", calibration: " + calibration + " (" +
+                  std::to_string(calibration_positions) + " positions)\n";
+  char line[256];
+  std::snprintf(line, sizeof(line), "  %-12s %-22s %-6s %s\n", "chunk", "role", "scheme", "KL alone per scheme");
+  s += line;
+  for (const AutoUnit& u : units) {
+    std::string alone;
+    for (const auto& [name, kl] : u.sensitivity) alone += (alone.empty() ? "" : ", ") + name + " " + format("%.3g", kl);
+    std::snprintf(line, sizeof(line), "  %-12s %-22s %-6s %s\n", u.chunk.empty() ? "(shared)" : u.chunk.c_str(),
+                  std::string(role_name(u.role)).c_str(), std::string(scheme_name(u.chosen)).c_str(), alone.c_str());
+    s += line;
+  }
+  s += "  chosen: mean KL " + format("%.4g", kl_divergence_mean) + " nats on the calibration data, " +
+       std::to_string(bytes) + " tensor bytes (" + std::to_string(measurements) + " measurements)\n";
+  return s;
+}
+
+}  // namespace hfb
