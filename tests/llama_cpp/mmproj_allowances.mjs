@@ -12,12 +12,4 @@ export const kModelKeyAllowances = [
   { kind: "valueDiffers", pattern: kProvenance, why: "provenance" },
 ];
 
-export const kMmprojAllowances = [
-  ...kModelKeyAllowances,
-  {
-    kind: "bytesDiffer",
-    pattern: /^a\.blk\.\d+\.per_dim_scale\.weight$/,
-    why: "docs/gguf.md: softplus(per_dim_scale) rounded to the checkpoint's precision (bf16); llama.cpp's converter keeps " +
-      "it in f32 (max difference 3.1e-3 on mm)",
-  },
-];
+export const kMmprojAllowances = [...kModelKeyAllowances];
