@@ -71,7 +71,8 @@ function checkMmproj(ctx, set, ours) {
   const explained = keys.explained.length + tensors.explained.length;
   ctx.table.verdict(unexplained.length === 0, set, "mmproj = llama.cpp's", unexplained.length
     ? `${unexplained.length} undocumented differences: ${unexplained.slice(0, 4).join("; ")}`
-    : `${theirs.keys.length} keys, ${theirs.tensors.length} tensors: names, types, shapes, bytes same (${explained} documented differences)`);
+    : `${theirs.keys.length} keys, ${theirs.tensors.length} tensors: names, types, shapes, bytes same apart from ${explained} ` +
+      `documented differences (${[...keys.explained, ...tensors.explained].map((e) => e.item.split(" ")[0]).join(", ")})`);
 }
 
 function checkQuantized(ctx, set, scheme, f32File) {
