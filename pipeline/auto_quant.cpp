@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <random>
 
-#include "models/gemma4/multimodal_graph_builder.h"
+#include "models/model_family.h"
 #include "models/load_checkpoint.h"
 #include "pipeline/eval.h"
 #include "pipeline/open_model.h"
@@ -65,7 +65,7 @@ Result<Calibration> load_calibration(const AutoQuantOptions& options, const Mode
 // Tensor name -> the chunk the plan puts it in (as convert plans it).
 Result<std::map<std::string, std::string>> tensor_chunks(const AutoQuantOptions& options) {
   HFB_TRY(Model model, load_checkpoint(options.source));
-  HFB_TRY(Graph graph, build_gemma4_model_graph(model.config, model.tensors));
+  HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors));
   HFB_TRY(PassPipelineResult pipeline, run_pass_pipeline(model, &graph, options.passes));
   std::map<std::string, std::string> out;
   if (!pipeline.chunk_plan) return out;

@@ -6,9 +6,10 @@
 
 #include "core/byte_source.h"
 #include "core/limits.h"
-#include "models/gemma4/text_graph_builder.h"
+#include "models/model_family.h"
 #include "quant/weighted_quantize.h"
 #include "readers/imatrix_reader.h"
+#include "readers/prompt_ids.h"
 #include "readers/tokenizer/text_tokenizer.h"
 #include "runtime/graph_interpreter.h"
 #include "runtime/mapped_weight_store.h"
@@ -72,7 +73,7 @@ Result<std::vector<std::vector<int64_t>>> read_calibration_sequences(const std::
 Result<ImportanceMatrix> collect_imatrix(const Model& model, const std::vector<std::vector<int64_t>>& sequences,
                                          int64_t context) {
   if (context < 1) return Error(ErrorCode::kInvalidArgument, "--calibrate-context must be >= 1");
-  HFB_TRY(Graph graph, build_gemma4_text_graph(model.config, model.tensors));
+  HFB_TRY(Graph graph, build_text_graph(model.config, model.tensors));
   HFB_TRY(std::unique_ptr<MappedWeightStore> store, MappedWeightStore::create(graph, model.tensors));
   std::shared_ptr<const WeightStore> weights(std::move(store));
   HFB_TRY(std::unique_ptr<GraphInterpreter> interpreter, GraphInterpreter::create(graph, weights));

@@ -5,7 +5,7 @@
 
 #include "core/byte_source.h"
 #include "core/limits.h"
-#include "models/gemma4/gemma4_config.h"
+#include "models/load_checkpoint.h"
 
 namespace hfb {
 

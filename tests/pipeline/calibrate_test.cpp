@@ -17,6 +17,7 @@
 #include "pipeline/calibrate.h"
 #include "pipeline/convert.h"
 #include "pipeline/open_model.h"
+#include "readers/prompt_ids.h"
 #include "tests/writers/bundle_test_util.h"
 #include "validators/golden_record.h"
 #include "writers/imatrix_writer.h"

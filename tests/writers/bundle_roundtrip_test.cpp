@@ -109,7 +109,7 @@ Result<std::string> write_sample(const std::string& out, BundleWriterOptions opt
   bundle::Attribute* attr = node->add_attributes();
   attr->set_name("eps");
   attr->set_f(1e-6);
-  writer->add_coverage({"model.layers.1.mlp.down_proj.weight", "int4", "policy: mlp", 512, 160, {{"snr_db", 21.5}}});
+  writer->add_coverage({"model.layers.1.mlp.down_proj.weight", "int4", "policy: mlp", "role", 512, 160, {{"snr_db", 21.5}}});
   writer->add_pass_record("fold_norms", "folded 2 norms");
   for (const SampleTensor& t : sample_tensors()) {
     HFB_TRY(writer->begin_tensor(t.meta));
