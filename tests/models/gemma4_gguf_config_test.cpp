@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "models/gemma4/gemma4_config.h"
+#include "tests/models/fixture_config.h"
 #include "models/gemma4/gemma4_gguf_config.h"
 #include "readers/gguf.h"
 
@@ -16,11 +17,7 @@ namespace fs = std::filesystem;
 
 const fs::path kGemma4Dir = fs::path(HFB_FIXTURES_DIR) / "gemma4";
 
-ModelConfig load_config(const std::string& fixture) {
-  auto config = read_gemma4_config((kGemma4Dir / fixture / "config.json").string());
-  EXPECT_TRUE(config.ok()) << config.error().to_string();
-  return config.value();
-}
+ModelConfig load_config(const std::string& fixture) { return test::load_fixture_config(fixture); }
 
 GgufFile reference(const std::string& name) {
   auto file = read_gguf((kGemma4Dir / "gguf" / name).string());

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "models/gemma4/gemma4_config.h"
+#include "tests/models/fixture_config.h"
 #include "models/gemma4/gemma4_tensors.h"
 
 namespace hfb {
@@ -11,13 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kGemma4Dir = fs::path(HFB_FIXTURES_DIR) / "gemma4";
 
-ModelConfig load_config(const std::string& fixture) {
-  auto config = read_gemma4_config((kGemma4Dir / fixture / "config.json").string());
-  EXPECT_TRUE(config.ok()) << config.error().to_string();
-  return config.value();
-}
+ModelConfig load_config(const std::string& fixture) { return test::load_fixture_config(fixture); }
 
 /// A table of the expected tensors (optionally without unused extras / clip bounds), BF16, no bytes.
 TensorTable make_table(const ModelConfig& config, bool with_unused, bool with_clip_bounds) {
