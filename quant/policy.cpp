@@ -242,7 +242,11 @@ Result<TensorDecision> QuantPolicy::decide(const TensorInfo& info, std::string_v
   }
   std::optional<TensorDecision> chosen = requested(info);
   if (!chosen) chosen = by_default(info, chunk);
-  if (chosen->scheme == Scheme::kNone) return *chosen;
+  if (chosen->scheme == Scheme::kNone) {
+    // A tensor kept float by a built-in default still honours --allow-nonfinite (it is copied as it is).
+    chosen->params.allow_nonfinite = options_.params.allow_nonfinite;
+    return *chosen;
+  }
   fit_expert_bank(info, &*chosen);
   Status fits = shape_fits(chosen->scheme, info, chosen->params);
   if (fits.ok()) return *chosen;

@@ -97,6 +97,20 @@ TEST(QuantPolicy, SafeDefaultsKeepFloatWithReasons) {
   EXPECT_EQ(decide(make(options), tensor("n", {4096}, Role::kNorm)).scheme, Scheme::kInt8);
 }
 
+TEST(QuantPolicy, KeptFloatTensorsHonourAllowNonfinite) {
+  QuantPolicyOptions options;
+  options.global = Scheme::kQ4_0;
+  for (bool allow : {false, true}) {
+    options.params.allow_nonfinite = allow;
+    const QuantPolicy policy = make(options);
+    for (const TensorInfo& info : {tensor("n", {4096}, Role::kNorm), tensor("v", {64}, Role::kMlpUp)}) {
+      const TensorDecision d = decide(policy, info);
+      EXPECT_EQ(d.scheme, Scheme::kNone) << info.name;
+      EXPECT_EQ(d.params.allow_nonfinite, allow) << info.name << ": " << d.reason;
+    }
+  }
+}
+
 TEST(QuantPolicy, TablesAndTowersDefaultToInt8PerRow) {
   QuantPolicyOptions options;
   options.global = Scheme::kInt4;
