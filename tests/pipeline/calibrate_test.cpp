@@ -16,7 +16,9 @@
 #include "models/load_checkpoint.h"
 #include "pipeline/calibrate.h"
 #include "pipeline/convert.h"
+#include "pipeline/bundle_inspect.h"
 #include "pipeline/open_model.h"
+#include "quant/scheme.h"
 #include "readers/prompt_ids.h"
 #include "tests/writers/bundle_test_util.h"
 #include "validators/golden_record.h"
@@ -182,12 +184,54 @@ TEST_F(Calibrate, CalibratedBeatsUncalibratedOnHeldOutText) {
   }
 }
 
-TEST_F(Calibrate, Q4_0BundleIsByteIdentical) {
-  const std::string a = convert_ok(convert_options(Scheme::kQ4_0, 0, dir_ / "plain.hfb"));
-  const std::string b = convert_ok(calibrated(Scheme::kQ4_0, 0, dir_ / "calibrated.hfb"));
-  const auto files_a = files_of(a), files_b = files_of(b);
-  ASSERT_GT(files_a.size(), 3u);
-  EXPECT_EQ(files_a, files_b);  // manifest included: q4_0 has no free choice, nothing changes
+/// Every scheme tensor of a bundle, encoded as stored, by name.
+std::map<std::string, EncodedTensor> encoded_tensors(const std::string& bundle_path) {
+  std::map<std::string, EncodedTensor> out;
+  auto bundle = Bundle::open(bundle_path);
+  EXPECT_TRUE(bundle.ok()) << bundle.error().to_string();
+  if (!bundle.ok()) return out;
+  for (const BundleTensor& t : (*bundle)->tensors()) {
+    if (t.scheme.empty()) continue;
+    auto enc = bundle_tensor_to_encoded(t);
+    EXPECT_TRUE(enc.ok()) << t.info.name;
+    if (enc.ok()) out.emplace(t.info.name, std::move(enc).value());
+  }
+  return out;
+}
+
+bool same_encoding(const EncodedTensor& a, const EncodedTensor& b) {
+  return a.scheme == b.scheme && a.codes == b.codes && a.scales == b.scales && a.lut == b.lut;
+}
+
+// An uncalibrated convert is plain quantize() of every tensor (no weighting anywhere, also not the int8 per-row
+// tables that calibration now searches); a calibrated q4_0 convert keeps every q4_0 tensor bit-exact and changes
+// only tensors whose scheme has a free choice and which have statistics (the tied int8 embedding / head).
+TEST_F(Calibrate, CalibrationChangesOnlyWhatTheUserAskedFor) {
+  const std::string plain = convert_ok(convert_options(Scheme::kQ4_0, 0, dir_ / "plain.hfb"));
+  const std::string with_stats = convert_ok(calibrated(Scheme::kQ4_0, 0, dir_ / "calibrated.hfb"));
+  const auto a = encoded_tensors(plain), b = encoded_tensors(with_stats);
+  auto model = load_checkpoint(kTrained);
+  ASSERT_TRUE(model.ok());
+  ASSERT_EQ(a.size(), b.size());
+  int q4 = 0, int8_plain = 0, int8_changed = 0;
+  for (const auto& [name, enc] : a) {
+    const TensorInfo* info = model->tensors.find(name);
+    ASSERT_NE(info, nullptr) << name;
+    auto reference = quantize(enc.scheme, *info, enc.params);
+    ASSERT_TRUE(reference.ok()) << name;
+    EXPECT_TRUE(same_encoding(enc, *reference)) << name << ": the uncalibrated bundle is not plain " << scheme_name(enc.scheme);
+    const EncodedTensor& other = b.at(name);
+    if (enc.scheme == Scheme::kQ4_0 || enc.scheme == Scheme::kQ8_0) {
+      ++q4;
+      EXPECT_TRUE(same_encoding(enc, other)) << name << ": a ggml format changed under calibration";
+    } else if (enc.scheme == Scheme::kInt8) {
+      ++int8_plain;
+      int8_changed += same_encoding(enc, other) ? 0 : 1;
+    }
+  }
+  EXPECT_GT(q4, 30);
+  EXPECT_GE(int8_plain, 1);
+  EXPECT_GE(int8_changed, 1);  // the tied embedding / head has statistics (the head linear's input)
 }
 
 TEST_F(Calibrate, SameBytesAnyThreadCountAndFromSavedStatistics) {
