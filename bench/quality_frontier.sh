@@ -33,17 +33,17 @@ row() {  # name, convert json, bundle, reference set, [budget]
 import json, sys
 name, size, r, budget = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
 kl = r['kl_divergence_mean']
-meets = "" if not budget else (" | yes" if kl <= float(budget) else " | **no**")
+meets = " |" if budget == "-" else "" if not budget else (" | yes" if kl <= float(budget) else " | **no**")
 print(f"| {name} | {size:,} | {kl:.3g} | {r['kl_divergence_p99']:.3g} | "
       f"{100 * r['teacher_forced_top1_agreement']:.2f} % | {r['perplexity_ours']:.4f}{meets} |")
 PY
 }
 echo "## 1. uniform schemes and auto (default calibration), held-out eval-ids.txt"
-echo "| recipe | tensor bytes | mean KL | p99 KL | top-1 | perplexity |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| recipe | tensor bytes | mean KL | p99 KL | top-1 | perplexity | within budget |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
 for scheme in none int4 q4_0 kmeans4 int8 q8_0; do
   "$hfb" convert "$fixture" -o "$work/$scheme.hfb" --quant "$scheme" --json --quiet >"$work/$scheme.json"
-  row "$scheme" "$work/$scheme.json" "$work/$scheme.hfb" all
+  row "$scheme" "$work/$scheme.json" "$work/$scheme.hfb" all -
 done
 for budget in "${budgets[@]}"; do
   "$hfb" convert "$fixture" -o "$work/auto.hfb" --quant auto --max-kl "$budget" --json --quiet --force \
@@ -65,7 +65,7 @@ for budget in "${budgets[@]}"; do
 done
 for scheme in q4_0 int8; do
   for half in 1 2; do
-    row "uniform $scheme, evaluated on half $half" "$work/$scheme.json" "$work/$scheme.hfb" "$half"
+    row "uniform $scheme, evaluated on half $half" "$work/$scheme.json" "$work/$scheme.hfb" "$half" -
   done
 done
 echo
