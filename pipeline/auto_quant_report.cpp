@@ -1,4 +1,4 @@
-// AutoQuantResult rendering: the recipe JSON (hfbundle-auto-recipe/1) and the printed table.
+// AutoQuantResult rendering: the measurements JSON stored as the recipe's notes (hfbundle-auto-recipe/2) and the printed table.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
