@@ -101,6 +101,11 @@ Status resolve_auto_policy(ConvertCommandOptions* options, const QuantPolicyOpti
     return Error(ErrorCode::kInvalidArgument, "--quant auto chooses every scheme itself: drop --tensor-type/--role-type");
   }
   HFB_TRY(check_side_output(a.save_recipe, "--save-recipe"));
+  const CalibrationOptions& cal = options->convert.calibration;
+  if (!cal.ids_file.empty() || !cal.imatrix_file.empty() || !cal.save_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--quant auto measures on --calibrate TEXT only: drop --calibrate-ids/--imatrix/--save-imatrix");
+  }
   AutoQuantOptions automatic;
   automatic.source = options->convert.source;
   automatic.max_kl = a.max_kl;
@@ -110,10 +115,14 @@ Status resolve_auto_policy(ConvertCommandOptions* options, const QuantPolicyOpti
   automatic.base = base;
   HFB_TRY(AutoQuantResult chosen, choose_auto_quant(automatic));
   if (!options->quiet) std::fputs(chosen.to_string().c_str(), stderr);  // stdout keeps the convert summary / JSON
-  const std::string json = chosen.to_json();
-  if (!a.save_recipe.empty()) HFB_TRY(write_text_file_atomic(a.save_recipe, json));
   options->convert.quant = chosen.policy;
-  options->convert.recipe_notes_json = json;  // stored with the recipe in the manifest
+  options->convert.recipe_notes_json = chosen.to_json();  // stored with the recipe in the manifest
+  // The calibration text chose the recipe; the quantizers run unweighted, exactly as measured, so the bundle is
+  // what `convert --recipe` of its stored recipe gives, byte for byte.
+  options->convert.calibration = CalibrationOptions();
+  if (!a.save_recipe.empty()) {
+    HFB_TRY(write_text_file_atomic(a.save_recipe, recipe_to_json(convert_recipe(options->convert))));
+  }
   return ok_status();
 }
 
@@ -265,6 +274,8 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   sub->add_option("--max-kl", a.max_kl, "With --quant auto: mean KL(float || quantized) budget in nats")
       ->check(CLI::PositiveNumber);
   sub->add_option("--max-size", a.max_size, "With --quant auto: fail unless the recipe's tensor bytes fit");
+  sub->add_option("--save-recipe", a.save_recipe,
+                  "With --quant auto: also write the chosen recipe (with its measurements) to FILE, for convert --recipe");
   sub->add_flag("--json", options->json, "Print a JSON summary (with the coverage) on stdout");
   sub->add_flag("--quiet", options->quiet, "No progress line; print nothing on success (except for --dry-run)");
   sub->add_flag("--verbose", options->verbose, "Print the full report: pass reports and one coverage line per tensor");

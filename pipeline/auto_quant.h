@@ -1,6 +1,8 @@
 // `convert --quant auto --max-kl X [--max-size B] [--calibrate FILE]` (issue 21 item 5): per chunk and role, the
-// smallest schemes whose combination keeps the mean KL(float || quantized) on calibration text within the budget,
-// measured (never estimated) on an in-memory quantized model. Documented in docs/quality.md.
+// smallest schemes whose combination keeps the mean KL(float || quantized) within the budget, measured (never
+// estimated) on an in-memory quantized model: selected on one half of the calibration text, confirmed with a
+// margin on the other half (tightened until it holds), expressed as chunk / chunk:role recipe entries.
+// Documented in docs/quality.md.
 #pragma once
 
 #include <cstdint>
@@ -39,16 +41,35 @@ struct AutoUnit {
   Scheme chosen = Scheme::kNone;
 };
 
+/// One selection round: the working budget on the selection half, what the greedy descent reached there, and
+/// the same combination measured on the confirmation half.
+struct AutoRound {
+  double budget = 0;
+  double selection_kl = 0;
+  double validation_kl = 0;
+  uint64_t bytes = 0;
+  bool confirmed = false;  ///< validation_kl <= max_kl * (1 - the confirmation margin): this round was kept
+};
+
 struct AutoQuantResult {
   std::string calibration;  ///< which calibration data ("FILE", "golden.json prompts of DIR", "16 seeded ...")
-  int64_t calibration_positions = 0;
+  int64_t calibration_positions = 0;  ///< both halves
+  int64_t selection_positions = 0;    ///< sequences at even positions (one sequence: its first half)
+  int64_t validation_positions = 0;   ///< sequences at odd positions (one sequence: its second half)
   double max_kl = 0;
-  double kl_divergence_mean = 0;  ///< of the chosen combination, measured on the calibration data
+  double working_budget = 0;      ///< the selection budget of the round that was kept
+  double selection_kl = 0;        ///< the chosen combination on the selection half
+  double validation_kl = 0;       ///< ... on the confirmation half (both halves <= max_kl * 0.9)
+  double kl_divergence_mean = 0;  ///< ... on all the calibration data (both halves)
   uint64_t bytes = 0;             ///< tensor bytes of the chosen combination (in-memory, every checkpoint tensor)
   int measurements = 0;
+  std::vector<AutoRound> rounds;
   std::vector<AutoUnit> units;
-  QuantPolicyOptions policy;      ///< the recipe as policy options (one exact-name tensor override per tensor)
-  std::string to_json() const;    ///< hfbundle-auto-recipe/1 (docs/quality.md)
+  /// The recipe as policy options: chunk_types per chunk (CHUNK and CHUNK:ROLE entries), role_types for units no
+  /// chunk owns, exact-name tensor_types only where those cannot express the choice. Decides every tensor as
+  /// measured (checked).
+  QuantPolicyOptions policy;
+  std::string to_json() const;    ///< hfbundle-auto-recipe/2 (docs/quality.md): the recipe's notes
   std::string to_string() const;  ///< a table: unit, chosen scheme, sensitivities; the totals
 };
 

@@ -133,6 +133,8 @@ Status read_chunk_types(const Reader& r, const json& v, QuantPolicyOptions* quan
   for (const auto& [name, value] : v.items()) {
     const std::string key = "chunk_types." + name;
     if (name.empty()) return key_error(r.origin, "chunk_types", "empty chunk name");
+    Status named = check_chunk_type_name(name);
+    if (!named.ok()) return key_error(r.origin, key, named.error().message);
     HFB_TRY(Scheme scheme, r.scheme(value, key));
     quant->chunk_types.emplace_back(name, scheme);
   }
@@ -267,8 +269,11 @@ Result<QuantPolicy> make_recipe_policy(const Recipe& recipe) { return QuantPolic
 void set_recipe_chunk_type(Recipe* recipe, const std::string& chunk, Scheme scheme) {
   auto& types = recipe->quant.chunk_types;
   bool replaced = false;
+  const std::string role_prefix = chunk + ":";
   for (auto it = types.begin(); it != types.end();) {
-    if (it->first != chunk) {
+    if (it->first.compare(0, role_prefix.size(), role_prefix) == 0) {
+      it = types.erase(it);  // CHUNK:ROLE entries would beat the new CHUNK entry: the whole chunk takes `scheme`
+    } else if (it->first != chunk) {
       ++it;
     } else if (!replaced) {
       it->second = scheme;

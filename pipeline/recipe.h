@@ -43,6 +43,7 @@ std::string recipe_to_json(const Recipe& recipe);
 Result<QuantPolicy> make_recipe_policy(const Recipe& recipe);
 
 /// Sets (or replaces) the chunk_types entry for `chunk`, keeping the other entries' order; a new chunk goes last.
+/// Removes the `chunk`:ROLE entries (they would beat it), so every tensor a chunk rule may choose takes `scheme`.
 void set_recipe_chunk_type(Recipe* recipe, const std::string& chunk, Scheme scheme);
 
 }  // namespace hfb

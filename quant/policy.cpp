@@ -130,18 +130,34 @@ Result<std::pair<std::string, Scheme>> parse_chunk_type(const std::string& text)
                      text + "'");
   }
   HFB_TRY(Scheme scheme, parse_scheme(text.substr(eq + 1)));
-  return std::make_pair(text.substr(0, eq), scheme);
+  std::string name = text.substr(0, eq);
+  HFB_TRY(check_chunk_type_name(name));
+  return std::make_pair(std::move(name), scheme);
+}
+
+Status check_chunk_type_name(const std::string& name) {
+  const size_t colon = name.find(':');
+  if (colon == std::string::npos) return ok_status();
+  if (colon == 0) return Error(ErrorCode::kInvalidArgument, "--chunk-type " + name + ": empty chunk name before ':'");
+  const std::string role = name.substr(colon + 1);
+  if (!role_from_name(role)) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--chunk-type " + name + ": unknown role '" + role + "' after ':' (see docs/roles.md)");
+  }
+  return ok_status();
 }
 
 Status check_chunk_types(const QuantPolicyOptions& options, const std::vector<std::string>& chunk_names) {
   for (const auto& [name, scheme] : options.chunk_types) {
+    HFB_TRY(check_chunk_type_name(name));
+    const std::string chunk = name.substr(0, name.find(':'));
     bool found = false;
-    for (const std::string& c : chunk_names) found = found || c == name;
+    for (const std::string& c : chunk_names) found = found || c == chunk;
     if (found) continue;
     std::string list;
     for (const std::string& c : chunk_names) list += (list.empty() ? "" : ", ") + c;
     return Error(ErrorCode::kInvalidArgument,
-                 "--chunk-type " + name + "=" + std::string(scheme_name(scheme)) + ": no chunk '" + name +
+                 "--chunk-type " + name + "=" + std::string(scheme_name(scheme)) + ": no chunk '" + chunk +
                      "' in the chunk plan (chunks: " + list + ")");
   }
   return ok_status();
@@ -210,12 +226,18 @@ TensorDecision QuantPolicy::by_default(const TensorInfo& info, std::string_view 
   }
   TensorDecision d;
   d.params = options_.params;
-  for (const auto& [name, scheme] : options_.chunk_types) {
-    if (chunk.empty() || name != chunk) continue;
-    d.scheme = scheme;
-    d.rule = PolicyRule::kChunkType;
-    d.reason = "--chunk-type " + name + "=" + std::string(scheme_name(scheme));
-    return d;
+  // A CHUNK:ROLE entry beats a CHUNK entry (more specific); within each kind the first entry wins.
+  if (!chunk.empty()) {
+    const std::string with_role = std::string(chunk) + ":" + std::string(role_name(info.role));
+    for (const std::string_view wanted : {std::string_view(with_role), chunk}) {
+      for (const auto& [name, scheme] : options_.chunk_types) {
+        if (name != wanted) continue;
+        d.scheme = scheme;
+        d.rule = PolicyRule::kChunkType;
+        d.reason = "--chunk-type " + name + "=" + std::string(scheme_name(scheme));
+        return d;
+      }
+    }
   }
   if (options_.global == Scheme::kNone) {
     d.rule = PolicyRule::kGlobal;

@@ -29,7 +29,8 @@ struct QuantPolicyOptions {
   std::vector<std::pair<Role, Scheme>> role_types;        ///< --role-type ROLE=SCHEME
   int64_t min_elements = kDefaultMinElements;             ///< --min-elements: smaller tensors stay float
   /// --chunk-type CHUNK=SCHEME: every quantizable tensor of chunk CHUNK ("decoder.2", "embeddings", "head",
-  /// "audio", "vision"; first entry for a chunk wins). Applies only when decide() is given the tensor's chunk.
+  /// "audio", "vision"; first entry for a chunk wins); CHUNK:ROLE=SCHEME ("decoder.2:mlp_up"): the tensors of
+  /// that role in that chunk, beating a CHUNK entry. Applies only when decide() is given the tensor's chunk.
   std::vector<std::pair<std::string, Scheme>> chunk_types;
 };
 
@@ -59,10 +60,14 @@ Result<std::pair<std::string, Scheme>> parse_tensor_type(const std::string& text
 /// Parses "ROLE=SCHEME" with role names as in core/role.h. Fails with kInvalidArgument naming the role.
 Result<std::pair<Role, Scheme>> parse_role_type(const std::string& text);
 /// Parses "CHUNK=SCHEME" (split at the last '='; the chunk name is checked against a plan by the caller,
-/// e.g. check_chunk_types). Fails with kInvalidArgument for a missing '=', an empty name or an unknown scheme.
+/// e.g. check_chunk_types). CHUNK may be CHUNK:ROLE. Fails with kInvalidArgument for a missing '=', an empty
+/// name, an unknown scheme or an unknown role.
 Result<std::pair<std::string, Scheme>> parse_chunk_type(const std::string& text);
-/// Fails with kInvalidArgument naming the first chunk_types entry whose chunk is not in `chunk_names`
-/// (and listing those names).
+/// A chunk_types name: CHUNK or CHUNK:ROLE. Fails with kInvalidArgument for an empty chunk before ':' or an
+/// unknown role after it (the chunk itself is checked against a plan by check_chunk_types).
+Status check_chunk_type_name(const std::string& name);
+/// Fails with kInvalidArgument naming the first chunk_types entry whose chunk (before any ':ROLE') is not in
+/// `chunk_names` (listing those names), or whose role is unknown.
 Status check_chunk_types(const QuantPolicyOptions& options, const std::vector<std::string>& chunk_names);
 
 class QuantPolicy {

@@ -52,7 +52,7 @@ bool calibration_applies(Scheme scheme, int64_t rows, int64_t cols, const QuantP
   const QuantParams stored = normalize_params(scheme, rows, cols, params);
   switch (scheme) {
     case Scheme::kInt8:
-    case Scheme::kInt4: return stored.block_size > 0;  // per block only: per row / per tensor stay absmax
+    case Scheme::kInt4: return !stored.per_tensor;  // per block or per row; one scale per tensor stays absmax
     case Scheme::kKmeans4:
     case Scheme::kKmeans8: return true;
     default: return false;

@@ -10,15 +10,15 @@
 namespace hfb {
 
 /// Whether column weights change how `scheme` encodes with `params` (as given or as stored: normalize_params
-/// is applied): int8/int4 with a scale per block of a row (block_size < cols), kmeans4/kmeans8. Never none,
-/// q4_0 or q8_0 (the ggml formats stay bit-exact with ggml's reference quantizers), nor int8/int4 per row or per
-/// tensor: those stay plain absmax, so the default int8 tables and heads of any convert are byte-identical with
-/// and without calibration.
+/// is applied): int8/int4 with a scale per row or per block of a row, kmeans4/kmeans8. Never none, q4_0 or q8_0
+/// (the ggml formats stay bit-exact with ggml's reference quantizers), nor int8/int4 per tensor. Weights only
+/// exist when the user asked for calibration (convert --calibrate / --imatrix): an uncalibrated convert never
+/// reaches this and stays plain absmax, byte for byte.
 bool calibration_applies(Scheme scheme, int64_t rows, int64_t cols, const QuantParams& params);
 
 /// quantize() with weights w[c] > 0 per input column, minimising sum_rc w[c] (x[r,c] - dequant[r,c])^2 where the
 /// scheme has a choice:
-/// - int8/int4 per block: the absmax scale, and for k = -9..9 the codes round(x (qmax + 0.1 k) / amax)
+/// - int8/int4 per row or block: the absmax scale, and for k = -9..9 the codes round(x (qmax + 0.1 k) / amax)
 ///   with their weighted least-squares scale (ggml make_qx_quants); the candidate with the lowest weighted error,
 ///   scale as stored (f16/f32), wins; ties keep the earlier (absmax first), so the result is never worse than
 ///   quantize()'s in the weighted error.

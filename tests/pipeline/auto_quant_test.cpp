@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "pipeline/auto_quant.h"
+#include "pipeline/convert.h"
 #include "pipeline/eval.h"
 #include "pipeline/open_model.h"
 #include "pipeline/quantized_session.h"
@@ -19,8 +20,10 @@ using testing::ScratchDir;
 
 const std::string kTrained = std::string(HFB_FIXTURES_DIR) + "/gemma4/text-trained";
 
-// A short calibration text keeps the ~150 measurements of a run cheap.
-const char kCalibration[] = "The quick brown fox jumps over the lazy dog.\nShe sells sea shells by the sea shore.\n";
+// A short calibration text keeps the measurements of a run cheap (two lines select, two confirm).
+const char kCalibration[] =
+    "The quick brown fox jumps over the lazy dog.\nShe sells sea shells by the sea shore.\n"
+    "A stitch in time saves nine, and a penny saved is a penny earned.\nEvery good boy deserves fudge.\n";
 
 struct Calibrated {
   ScratchDir dir;
@@ -56,6 +59,20 @@ double measure_on(const std::string& calibration, const QuantPolicyOptions& poli
   return report->kl_divergence_mean;
 }
 
+// The per-tensor policy of the chosen units (what was measured), independent of the recipe's chunk entries.
+QuantPolicyOptions exact_policy(const AutoQuantResult& r) {
+  QuantPolicyOptions o;
+  for (const AutoUnit& u : r.units) {
+    if (u.chosen == Scheme::kNone) continue;
+    for (const std::string& name : u.tensors) {
+      std::string escaped;
+      for (char ch : name) escaped += ch == '.' ? std::string("\\.") : std::string(1, ch);
+      o.tensor_types.emplace_back(escaped, u.chosen);
+    }
+  }
+  return o;
+}
+
 TEST(AutoQuant, DeterministicAndWithinBudgetSlow) {
   Calibrated calibration;
   const double budget = 5e-4;
@@ -65,11 +82,41 @@ TEST(AutoQuant, DeterministicAndWithinBudgetSlow) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first->to_json(), second->to_json());
   EXPECT_NE(first->calibration.find("--calibrate"), std::string::npos) << first->calibration;
-  EXPECT_LE(first->kl_divergence_mean, budget);
-  EXPECT_EQ(measure_on(calibration.file, first->policy), first->kl_divergence_mean);
+  EXPECT_LE(first->validation_kl, budget * 0.9);  // confirmed with the margin on the half it was not chosen on
+  EXPECT_LE(first->selection_kl, first->working_budget);
+  EXPECT_LE(first->working_budget, budget * 0.9);
+  ASSERT_FALSE(first->rounds.empty());
+  EXPECT_TRUE(first->rounds.back().confirmed);
+  for (size_t r = 0; r + 1 < first->rounds.size(); ++r) {
+    EXPECT_FALSE(first->rounds[r].confirmed);
+    EXPECT_LT(first->rounds[r + 1].budget, first->rounds[r].budget);
+  }
+  // The chosen combination, one exact-name rule per tensor, re-measured here on the whole calibration text:
+  // the positions-weighted mean of the two halves' measurements.
+  const QuantPolicyOptions exact = exact_policy(*first);
+  EXPECT_NEAR(measure_on(calibration.file, exact), first->kl_divergence_mean, 1e-9 * first->kl_divergence_mean);
   for (const AutoUnit& u : first->units) {
     EXPECT_FALSE(u.tensors.empty());
     EXPECT_EQ(u.sensitivity.size(), u.ladder.size()) << u.chunk;
+  }
+  // The recipe is chunk entries, and it quantizes exactly as measured: converting with it and with the exact
+  // per-tensor policy gives the same data files.
+  EXPECT_TRUE(first->policy.tensor_types.empty());
+  EXPECT_FALSE(first->policy.chunk_types.empty());
+  ScratchDir dir;
+  ConvertOptions a;
+  a.source = kTrained;
+  a.out = dir / "recipe.hfb";
+  a.quant = first->policy;
+  ConvertOptions b = a;
+  b.out = dir / "exact.hfb";
+  b.quant = exact;
+  auto ra = convert_checkpoint(a);
+  auto rb = convert_checkpoint(b);
+  ASSERT_TRUE(ra.ok() && rb.ok()) << (ra.ok() ? rb.error().to_string() : ra.error().to_string());
+  EXPECT_EQ(ra->tensor_bytes, first->bytes);
+  for (const ConvertFileSummary& f : ra->files) {
+    EXPECT_EQ(testing::read_all(dir / ("recipe.hfb/" + f.name)), testing::read_all(dir / ("exact.hfb/" + f.name))) << f.name;
   }
 }
 

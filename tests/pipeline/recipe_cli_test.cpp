@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "formats/bundle.pb.h"
+#include "tests/cli/cli_capture.h"
 #include "tests/cli/run_cli_helper.h"
 #include "tests/writers/bundle_test_util.h"
 
@@ -50,6 +51,44 @@ TEST(RecipeCli, FlagsAndTheirStoredRecipeGiveTheSameBundle) {
   EXPECT_NE(json.out.find("\"recipe\":{"), std::string::npos);
 }
 
+// --quant auto states its choice as chunk entries (CHUNK and CHUNK:ROLE), not one exact-name rule per tensor; the
+// stored recipe (and --save-recipe's file) reproduces the bundle byte for byte with `convert --recipe`.
+TEST(RecipeCli, AutoRecipeIsChunkEntriesAndReproducesTheBundleSlow) {
+  ScratchDir dir;
+  const std::string trained = std::string(HFB_FIXTURES_DIR) + "/gemma4/text-trained";
+  testing::write_all(dir / "cal.txt",
+                     "The quick brown fox jumps over the lazy dog.\nShe sells sea shells by the sea shore.\n"
+                     "A stitch in time saves nine, and a penny saved is a penny earned.\n"
+                     "Every good boy deserves fudge; all cows eat grass.\n");
+  auto a = testing::run_cli_capture("convert " + trained + " -o " + dir / "a.hfb" + " --quant auto --max-kl 1e-3 --calibrate " +
+                   dir / "cal.txt" + " --save-recipe " + dir / "saved.json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.err.find("  recipe: --chunk-type "), std::string::npos) << a.err;
+  EXPECT_NE(a.err.find(" --chunk-type decoder.0="), std::string::npos) << a.err;
+  EXPECT_NE(a.err.find("confirmation"), std::string::npos) << a.err;
+  EXPECT_EQ(a.err.find("--tensor-type"), std::string::npos) << a.err;
+  auto recipe = run_cli("inspect " + dir / "a.hfb" + " --recipe");
+  ASSERT_EQ(recipe.exit_code, 0);
+  EXPECT_NE(recipe.out.find("\"decoder.0\": "), std::string::npos) << recipe.out;
+  EXPECT_NE(recipe.out.find("\"tensor_types\": []"), std::string::npos) << recipe.out;
+  EXPECT_NE(recipe.out.find("\"validation_kl\""), std::string::npos) << recipe.out;
+  EXPECT_EQ(recipe.out, testing::read_all(dir / "saved.json"));
+  ASSERT_EQ(run_cli("convert " + trained + " -o " + dir / "b.hfb" + " --recipe " + dir / "saved.json" + " --quiet")
+                .exit_code,
+            0);
+  EXPECT_EQ(testing::list_dir(dir / "a.hfb"), testing::list_dir(dir / "b.hfb"));
+  for (const std::string& f : testing::list_dir(dir / "a.hfb")) {
+    if (f != "manifest.pb") {
+      EXPECT_EQ(testing::read_all(dir / ("a.hfb/" + f)), testing::read_all(dir / ("b.hfb/" + f))) << f;
+    }
+  }
+  EXPECT_EQ(manifest_without_command_line(dir / "a.hfb").SerializeAsString(),
+            manifest_without_command_line(dir / "b.hfb").SerializeAsString());
+  auto json = run_cli("inspect " + dir / "a.hfb" + " --json");
+  EXPECT_NE(json.out.find("\"rule\":\"chunk-type\""), std::string::npos);
+  EXPECT_EQ(json.out.find("\"rule\":\"tensor-type\""), std::string::npos);
+}
+
 TEST(RecipeCli, RecipeRefusesOtherPolicyFlagsAndBadFiles) {
   ScratchDir dir;
   testing::write_all(dir / "r.json", R"({"hfbundle_recipe": 1, "quant": "int8"})");
@@ -60,6 +99,13 @@ TEST(RecipeCli, RecipeRefusesOtherPolicyFlagsAndBadFiles) {
   EXPECT_EQ(run_cli("convert " + kSample + " --dry-run --recipe " + dir / "bad.json").exit_code, 2);
   EXPECT_EQ(run_cli("convert " + kSample + " --dry-run --recipe " + dir / "missing.json").exit_code, 2);
   EXPECT_EQ(run_cli("convert " + kSample + " --dry-run --quant q4_0 --chunk-type decoder.9=int8").exit_code, 2);
+  EXPECT_EQ(run_cli("convert " + kSample + " --dry-run --quant q4_0 --chunk-type decoder.0:attn_qq=int8").exit_code, 2);
+  testing::write_all(dir / "badrole.json", R"({"hfbundle_recipe": 1, "quant": "int8", "chunk_types": {"decoder.0:x": "none"}})");
+  EXPECT_EQ(run_cli("convert " + kSample + " --dry-run --recipe " + dir / "badrole.json").exit_code, 2);
+  auto by_role = run_cli("convert " + kSample + " --dry-run --quant q4_0 --chunk-type decoder.0=int8 --chunk-type decoder.0:mlp_up=q8_0");
+  EXPECT_EQ(by_role.exit_code, 0);
+  EXPECT_NE(by_role.out.find("[chunk-type] --chunk-type decoder.0:mlp_up=q8_0"), std::string::npos) << by_role.out;
+  EXPECT_NE(by_role.out.find("[chunk-type] --chunk-type decoder.0=int8"), std::string::npos) << by_role.out;
   auto dry = run_cli("convert " + kSample + " --dry-run --quant q4_0 --chunk-type decoder.0=int8");
   EXPECT_EQ(dry.exit_code, 0);
   EXPECT_NE(dry.out.find("[chunk-type] --chunk-type decoder.0=int8"), std::string::npos) << dry.out;

@@ -66,6 +66,22 @@ TEST(Recipe, SetChunkTypeReplacesOrAppends) {
   EXPECT_EQ(r.quant.chunk_types[2], std::make_pair(std::string("decoder.0"), Scheme::kInt4));
 }
 
+TEST(Recipe, SetChunkTypeDropsThatChunksRoleEntries) {
+  Recipe r;
+  r.quant.chunk_types = {{"decoder.1", Scheme::kQ4_0}, {"decoder.1:attn_q", Scheme::kInt8},
+                         {"decoder.10:attn_q", Scheme::kInt8}, {"decoder.2:mlp_up", Scheme::kInt8}};
+  set_recipe_chunk_type(&r, "decoder.1", Scheme::kQ8_0);
+  const std::vector<std::pair<std::string, Scheme>> want = {
+      {"decoder.1", Scheme::kQ8_0}, {"decoder.10:attn_q", Scheme::kInt8}, {"decoder.2:mlp_up", Scheme::kInt8}};
+  EXPECT_EQ(r.quant.chunk_types, want);
+  auto parsed = parse_recipe_json(R"({"hfbundle_recipe": 1, "quant": "none", "chunk_types": {"decoder.0:attn_q": "int8"}})", "t");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+  EXPECT_EQ(parsed->quant.chunk_types.at(0).first, "decoder.0:attn_q");
+  auto bad = parse_recipe_json(R"({"hfbundle_recipe": 1, "quant": "none", "chunk_types": {"decoder.0:attn": "int8"}})", "t");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("chunk_types.decoder.0:attn"), std::string::npos) << bad.error().message;
+}
+
 struct BadRecipe {
   const char* text;
   ErrorCode code;

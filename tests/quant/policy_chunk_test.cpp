@@ -126,6 +126,45 @@ TEST(QuantPolicyChunk, ParseAndCheckAgainstThePlan) {
   EXPECT_TRUE(check_chunk_types(options, {"embeddings", "decoder.0", "head"}).ok());
 }
 
+// CHUNK:ROLE entries: the role's tensors in that chunk only, beating a CHUNK entry wherever it is listed, below
+// tensor regexes and roles, and like chunk entries after the keep-float defaults.
+TEST(QuantPolicyChunk, ChunkRoleEntryBeatsTheChunkEntry) {
+  QuantPolicyOptions options = q4_with_chunk();  // decoder.1=int8
+  options.chunk_types.emplace_back("decoder.1:mlp_up", Scheme::kQ8_0);
+  options.chunk_types.emplace_back("decoder.2:mlp_up", Scheme::kNone);
+  options.chunk_types.emplace_back("decoder.1:norm", Scheme::kInt8);
+  const QuantPolicy policy = make(options);
+  TensorDecision up = decide(policy, kMlp, "decoder.1");
+  EXPECT_EQ(up.scheme, Scheme::kQ8_0);
+  EXPECT_EQ(up.rule, PolicyRule::kChunkType);
+  EXPECT_EQ(up.reason, "--chunk-type decoder.1:mlp_up=q8_0");
+  EXPECT_EQ(decide(policy, kQ, "decoder.1").scheme, Scheme::kInt8);  // another role: the chunk entry
+  EXPECT_EQ(decide(policy, kMlp, "decoder.2").scheme, Scheme::kNone);
+  EXPECT_EQ(decide(policy, kQ, "decoder.2").scheme, Scheme::kQ4_0);  // global
+  EXPECT_EQ(decide(policy, kMlp, "").scheme, Scheme::kQ4_0);         // no chunk: no chunk rule
+  const TensorInfo norm = tensor("model.layers.3.input_layernorm.weight", {64}, Role::kNorm);
+  EXPECT_EQ(decide(policy, norm, "decoder.1").scheme, Scheme::kNone);  // keep-float default holds
+  options.role_types = {{Role::kMlpUp, Scheme::kInt4}};
+  EXPECT_EQ(decide(make(options), kMlp, "decoder.1").scheme, Scheme::kInt4);  // a role rule still wins
+}
+
+TEST(QuantPolicyChunk, ChunkRoleNamesAreChecked) {
+  auto ok = parse_chunk_type("decoder.2:attn_q=int8");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->first, "decoder.2:attn_q");
+  auto bad = parse_chunk_type("decoder.2:attn_qq=int8");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("unknown role 'attn_qq'"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(parse_chunk_type(":attn_q=int8").ok());
+  QuantPolicyOptions options;
+  options.chunk_types = {{"decoder.0:attn_q", Scheme::kInt8}};
+  EXPECT_TRUE(check_chunk_types(options, {"embeddings", "decoder.0"}).ok());
+  options.chunk_types = {{"decoder.7:attn_q", Scheme::kInt8}};
+  Status s = check_chunk_types(options, {"embeddings", "decoder.0"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("no chunk 'decoder.7'"), std::string::npos) << s.error().message;
+}
+
 TEST(QuantPolicyChunk, CoverageCarriesTheRule) {
   std::vector<uint8_t> bytes;
   TensorTable table;

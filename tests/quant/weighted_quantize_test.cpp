@@ -1,6 +1,6 @@
 // Calibrated (column-weighted) quantization against scalar references: the weighted error of the chosen
 // scales / LUTs is never above the unweighted encoding's, and for k-means never above a weighted Lloyd palette;
-// bit-exact formats and per-tensor scales are untouched; bytes independent of the thread count.
+// bit-exact formats and per-tensor scales are untouched, per-row scales searched; bytes independent of the thread count.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -140,11 +140,11 @@ TEST(WeightedQuantize, KmeansLutNoWorseThanWeightedLloyd) {
   EXPECT_LE(e_weighted, lloyd_error * (1 + 1e-6));
 }
 
-TEST(WeightedQuantize, BitExactSchemesPerRowAndPerTensorUntouched) {
+TEST(WeightedQuantize, BitExactSchemesAndPerTensorUntouched) {
   const Case c = make_case(8, 64, 4);
   for (Scheme scheme : {Scheme::kQ4_0, Scheme::kQ8_0, Scheme::kNone, Scheme::kInt8, Scheme::kInt4}) {
-    QuantParams p = params_for(0, 32, 1);  // int8 per tensor, int4 per row: plain absmax
-    p.per_tensor = scheme == Scheme::kInt8;
+    QuantParams p = params_for(0, 32, 1);
+    p.per_tensor = scheme == Scheme::kInt8 || scheme == Scheme::kInt4;  // one scale: nothing to choose
     EXPECT_FALSE(calibration_applies(scheme, c.rows, c.cols, p)) << scheme_name(scheme);
     const Encoded e = encode_both(scheme, c, p);
     ASSERT_EQ(e.plain.rows, c.rows);
@@ -153,6 +153,22 @@ TEST(WeightedQuantize, BitExactSchemesPerRowAndPerTensorUntouched) {
   }
   EXPECT_TRUE(calibration_applies(Scheme::kInt4, 8, 64, params_for(32, 32, 1)));
   EXPECT_TRUE(calibration_applies(Scheme::kKmeans8, 8, 64, params_for(0, 32, 1)));
+}
+
+// Per row (the default int8 / int4, e.g. the tied embedding / head): the scale search runs once per row, and the
+// weighted error is never above plain absmax's, and lower somewhere.
+TEST(WeightedQuantize, PerRowScaleSearchNeverWorseInTheWeightedError) {
+  const Case c = make_case(32, 96, 7);
+  for (Scheme scheme : {Scheme::kInt8, Scheme::kInt4}) {
+    const QuantParams p = params_for(0, 32, 1);
+    EXPECT_TRUE(calibration_applies(scheme, c.rows, c.cols, p)) << scheme_name(scheme);
+    const Encoded e = encode_both(scheme, c, p);
+    ASSERT_EQ(e.weighted.scales.size(), e.plain.scales.size());  // one scale per row: the same size
+    const double plain = weighted_squared_error(c.src(), e.plain, c.weights);
+    const double weighted = weighted_squared_error(c.src(), e.weighted, c.weights);
+    EXPECT_LE(weighted, plain) << scheme_name(scheme);
+    EXPECT_LT(weighted, plain * 0.999) << scheme_name(scheme);
+  }
 }
 
 TEST(WeightedQuantize, SameBytesAnyThreadCountAndReference) {
