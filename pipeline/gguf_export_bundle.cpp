@@ -65,7 +65,7 @@ Status plan_bundle_tensor(const Bundle& bundle, const BundleTensor& t, const Ggu
     p.produce = copy_blocks(&t);
   } else {
     HFB_TRY(GgufDecision d, policy.decide(info, *name, *ne));
-    p = plan_from_float(info, *name, *ne, d, options);
+    HFB_TRY(p, plan_from_float(info, *name, *ne, d, options));
   }
   (name->file == GgufFileKind::kText ? plan->model : plan->mmproj).push_back(std::move(p));
   return ok_status();
