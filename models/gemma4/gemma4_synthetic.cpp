@@ -1,15 +1,18 @@
 // Synthetic Gemma-4-shaped models: resolved config plus seeded random tensors named as HF writes them.
-#include "pipeline/synthetic_model.h"
+#include "models/gemma4/gemma4_synthetic.h"
 
 #include <cstring>
+#include <memory>
 #include <random>
+
+#include "core/byte_source.h"
 
 namespace hfb {
 namespace {
 
 class TensorMaker {
  public:
-  TensorMaker(const SyntheticModelSpec& spec, SyntheticModel& out) : spec_(spec), out_(out), rng_(spec.seed) {}
+  TensorMaker(const SyntheticModelSpec& spec, Model& out) : spec_(spec), out_(out), rng_(spec.seed) {}
 
   void add(const std::string& name, std::vector<int64_t> dims, Role role, int layer, float center = 0.0f) {
     int64_t count = 1;
@@ -24,18 +27,15 @@ class TensorMaker {
     info.num_bytes = static_cast<uint64_t>(count) * 4;
     info.role = role;
     info.layer = layer;
-    if (spec_.with_sources) {
-      std::vector<uint8_t> bytes(info.num_bytes);
-      std::memcpy(bytes.data(), data.data(), info.num_bytes);
-      info.source = std::make_shared<MemorySource>(std::move(bytes), "<synthetic>");
-    }
-    out_.model.tensors.add(std::move(info));
-    out_.weights->put(name, std::move(dims), std::move(data));
+    std::vector<uint8_t> bytes(info.num_bytes);
+    std::memcpy(bytes.data(), data.data(), info.num_bytes);
+    info.source = std::make_shared<MemorySource>(std::move(bytes), "<synthetic>");
+    out_.tensors.add(std::move(info));
   }
 
  private:
   const SyntheticModelSpec& spec_;
-  SyntheticModel& out_;
+  Model& out_;
   std::mt19937 rng_;
 };
 
@@ -120,12 +120,11 @@ Result<ModelConfig> synthetic_gemma4_config(const SyntheticModelSpec& spec) {
   return config;
 }
 
-Result<SyntheticModel> make_synthetic_gemma4(const SyntheticModelSpec& spec) {
+Result<Model> make_synthetic_gemma4(const SyntheticModelSpec& spec) {
   HFB_TRY(ModelConfig config, synthetic_gemma4_config(spec));
-  SyntheticModel out;
-  out.model.source = "<synthetic>";
-  out.model.config = std::move(config);
-  out.weights = std::make_shared<F32WeightStore>();
+  Model out;
+  out.source = "<synthetic>";
+  out.config = std::move(config);
   TensorMaker make(spec, out);
   const int64_t h = spec.hidden_size;
   make.add("model.embed_tokens.weight", {spec.vocab_size, h}, Role::kTokenEmbedding, -1);
@@ -135,7 +134,7 @@ Result<SyntheticModel> make_synthetic_gemma4(const SyntheticModelSpec& spec) {
     make.add("model.per_layer_model_projection.weight", {packed, h}, Role::kPleProjection, -1);
     make.add("model.per_layer_projection_norm.weight", {spec.ple_width}, Role::kNorm, -1, 1.0f);
   }
-  for (const TextLayerSpec& layer : out.model.config.text.layers) add_layer_tensors(layer, spec, make);
+  for (const TextLayerSpec& layer : out.config.text.layers) add_layer_tensors(layer, spec, make);
   make.add("model.norm.weight", {h}, Role::kNorm, -1, 1.0f);
   return out;
 }
