@@ -8,13 +8,12 @@
 #include <cstdlib>
 #include <vector>
 
-#include <jpeglib.h>
-
 #include "readers/media/audio_decode.h"
 #include "readers/media/image_decode.h"
 #include "readers/media/image_features.h"
 #include "readers/media/log_mel.h"
 #include "readers/media/resample.h"
+#include "tests/readers/media_encode_util.h"
 
 namespace {
 
@@ -47,29 +46,7 @@ std::vector<uint8_t> synthetic_jpeg(int width, int height) {
       p[2] = static_cast<uint8_t>(seed >> 24);
     }
   }
-  jpeg_compress_struct cinfo{};
-  jpeg_error_mgr err{};
-  cinfo.err = jpeg_std_error(&err);
-  jpeg_create_compress(&cinfo);
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  jpeg_mem_dest(&cinfo, &buffer, &size);
-  cinfo.image_width = width;
-  cinfo.image_height = height;
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, 90, TRUE);
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = rgb.data() + static_cast<size_t>(cinfo.next_scanline) * width * 3;
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  std::vector<uint8_t> out(buffer, buffer + size);
-  jpeg_destroy_compress(&cinfo);
-  std::free(buffer);
-  return out;
+  return hfb::test::make_jpeg(width, height, 3, rgb, /*orientation=*/0, /*quality=*/90);  // tests/readers/media_encode_util.h
 }
 
 }  // namespace

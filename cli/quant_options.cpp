@@ -24,8 +24,8 @@ void add_quant_options(CLI::App* sub, QuantCliOptions* o, const std::string& qua
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--coverage", o->coverage, "Write the per-tensor coverage report (JSON) here");
   sub->add_flag("--allow-nonfinite", o->allow_nonfinite,
-                "Keep NaN/Inf weights (and q4_0/q8_0 f16 scale overflow) instead of refusing them: none stores them, "
-                "q4_0/q8_0 write ggml's blocks (decoding to NaN/Inf), int8/int4/kmeans still refuse");
+                "Keep a tensor holding NaN/Inf in its stored float type (whatever the scheme; the coverage says "
+                "'kept float') instead of refusing it; q4_0/q8_0 write blocks whose f16 scale overflows as ggml does");
 }
 
 void add_chunk_type_option(CLI::App* sub, QuantCliOptions* o) {

@@ -11,8 +11,8 @@ inline constexpr const char* kBundleMagic = "hfbundle";
 /// Format version written by this build. Readers accept any minor of kBundleFormatMajor.
 inline constexpr uint32_t kBundleFormatMajor = 1;
 // 1.1: Manifest.text_graph; 1.2: chunk boundaries; 1.3: FILE_TOKENIZER files (the checkpoint's tokenizer);
-// 1.4: Manifest.recipe_json and CoverageRecord.rule
-inline constexpr uint32_t kBundleFormatMinor = 4;
+// 1.4: Manifest.recipe_json and CoverageRecord.rule; 1.5: TextConfig.max_position_embeddings
+inline constexpr uint32_t kBundleFormatMinor = 5;
 /// Every tensor segment starts at a multiple of this many bytes of its (raw) file.
 inline constexpr uint64_t kBundleAlignment = 64;
 /// Entry name of the manifest inside a bundle directory or zip.

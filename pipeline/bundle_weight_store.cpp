@@ -34,8 +34,9 @@ Status BundleWeightStore::load(const BundleTensor& tensor) {
   Entry entry;
   entry.dims = tensor.info.shape.dims();
   if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized()) {
-    HFB_TRY(entry.matrix, tensor_matrix_view(tensor.info));  // runtime/mapped_weight_store.h
-    entry.sources.push_back(tensor.info.source);
+    std::shared_ptr<const ByteSource> bytes;
+    HFB_TRY(entry.matrix, tensor_matrix_view(tensor.info, &bytes));  // runtime/mapped_weight_store.h
+    entry.sources.push_back(std::move(bytes));
     entries_[name] = std::move(entry);
     return ok_status();
   }

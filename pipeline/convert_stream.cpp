@@ -10,6 +10,7 @@
 #include "core/interrupt.h"
 #include "formats/bundle_format.h"
 #include "quant/fused_encode.h"
+#include "quant/nonfinite_rule.h"
 #include "quant/scheme_traits.h"
 #include "writers/bundle_writer.h"
 
@@ -60,6 +61,7 @@ Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision
   StreamedTensor out;
   out.coverage.reason = decision.reason;
   out.coverage.rule = decision.rule;
+  out.coverage.fallback = decision.fallback;
   out.coverage.bytes_before = out.coverage.bytes_after = info.num_bytes;
   out.stored_bytes = aligned(info.num_bytes);
   if (target.writer) {
@@ -250,8 +252,10 @@ int64_t convert_block_rows(const TensorInfo& info, const TensorDecision& decisio
 Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision,
                                      const TensorTarget& target) {
   if (!info.source) return Error(ErrorCode::kInternal, "tensor has no byte source").with_tensor(info.name);
-  auto streamed = decision.scheme == Scheme::kNone ? stream_plain(info, decision, target)
-                                                   : stream_encoded(info, decision, target);
+  // --allow-nonfinite: a tensor holding NaN/Inf is kept float, never quantized into finite values.
+  auto kept = keep_nonfinite_float(info, decision);
+  if (!kept.ok()) return named(std::move(kept).error(), info);
+  auto streamed = kept->scheme == Scheme::kNone ? stream_plain(info, *kept, target) : stream_encoded(info, *kept, target);
   if (!streamed.ok()) return named(std::move(streamed).error(), info);
   streamed->coverage.name = info.name;
   streamed->coverage.role = info.role;

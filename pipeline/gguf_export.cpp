@@ -105,7 +105,7 @@ Status plan_tensor(const Model& model, const TensorInfo& t, const GgufPolicy& po
     refused->push_back(t.name + " (" + decision.error().message + ")");
     return ok_status();
   }
-  PlannedTensor p = plan_from_float(t, *name, *ne, *decision, options);
+  HFB_TRY(PlannedTensor p, plan_from_float(t, *name, *ne, *decision, options));
   (name->file == GgufFileKind::kText ? plan->model : plan->mmproj).push_back(std::move(p));
   return ok_status();
 }

@@ -2,6 +2,7 @@
 // converted, schemes without a ggml type refused by name.
 #include <algorithm>
 
+#include "formats/bundle.pb.h"
 #include "pipeline/gguf_export.h"
 #include "pipeline/gguf_export_internal.h"
 #include "readers/bundle/bundle_reader.h"
@@ -65,7 +66,7 @@ Status plan_bundle_tensor(const Bundle& bundle, const BundleTensor& t, const Ggu
     p.produce = copy_blocks(&t);
   } else {
     HFB_TRY(GgufDecision d, policy.decide(info, *name, *ne));
-    p = plan_from_float(info, *name, *ne, d, options);
+    HFB_TRY(p, plan_from_float(info, *name, *ne, d, options));
   }
   (name->file == GgufFileKind::kText ? plan->model : plan->mmproj).push_back(std::move(p));
   return ok_status();
@@ -84,11 +85,15 @@ Result<GgufExportResult> export_bundle_to_gguf(const GgufExportOptions& options)
   }
   if (!refused.empty()) return refusal(refused);
   plan_rope_freqs(bundle->config(), &plan);
+  // The tokenizer is read from the bundle (a zip's stored entries too); preprocessor_config.json only from a
+  // directory bundle (a zip gives the converter's defaults for image_mean / image_std).
   MetadataSource source{bundle->config(), display_name(bundle->path()), bundle->is_zip() ? "" : bundle->path(),
-                        bundle->is_zip() ? "" : bundle->path(), "", ""};
+                        bundle->path(), "", ""};
   HFB_TRY(plan_metadata(source, policy, options, &plan));
-  if (bundle->is_zip()) {
-    plan.warnings.push_back("a zip bundle: its tokenizer is not read (export a directory bundle to carry it)");
+  if (bundle->manifest().config().text().max_position_embeddings() <= 0) {
+    plan.warnings.push_back("the bundle does not record max_position_embeddings (written before bundle format 1.5): "
+                            "context_length " + std::to_string(bundle->config().text.max_position_embeddings) +
+                            " (Hugging Face's default) written; convert the checkpoint again to carry its own");
   }
   GgufExportResult result;
   HFB_TRY(write_plan(options, &plan, &result));

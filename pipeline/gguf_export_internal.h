@@ -51,10 +51,12 @@ Result<QuantMetrics> stream_quantized(const TensorInfo& info, Scheme scheme, con
                                       const ByteSink& sink, const BytesDone& done);
 
 /// A tensor written from a float source (`info` must outlive the plan): converted to decision.type, or quantized
-/// when decision.scheme is q4_0/q8_0; its coverage entry filled from the decision.
-PlannedTensor plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
-                              std::vector<int64_t> ne, const GgufDecision& decision,
-                              const GgufExportOptions& options);
+/// when decision.scheme is q4_0/q8_0; its coverage entry filled from the decision. With --allow-nonfinite a
+/// tensor holding NaN/Inf is written in its stored float type instead of q4_0/q8_0 (quant/nonfinite_rule.h),
+/// its coverage saying "kept float: N non-finite values". Fails as count_nonfinite (it reads the tensor then).
+Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+                                      std::vector<int64_t> ne, GgufDecision decision,
+                                      const GgufExportOptions& options);
 
 /// Copies `size` bytes at `offset` of `source` (encoded q4_0/q8_0 blocks of a bundle) in blocks.
 Status stream_bytes(const ByteSource& source, uint64_t offset, uint64_t size, const ByteSink& sink,

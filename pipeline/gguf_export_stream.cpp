@@ -7,6 +7,7 @@
 #include "core/interrupt.h"
 #include "pipeline/convert_stream.h"
 #include "pipeline/gguf_export_internal.h"
+#include "quant/nonfinite_rule.h"
 
 namespace hfb::gguf_export_detail {
 namespace {
@@ -158,9 +159,18 @@ std::vector<uint8_t> encode_values(const std::vector<float>& values, GgmlType ta
   return out;
 }
 
-PlannedTensor plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
-                              std::vector<int64_t> ne, const GgufDecision& decision,
-                              const GgufExportOptions& options) {
+Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+                                      std::vector<int64_t> ne, GgufDecision decision,
+                                      const GgufExportOptions& options) {
+  if (decision.scheme != Scheme::kNone && options.allow_nonfinite) {
+    HFB_TRY(int64_t nonfinite, count_nonfinite(info));
+    if (nonfinite > 0) {  // a quantizer never turns non-finite values into finite ones: keep the stored type
+      decision.reason = kept_float_reason(nonfinite, decision.scheme);
+      decision.type = gguf::ggml_type_for(info.dtype.id()).value_or(gguf::GgmlType::kF32);
+      decision.scheme = Scheme::kNone;
+      decision.fallback = true;
+    }
+  }
   PlannedTensor p;
   p.coverage.source_name = info.name;
   p.coverage.gguf_name = name.name;

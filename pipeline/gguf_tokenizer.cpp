@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "core/byte_source.h"
+#include "readers/bundle/bundle_reader.h"
 #include "readers/tokenizer/text_tokenizer.h"
 #include "readers/tokenizer/tokenizer_json.h"
 
@@ -134,6 +138,32 @@ void add_special_ids(const GenerationConfig& generation, const std::optional<int
   add("tokenizer.ggml.padding_token_id", generation.pad_token_id);
 }
 
+/// tokenizer.json's text and a name for messages, from a directory (checkpoint or directory bundle) or a zip
+/// bundle (a regular file: its stored entry); nullopt when there is none.
+Result<std::optional<std::pair<std::string, std::string>>> tokenizer_json(const std::string& source) {
+  using Found = std::optional<std::pair<std::string, std::string>>;
+  if (source.empty()) return Found();
+  struct stat st {};
+  if (::stat(source.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {  // a zip bundle
+    HFB_TRY(std::shared_ptr<const Bundle> bundle, Bundle::open(source));
+    auto file = bundle->file("tokenizer.json");
+    if (!file.ok()) {
+      if (file.error().code == ErrorCode::kNotFound) return Found();
+      return std::move(file).error();
+    }
+    if ((*file)->size() > tokenizer::kMaxTokenizerJsonBytes) {
+      return Error(ErrorCode::kLimit, "bundle file 'tokenizer.json' is larger than " +
+                                          std::to_string(tokenizer::kMaxTokenizerJsonBytes) + " bytes").with_path(source);
+    }
+    HFB_TRY(ByteSpan bytes, (*file)->read(0, (*file)->size()));
+    return Found(std::pair{std::string(reinterpret_cast<const char*>(bytes.data), bytes.size), source + ":tokenizer.json"});
+  }
+  const std::string path = source + "/tokenizer.json";
+  if (!file_exists(path)) return Found();
+  HFB_TRY(std::string json, read_small_file(path, tokenizer::kMaxTokenizerJsonBytes, "tokenizer_bytes"));
+  return Found(std::pair{std::move(json), path});
+}
+
 }  // namespace
 
 Result<GgufTokenizerResult> gguf_tokenizer_metadata(const std::string& dir, int vocab_size,
@@ -142,8 +172,8 @@ Result<GgufTokenizerResult> gguf_tokenizer_metadata(const std::string& dir, int 
   Vocabulary vocab;
   std::string chat_template;
   GenerationConfig ids = generation;
-  const std::string json_path = dir + "/tokenizer.json";
-  if (dir.empty() || !file_exists(json_path)) {
+  HFB_TRY(auto json, tokenizer_json(dir));
+  if (!json) {
     vocab = synthesised_vocabulary(vocab_size, generation);
     result.synthesised = true;
     result.warnings.push_back("no tokenizer.json: synthesised a byte-level vocabulary of " +
@@ -151,9 +181,8 @@ Result<GgufTokenizerResult> gguf_tokenizer_metadata(const std::string& dir, int 
                               " tokens (special, <0xXX> bytes, <unusedN>); token ids run, text does not tokenize as "
                               "the original model's");
   } else {
-    HFB_TRY(tokenizer::TextTokenizer text, tokenizer::load_text_tokenizer(dir));
-    HFB_TRY(std::string json, read_small_file(json_path, tokenizer::kMaxTokenizerJsonBytes, "tokenizer_bytes"));
-    HFB_TRY(tokenizer::TokenizerSpec spec, tokenizer::parse_tokenizer_json(json, json_path));
+    HFB_TRY(tokenizer::TextTokenizer text, tokenizer::load_text_tokenizer(dir));  // a zip bundle too
+    HFB_TRY(tokenizer::TokenizerSpec spec, tokenizer::parse_tokenizer_json(json->first, json->second));
     HFB_TRY(vocab, checkpoint_vocabulary(text, spec, vocab_size, &result.warnings));
     chat_template = text.chat_template;
     if (text.bos_id) ids.bos_token_id = *text.bos_id;

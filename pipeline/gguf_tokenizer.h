@@ -18,7 +18,8 @@ struct GgufTokenizerResult {
 };
 
 /// Builds the tokenizer keys for a model whose token embedding has `vocab_size` rows. `dir` is where
-/// tokenizer.json / tokenizer_config.json / chat_template.jinja live ("" or no tokenizer.json: synthesised, see
+/// tokenizer.json / tokenizer_config.json / chat_template.jinja live: a checkpoint directory, or a bundle
+/// (directory or zip: its stored files) ("" or no tokenizer.json: synthesised, see
 /// docs/gguf.md). Tokens are one per id (ids the tokenizer lacks become `<unusedN>`), unique (a repeated string is
 /// renamed with a warning: llama.cpp aborts on duplicates), merges never absent. Fails like load_text_tokenizer and
 /// parse_tokenizer_json for a tokenizer.json that does not load.

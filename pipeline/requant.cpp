@@ -212,9 +212,13 @@ Status rewrite_bundle(const RequantPlan& plan, const std::string& recipe_json, R
 }  // namespace
 
 std::string RequantResult::to_string() const {
-  std::string out = "requant: " + std::to_string(coverage.entries.size()) + " tensors re-encoded, " +
-                    std::to_string(coverage.total.bytes_after) + " bytes (source " +
-                    std::to_string(coverage.total.bytes_before) + ")\n";
+  // Only tensors written with a scheme count as re-encoded; the chunk's float tensors (norms, tensors kept
+  // float by the policy) are copied from the checkpoint as they are.
+  const int64_t encoded = coverage.total.quantized;
+  const int64_t kept = static_cast<int64_t>(coverage.entries.size()) - encoded;
+  std::string out = "requant: " + std::to_string(encoded) + " tensors re-encoded, " + std::to_string(kept) +
+                    " kept float (copied from the checkpoint), " + std::to_string(coverage.total.bytes_after) +
+                    " bytes (source " + std::to_string(coverage.total.bytes_before) + ")\n";
   out += coverage_summary(coverage);
   std::string files;
   for (const std::string& f : rewritten_files) files += " " + f;

@@ -27,7 +27,7 @@ struct RequantResult {
   bool in_place = false;
   std::vector<std::string> rewritten_files;  ///< data files written again (stored names)
   std::vector<std::string> kept_files;       ///< files taken over unchanged (hard links, or copies)
-  CoverageReport coverage;                  ///< the chunk's re-encoded tensors
+  CoverageReport coverage;                  ///< every tensor of the chunk (re-encoded, or kept float)
   std::string recipe_json;                  ///< the updated recipe now stored in the manifest
   /// A few lines: chunk, scheme, files rewritten and kept, bytes before and after.
   std::string to_string() const;

@@ -1,8 +1,7 @@
-// Synthetic Gemma-4-shaped text models with seeded random float32 weights, built in memory
-// (for runtime tests and the decode benchmark; no checkpoint on disk).
+// A model built in memory (a family's synthetic model, e.g. models/gemma4/gemma4_synthetic.h) with its weights
+// widened into an F32WeightStore, ready for the runtime (runtime tests, parity tests). No family knowledge here.
 #pragma once
 
-#include <cstdint>
 #include <memory>
 
 #include "core/error.h"
@@ -11,37 +10,13 @@
 
 namespace hfb {
 
-struct SyntheticModelSpec {
-  int num_layers = 4;
-  int hidden_size = 64;
-  int vocab_size = 256;
-  int num_heads = 2;
-  int num_kv_heads = 1;
-  int head_dim = 32;          ///< sliding layers
-  int full_head_dim = 64;     ///< full-attention layers
-  int full_kv_heads = 1;
-  int intermediate_size = 128;
-  int ple_width = 16;         ///< 0: no per-layer embeddings
-  int num_kv_shared_layers = 2;
-  int sliding_window = 8;
-  int full_every = 2;         ///< layer i is full attention iff i % full_every == full_every - 1
-  bool k_eq_v = false;
-  bool double_wide_mlp = false;
-  uint32_t seed = 1;
-  float weight_scale = 0.05f;
-  bool with_sources = true;   ///< also give every tensor a MemorySource holding its F32 bytes
-};
-
 struct SyntheticModel {
-  Model model;                             ///< resolved config + tensor table with roles
+  Model model;                             ///< resolved config + tensor table with roles (and byte sources)
   std::shared_ptr<F32WeightStore> weights; ///< the same weights, ready for the runtime
 };
 
-/// Makes the model. Fails with kInvalidArgument if the spec is inconsistent (e.g. a KV-shared layer has
-/// no earlier layer of its attention type to read from, or num_heads is not a multiple of kv heads).
-Result<SyntheticModel> make_synthetic_gemma4(const SyntheticModelSpec& spec);
-
-/// The resolved per-layer config the spec describes (KV-sharing sources resolved as HF does).
-Result<ModelConfig> synthetic_gemma4_config(const SyntheticModelSpec& spec);
+/// Holds every tensor of `model` (F32/F16/BF16 with a byte source) widened to float32 in an F32WeightStore.
+/// Fails with `model`'s error, or like tensor_to_f32 (naming the tensor).
+Result<SyntheticModel> with_f32_weights(Result<Model> model);
 
 }  // namespace hfb

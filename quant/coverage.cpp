@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "quant/nonfinite_rule.h"
+
 namespace hfb {
 namespace {
 
@@ -63,7 +65,9 @@ Result<QuantizedTable> quantize_table(const QuantPolicy& policy, const TensorTab
   QuantizedTable out;
   for (const TensorInfo& info : tensors.tensors()) {
     const auto chunk = chunk_of.find(info.name);
-    auto decision = policy.decide(info, chunk == chunk_of.end() ? std::string_view() : std::string_view(chunk->second));
+    auto decided = policy.decide(info, chunk == chunk_of.end() ? std::string_view() : std::string_view(chunk->second));
+    if (!decided.ok()) return std::move(decided).error().with_tensor(info.name);
+    auto decision = keep_nonfinite_float(info, std::move(decided).value());  // NaN/Inf never quantized finite
     if (!decision.ok()) return std::move(decision).error().with_tensor(info.name);
     CoverageEntry entry;
     entry.name = info.name;

@@ -297,7 +297,7 @@ Result<EncodedTensor> quantize_with_row_metrics(Scheme scheme, const SourceMatri
   HFB_TRY(check_quantizable(scheme, src, params));
   // The fused q4_0 kernel only notices a NaN/Inf that becomes a block's max: one integer scan first, and
   // quantize() names the row and column (check_source_values). Scale overflow shows as a fault below.
-  if (!params.allow_nonfinite && first_nonfinite(src.data, src.dtype, src.rows * src.cols) >= 0) {
+  if (first_nonfinite(src.data, src.dtype, src.rows * src.cols) >= 0) {
     return quantize_then_measure(scheme, src, params);
   }
   EncodedTensor out = quant_internal::encoded_shell(scheme, src, params);

@@ -102,16 +102,18 @@ Status check_quantizable(Scheme scheme, const SourceMatrix& src, const QuantPara
 /// rows; a group of all rows is per-tensor), no per-tensor/f32-scale flags for none/q4_0/q8_0. Never fails.
 QuantParams normalize_params(Scheme scheme, int64_t rows, int64_t cols, QuantParams params);
 
-/// Every scheme's value check (quant/value_check.cpp), unless params.allow_nonfinite: kInvalidArgument naming
-/// the tensor, row and column of the first NaN/Inf, and for q4_0/q8_0 a block whose f16 scale would overflow.
+/// Every scheme's value check (quant/value_check.cpp): kInvalidArgument naming the tensor, row and column of the
+/// first NaN/Inf (none: unless params.allow_nonfinite), and for q4_0/q8_0 a block whose f16 scale would overflow
+/// (unless params.allow_nonfinite).
 Status check_source_values(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
 /// First element of `count` values of `dtype` (F32/F16/BF16; -1 for other dtypes) that is NaN or Inf, or -1.
 int64_t first_nonfinite(const void* data, DType dtype, int64_t count);
 
 /// Encodes with the fast path (threads + SIMD-friendly loops). Fails as check_quantizable and
 /// check_source_values, and with kInvalidArgument naming the tensor and row for non-finite input to
-/// int8/int4/kmeans, or an f16 scale overflow (ask for f32 scales). With allow_nonfinite, q4_0/q8_0 take any
-/// input exactly as ggml does.
+/// any scheme but none (allow_nonfinite or not: a quantizer never turns non-finite values into finite ones;
+/// callers keep such a tensor float, quant/nonfinite_rule.h), or an f16 scale overflow (ask for f32 scales;
+/// with allow_nonfinite q4_0/q8_0 write ggml's overflowing blocks).
 Result<EncodedTensor> quantize(Scheme scheme, const SourceMatrix& src, const QuantParams& params);
 /// The scalar single-thread reference; its output is byte-identical to quantize().
 Result<EncodedTensor> quantize_reference(Scheme scheme, const SourceMatrix& src, const QuantParams& params);

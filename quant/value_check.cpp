@@ -1,5 +1,6 @@
-// check_source_values: every scheme refuses NaN/Inf input, and q4_0/q8_0 blocks whose f16 scale overflows,
-// naming tensor, row and column (unless QuantParams::allow_nonfinite).
+// check_source_values: every scheme refuses NaN/Inf input (none: unless QuantParams::allow_nonfinite; a quantizer
+// never turns non-finite values into finite ones), and q4_0/q8_0 blocks whose f16 scale overflows (unless
+// allow_nonfinite), naming tensor, row and column.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -60,15 +61,19 @@ int64_t first_nonfinite(const void* data, DType dtype, int64_t count) {
 }
 
 Status check_source_values(Scheme scheme, const SourceMatrix& src, const QuantParams& params) {
-  if (params.allow_nonfinite || src.rows <= 0 || src.cols <= 0) return ok_status();
+  if (src.rows <= 0 || src.cols <= 0 || (params.allow_nonfinite && scheme == Scheme::kNone)) return ok_status();
   const int64_t bad = first_nonfinite(src.data, src.dtype, src.rows * src.cols);
   if (bad >= 0) {
     return Error(ErrorCode::kInvalidArgument,
                  std::string(scheme_name(scheme)) + ": non-finite weight (inf or NaN) at " +
                      where(src, bad / src.cols, bad % src.cols) +
-                     " (--allow-nonfinite keeps it; docs/quantization.md says what each scheme then does)")
+                     (params.allow_nonfinite
+                          ? " (a quantizer never turns non-finite values into finite ones: convert, requant and "
+                            "export keep such a tensor float under --allow-nonfinite)"
+                          : " (--allow-nonfinite keeps the tensor float; docs/quantization.md)"))
         .with_tensor(src.name);
   }
+  if (params.allow_nonfinite) return ok_status();
   if (scheme == Scheme::kQ4_0 || scheme == Scheme::kQ8_0) return check_block_scales(scheme, src);
   return ok_status();
 }

@@ -1,9 +1,11 @@
 // MappedWeightStore: initializers as matrix views over the checkpoint's mapped bytes.
 #include "runtime/mapped_weight_store.h"
 
+#include "core/byte_source.h"
+
 namespace hfb {
 
-Result<MatrixView> tensor_matrix_view(const TensorInfo& info) {
+Result<MatrixView> tensor_matrix_view(const TensorInfo& info, std::shared_ptr<const ByteSource>* bytes) {
   const auto& dims = info.shape.dims();
   const auto elements = info.shape.num_elements();
   const int64_t rows = dims.size() >= 2 ? dims[0] : 1;
@@ -20,8 +22,16 @@ Result<MatrixView> tensor_matrix_view(const TensorInfo& info) {
         .with_tensor(info.name);
   }
   if (!info.source) return Error(ErrorCode::kInternal, "weights: tensor has no byte source").with_tensor(info.name);
-  HFB_TRY(ByteSpan bytes, info.source->read(info.offset, info.num_bytes));
-  view.codes = bytes.data;
+  HFB_TRY(ByteSpan span, info.source->read(info.offset, info.num_bytes));
+  *bytes = info.source;
+  const uintptr_t element = info.dtype.id() == DTypeId::kF32 ? 4 : 2;
+  if (reinterpret_cast<uintptr_t>(span.data) % element != 0) {  // copied once; operator new aligns to >= 16
+    auto copy = std::make_shared<MemorySource>(std::vector<uint8_t>(span.data, span.data + span.size),
+                                               info.source->path());
+    HFB_TRY(span, copy->read(0, info.num_bytes));
+    *bytes = std::move(copy);
+  }
+  view.codes = span.data;
   return view;
 }
 
@@ -30,9 +40,10 @@ Result<std::unique_ptr<MappedWeightStore>> MappedWeightStore::create(const Graph
   for (const ValueInfo& value : graph.data().values) {
     if (value.kind != ValueKind::kInitializer || store->entries_.count(value.tensor)) continue;
     HFB_TRY(const TensorInfo* info, initializer_tensor(value, tensors));
-    auto view = tensor_matrix_view(*info);
+    std::shared_ptr<const ByteSource> bytes;
+    auto view = tensor_matrix_view(*info, &bytes);
     if (!view.ok()) return std::move(view).error().with_context("while mapping the weights of '" + value.name + "'");
-    store->entries_[value.tensor] = Entry{value.dims, *view, info->source};
+    store->entries_[value.tensor] = Entry{value.dims, *view, std::move(bytes)};
   }
   return store;
 }

@@ -16,9 +16,12 @@
 namespace hfb {
 
 /// A view of a float tensor's stored bytes as [dims[0], product of the other dims] (rank 0 and 1: one row),
-/// valid while info.source lives. Fails with kUnsupported for a dtype other than F32/F16/BF16, kInvalidFile
-/// when the byte count disagrees with the shape, and like ByteSource::read.
-Result<MatrixView> tensor_matrix_view(const TensorInfo& info);
+/// valid while `*bytes` lives: info.source itself, or, when the mapped bytes are not aligned for their element
+/// type (legal in safetensors: the header length and data offsets need not be multiples of 4), a MemorySource
+/// holding an aligned copy, so the kernels' 2/4-byte loads are never misaligned. Fails with kUnsupported for a
+/// dtype other than F32/F16/BF16, kInvalidFile when the byte count disagrees with the shape, and like
+/// ByteSource::read.
+Result<MatrixView> tensor_matrix_view(const TensorInfo& info, std::shared_ptr<const ByteSource>* bytes);
 
 class MappedWeightStore final : public WeightStore {
  public:
@@ -31,7 +34,7 @@ class MappedWeightStore final : public WeightStore {
   struct Entry {
     std::vector<int64_t> dims;
     MatrixView matrix;
-    std::shared_ptr<const ByteSource> source;  ///< keeps the mapping alive
+    std::shared_ptr<const ByteSource> source;  ///< keeps the mapping (or the aligned copy) alive
   };
   std::map<std::string, Entry> entries_;
 };

@@ -22,8 +22,9 @@ Result<std::unique_ptr<QuantizedWeightStore>> QuantizedWeightStore::create(const
   store->coverage_ = std::move(table.coverage);
   for (const TensorInfo& info : tensors.tensors()) {
     if (!info.used || !is_plain_float(info.dtype) || store->encoded_.count(info.name)) continue;
-    HFB_TRY(MatrixView view, tensor_matrix_view(info));  // computed on as stored, from the mapped file
-    store->mapped_[info.name] = MappedEntry{info.shape.dims(), view, info.source};
+    std::shared_ptr<const ByteSource> bytes;
+    HFB_TRY(MatrixView view, tensor_matrix_view(info, &bytes));  // computed on as stored, from the mapped file
+    store->mapped_[info.name] = MappedEntry{info.shape.dims(), view, std::move(bytes)};
   }
   return store;
 }

@@ -18,8 +18,9 @@ declare -A allowed=(
   [validators]="runtime readers formats core"
   [pipeline]="validators runtime models writers readers passes quant formats core"
   [cli]="pipeline validators runtime models writers readers passes quant formats core"
-  [bench]="pipeline validators runtime models writers readers passes quant formats core"
+  [bench]="pipeline validators runtime models writers readers passes quant formats core tests"
 )
+# bench/ may use the tests' header-only input builders (tests/readers/media_encode_util.h): one copy of each.
 # validators drive the runtime through the Session interface only.
 declare -A only_headers=(
   [validators:runtime]="runtime/session.h"

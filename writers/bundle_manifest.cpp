@@ -44,6 +44,7 @@ void text_to_proto(const TextConfig& text, bundle::TextConfig* out) {
   out->set_top_k_experts(text.top_k_experts);
   out->set_moe_intermediate_size(text.moe_intermediate_size);
   out->set_bidirectional_attention(text.bidirectional_attention);
+  out->set_max_position_embeddings(text.max_position_embeddings);
   for (const TextLayerSpec& layer : text.layers) layer_to_proto(layer, out->add_layers());
 }
 

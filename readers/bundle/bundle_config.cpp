@@ -32,6 +32,8 @@ TextConfig text_from_proto(const bundle::TextConfig& p) {
   t.top_k_experts = p.top_k_experts();
   t.moe_intermediate_size = p.moe_intermediate_size();
   t.bidirectional_attention = p.bidirectional_attention();
+  // Format 1.5; 0 in older bundles: keep TextConfig's default (131072, HF's); `export` warns about it.
+  if (p.max_position_embeddings() > 0) t.max_position_embeddings = p.max_position_embeddings();
   for (const bundle::TextLayerSpec& l : p.layers()) {
     TextLayerSpec layer;
     layer.index = l.index();

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "models/gemma4/text_graph_builder.h"
+#include "models/gemma4/gemma4_synthetic.h"
 #include "pipeline/synthetic_model.h"
 
 namespace hfb {
@@ -21,7 +22,7 @@ struct Partitioned {
 
 Partitioned partition(const ChunkRequest& request) {
   Partitioned p;
-  auto synthetic = make_synthetic_gemma4(SyntheticModelSpec{});
+  auto synthetic = with_f32_weights(make_synthetic_gemma4(SyntheticModelSpec{}));
   EXPECT_TRUE(synthetic.ok());
   p.model = std::move(*synthetic);
   auto graph = build_gemma4_text_graph(p.model.model.config, p.model.model.tensors);

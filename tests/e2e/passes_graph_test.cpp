@@ -6,6 +6,7 @@
 #include "models/gemma4/text_graph_builder.h"
 #include "passes/graph_edit.h"
 #include "passes/pass_registry.h"
+#include "models/gemma4/gemma4_synthetic.h"
 #include "pipeline/synthetic_model.h"
 #include "runtime/graph_interpreter.h"
 
@@ -47,7 +48,7 @@ Matrix run_logits(const Graph& graph, std::shared_ptr<const WeightStore> weights
 }
 
 TEST(PassesOnGraph, DefaultPassesKeepLogitsBitIdentical) {
-  auto synthetic = make_synthetic_gemma4(SyntheticModelSpec{});
+  auto synthetic = with_f32_weights(make_synthetic_gemma4(SyntheticModelSpec{}));
   ASSERT_TRUE(synthetic.ok()) << synthetic.error().to_string();
   Model& model = synthetic->model;
   const uint64_t extra_bytes = add_release_extras(&model);
@@ -89,7 +90,7 @@ TEST(PassesOnGraph, DefaultPassesKeepLogitsBitIdentical) {
 }
 
 TEST(PassesOnGraph, DeadCodeEliminationKeepsStatesAndTaps) {
-  auto synthetic = make_synthetic_gemma4(SyntheticModelSpec{});
+  auto synthetic = with_f32_weights(make_synthetic_gemma4(SyntheticModelSpec{}));
   ASSERT_TRUE(synthetic.ok());
   auto graph = build_gemma4_text_graph(synthetic->model.config, synthetic->model.tensors);
   ASSERT_TRUE(graph.ok());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "formats/bundle.pb.h"
+#include "formats/bundle_format.h"
 #include "pipeline/bundle_inspect.h"
 #include "pipeline/convert.h"
 #include "pipeline/recipe.h"
@@ -162,7 +163,7 @@ TEST(RecipeConvert, ChunkRuleInCoverageManifestAndInspect) {
   auto bundle = Bundle::open(dir / "a.hfb");
   ASSERT_TRUE(bundle.ok()) << bundle.error().to_string();
   const bundle::Manifest& m = (*bundle)->manifest();
-  EXPECT_EQ(m.version().minor(), 4u);
+  EXPECT_EQ(m.version().minor(), kBundleFormatMinor);
   for (const bundle::CoverageRecord& c : m.coverage()) {
     const BundleTensor* t = (*bundle)->find(c.tensor());
     if (t == nullptr || c.scheme() == "none") continue;

@@ -131,6 +131,12 @@ TEST(Requant, InPlaceRewritesOnlyTheChunksFileAndUpdatesRecipeAndCoverage) {
   }
   EXPECT_GT(int8, 0u);
   EXPECT_EQ(int8, result->coverage.total.quantized);
+  // The summary counts only the re-encoded tensors; the chunk's float tensors (norms) are named apart.
+  const size_t kept = result->coverage.entries.size() - int8;
+  EXPECT_GT(kept, 0u) << "the chunk holds float tensors";
+  const std::string summary = result->to_string();
+  EXPECT_NE(summary.find("requant: " + std::to_string(int8) + " tensors re-encoded, " + std::to_string(kept) +
+                         " kept float"), std::string::npos) << summary;
   EXPECT_FALSE(has_temp_dir(dir.path()));
 }
 

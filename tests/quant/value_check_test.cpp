@@ -45,16 +45,23 @@ TEST(ValueCheck, EverySchemeRefusesNanAndInfNamingRowAndColumn) {
   }
 }
 
-TEST(ValueCheck, AllowNonfiniteKeepsGgmlBehaviourAndStillRefusesWhereNoEncodingExists) {
-  std::vector<float> x = ramp(4 * 64);
-  x[2 * 64 + 3] = std::numeric_limits<float>::infinity();
-  QuantParams allow;
-  allow.allow_nonfinite = true;
-  for (Scheme scheme : {Scheme::kNone, Scheme::kQ4_0, Scheme::kQ8_0}) {
-    EXPECT_TRUE(quantize(scheme, f32(x, 4, 64), allow).ok()) << scheme_name(scheme);
-  }
-  for (Scheme scheme : {Scheme::kInt8, Scheme::kInt4, Scheme::kKmeans4, Scheme::kKmeans8}) {
-    EXPECT_FALSE(quantize(scheme, f32(x, 4, 64), allow).ok()) << scheme_name(scheme);
+// A quantizer never turns non-finite values into finite ones: with allow_nonfinite only `none` takes them
+// (stored as they are; convert/requant/export keep such a tensor float, quant/nonfinite_rule.h).
+TEST(ValueCheck, AllowNonfiniteStoresThemOnlyAsFloat) {
+  for (float special : {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    std::vector<float> x = ramp(4 * 64);
+    x[2 * 64 + 3] = special;
+    QuantParams allow;
+    allow.allow_nonfinite = true;
+    EXPECT_TRUE(quantize(Scheme::kNone, f32(x, 4, 64), allow).ok());
+    for (Scheme scheme : kAll) {
+      if (scheme == Scheme::kNone) continue;
+      auto enc = quantize(scheme, f32(x, 4, 64), allow);
+      ASSERT_FALSE(enc.ok()) << scheme_name(scheme) << " " << special;
+      EXPECT_NE(enc.error().message.find("row 2, column 3"), std::string::npos) << enc.error().message;
+      EXPECT_NE(enc.error().message.find("never turns non-finite"), std::string::npos) << enc.error().message;
+      EXPECT_FALSE(quantize_reference(scheme, f32(x, 4, 64), allow).ok()) << scheme_name(scheme);
+    }
   }
 }
 

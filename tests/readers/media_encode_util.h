@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -96,10 +97,10 @@ inline std::vector<uint8_t> exif_orientation_payload(int orientation) {
           0, 0, 0, 0};  // no next IFD
 }
 
-/// A JPEG (quality 95) from interleaved samples with `components` = 1 (gray), 3 (RGB) or 4 (CMYK); with an EXIF
-/// orientation marker when orientation > 0.
+/// A JPEG (libjpeg quality `quality`) from interleaved samples with `components` = 1 (gray), 3 (RGB) or 4 (CMYK);
+/// with an EXIF orientation marker when orientation > 0. Also used by bench/media_bench.cpp.
 inline std::vector<uint8_t> make_jpeg(int width, int height, int components, const std::vector<uint8_t>& pixels,
-                                      int orientation = 0) {
+                                      int orientation = 0, int quality = 95) {
   jpeg_compress_struct cinfo{};
   jpeg_error_mgr err{};
   cinfo.err = jpeg_std_error(&err);
@@ -112,7 +113,7 @@ inline std::vector<uint8_t> make_jpeg(int width, int height, int components, con
   cinfo.input_components = components;
   cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
   jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, 95, TRUE);
+  jpeg_set_quality(&cinfo, quality, TRUE);
   jpeg_start_compress(&cinfo, TRUE);
   if (orientation > 0) {
     std::vector<uint8_t> exif = exif_orientation_payload(orientation);

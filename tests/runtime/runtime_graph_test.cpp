@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/gemma4/text_graph_builder.h"
+#include "models/gemma4/gemma4_synthetic.h"
 #include "pipeline/synthetic_model.h"
 #include "runtime/graph_interpreter.h"
 #include "runtime/graph_session.h"
@@ -14,7 +15,7 @@ namespace hfb {
 namespace {
 
 SyntheticModel make_model(SyntheticModelSpec spec = {}) {
-  auto model = make_synthetic_gemma4(spec);
+  auto model = with_f32_weights(make_synthetic_gemma4(spec));
   EXPECT_TRUE(model.ok()) << model.error().to_string();
   return std::move(model).value();
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/gemma4/text_graph_builder.h"
+#include "models/gemma4/gemma4_synthetic.h"
 #include "pipeline/synthetic_model.h"
 #include "runtime/graph_session.h"
 #include "validators/parity_greedy.h"
@@ -36,7 +37,7 @@ struct Fixture {
 };
 
 Fixture make(const std::function<void(SyntheticModel*)>& edit) {
-  auto model = make_synthetic_gemma4({});
+  auto model = with_f32_weights(make_synthetic_gemma4({}));
   EXPECT_TRUE(model.ok());
   Fixture f{std::move(model).value(), nullptr};
   edit(&f.model);
