@@ -47,6 +47,12 @@ Status stream_float(const TensorInfo& info, gguf::GgmlType target, gemma4_gguf::
                     bool allow_nonfinite, const ByteSink& sink, const BytesDone& done);
 
 /// Quantizes a float tensor to q4_0/q8_0 blocks (ggml's bytes) row block by row block.
+/// A q4_0 / q8_0 source tensor (a GGUF's blocks): copied block for block when `target` is its type, else decoded
+/// (ggml's dequantize_row_*) and re-encoded as `scheme` (kNone: the float `target`). Fails with kUnsupported for
+/// another dtype, like quantize and the sink.
+Result<std::optional<QuantMetrics>> stream_blocks(const TensorInfo& info, gguf::GgmlType target, Scheme scheme,
+                                                  const QuantParams& params, const ByteSink& sink,
+                                                  const BytesDone& done);
 Result<QuantMetrics> stream_quantized(const TensorInfo& info, Scheme scheme, const QuantParams& params,
                                       const ByteSink& sink, const BytesDone& done);
 
@@ -75,6 +81,7 @@ struct MetadataSource {
   std::string tokenizer_dir;  ///< where tokenizer.json may be ("": synthesised)
   std::string source_repo;
   std::string source_revision;
+  std::optional<gguf::Metadata> tokenizer_keys;  ///< a GGUF source's tokenizer.* keys, copied as they are
 };
 
 /// Both files' metadata (general.*, gemma4.* / clip.*, tokenizer), the tokenizer and KV-sharing warnings. Fails

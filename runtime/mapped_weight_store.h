@@ -16,7 +16,8 @@
 namespace hfb {
 
 /// A view of a float tensor's stored bytes as [dims[0], product of the other dims] (rank 0 and 1: one row),
-/// valid while info.source lives. Fails with kUnsupported for a dtype other than F32/F16/BF16, kInvalidFile
+/// valid while info.source lives; q4_0 / q8_0 blocks (a GGUF's tensors as stored) are viewed as they are. Fails
+/// with kUnsupported for a dtype other than F32/F16/BF16/Q4_0/Q8_0, kInvalidFile
 /// when the byte count disagrees with the shape, and like ByteSource::read.
 Result<MatrixView> tensor_matrix_view(const TensorInfo& info);
 

@@ -1,0 +1,217 @@
+// GGUF import against llama.cpp's own files (fixtures/gemma4/gguf, written by its converter and quantizer): the
+// imported Model holds the checkpoint's tensors (names, shapes, values), verifies against the sets' HF goldens in
+// hfbundle's runtime, keeps q4_0 blocks encoded, and refuses what it cannot map.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
+#include "models/load_checkpoint.h"
+#include "models/load_gguf.h"
+#include "pipeline/open_model.h"
+
+namespace hfb {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kFixtures = std::string(HFB_FIXTURES_DIR) + "/gemma4/";
+const std::string kGguf = kFixtures + "gguf/";
+
+void expect_all_cases_pass(const Result<ParityReport>& report, size_t expected_cases) {
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_TRUE(report->pass);
+  EXPECT_EQ(report->cases.size(), expected_cases);
+  EXPECT_GT(report->tokens_total, 0);
+  EXPECT_EQ(report->tokens_matched, report->tokens_total);
+  for (const CaseReport& c : report->cases) {
+    EXPECT_EQ(c.status, CaseStatus::kPass) << c.name << ": " << c.reason;
+    EXPECT_LE(c.max_abs_logit_diff, 2e-3) << c.name;
+    EXPECT_LE(c.prefill_max_abs_logit_diff, 2e-3) << c.name;
+  }
+}
+
+/// The imported config equals the checkpoint's; GGUF stores the epsilons as FLOAT32, so those compare at float32.
+void expect_same_text_config(TextConfig imported, const TextConfig& checkpoint) {
+  EXPECT_EQ(static_cast<float>(imported.rms_norm_eps), static_cast<float>(checkpoint.rms_norm_eps));
+  EXPECT_EQ(static_cast<float>(imported.final_logit_softcapping), static_cast<float>(checkpoint.final_logit_softcapping));
+  imported.rms_norm_eps = checkpoint.rms_norm_eps;
+  imported.final_logit_softcapping = checkpoint.final_logit_softcapping;
+  EXPECT_EQ(imported.layers, checkpoint.layers);
+  EXPECT_EQ(imported.bidirectional_attention, checkpoint.bidirectional_attention);
+  EXPECT_EQ(imported.hidden_activation, checkpoint.hidden_activation);
+  EXPECT_EQ(imported.pad_token_id, checkpoint.pad_token_id);
+  EXPECT_EQ(imported.max_position_embeddings, checkpoint.max_position_embeddings);
+  EXPECT_EQ(imported, checkpoint);
+}
+
+/// Every tensor the checkpoint's model reads is in the import with the same shape and (float) values.
+void expect_same_tensors(const Model& checkpoint, const Model& imported, double per_dim_scale_rel_tolerance) {
+  int compared = 0;
+  for (const TensorInfo& t : checkpoint.tensors.tensors()) {
+    if (!t.used) continue;
+    const TensorInfo* got = imported.tensors.find(t.name);
+    ASSERT_NE(got, nullptr) << t.name;
+    EXPECT_EQ(got->shape, t.shape) << t.name;
+    EXPECT_EQ(got->role, t.role) << t.name;
+    auto want = tensor_to_f32(t);
+    auto have = tensor_to_f32(*got);
+    ASSERT_TRUE(want.ok() && have.ok()) << t.name;
+    ASSERT_EQ(want->size(), have->size()) << t.name;
+    const bool softplus = got->layer >= 0 && t.name.size() > 13 &&
+                          t.name.compare(t.name.size() - 13, 13, "per_dim_scale") == 0;
+    for (size_t i = 0; i < want->size(); ++i) {
+      if (softplus) {
+        ASSERT_NEAR((*have)[i], (*want)[i], per_dim_scale_rel_tolerance * std::max(1.0f, std::fabs((*want)[i])))
+            << t.name << "[" << i << "]";
+      } else {
+        ASSERT_EQ((*have)[i], (*want)[i]) << t.name << "[" << i << "]";
+      }
+    }
+    ++compared;
+  }
+  EXPECT_GT(compared, 0);
+}
+
+TEST(GgufImport, SampleF32HoldsTheCheckpointsTensors) {
+  auto checkpoint = load_checkpoint(kFixtures + "sample");
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().to_string();
+  auto imported = load_gguf_model(kGguf + "sample-f32.gguf");
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  expect_same_text_config(imported->config.text, checkpoint->config.text);
+  EXPECT_EQ(imported->config.generation, checkpoint->config.generation);
+  expect_same_tensors(*checkpoint, *imported, 0.0);
+  // Views into the mapped file, not copies.
+  const TensorInfo* embed = imported->tensors.find("model.embed_tokens.weight");
+  ASSERT_NE(embed, nullptr);
+  EXPECT_EQ(embed->source->path(), kGguf + "sample-f32.gguf");
+}
+
+TEST(GgufImport, SampleF32VerifiesAgainstTheGoldens) {
+  expect_all_cases_pass(verify_model(kGguf + "sample-f32.gguf", kFixtures + "sample", VerifyOptions{}), 3);
+}
+
+ModelSourceOptions mm_source(bool with_config) {
+  ModelSourceOptions source;
+  source.mmproj_path = kGguf + "mm-mmproj-f32.gguf";
+  if (with_config) source.config_path = kFixtures + "mm/config.json";
+  return source;
+}
+
+TEST(GgufImport, MmWithMmprojAndConfigHoldsTheCheckpointsTensors) {
+  auto checkpoint = load_checkpoint(kFixtures + "mm");
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error().to_string();
+  GgufLoadOptions options;
+  options.mmproj_path = kGguf + "mm-mmproj-f32.gguf";
+  options.config_path = kFixtures + "mm/config.json";
+  auto imported = load_gguf_model(kGguf + "mm-f32.gguf", options);
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  expect_same_text_config(imported->config.text, checkpoint->config.text);
+  EXPECT_EQ(imported->config.vision, checkpoint->config.vision);
+  EXPECT_EQ(imported->config.audio, checkpoint->config.audio);
+  EXPECT_TRUE(imported->audio_refusal.empty());
+  // Patch projection permuted back, depthwise conv unsqueezed, lconv1d norms unswapped: equal values. The audio
+  // per_dim_scale went through softplus in float32 and back in float64: equal to float32 rounding.
+  expect_same_tensors(*checkpoint, *imported, 1e-5);
+}
+
+TEST(GgufImport, MmEveryCaseVerifiesWithConfig) {
+  expect_all_cases_pass(verify_model(kGguf + "mm-f32.gguf", kFixtures + "mm", VerifyOptions{}, mm_source(true)), 6);
+}
+
+TEST(GgufImport, MmTextCasesVerifyWithoutConfig) {
+  VerifyOptions options;
+  options.cases = {"case0", "case1"};
+  expect_all_cases_pass(verify_model(kGguf + "mm-f32.gguf", kFixtures + "mm", options, mm_source(false)), 2);
+}
+
+TEST(GgufImport, MmAudioWithoutConfigIsRefusedNamingTheFieldsAndTheFlag) {
+  GgufLoadOptions load;
+  load.mmproj_path = kGguf + "mm-mmproj-f32.gguf";
+  auto imported = load_gguf_model(kGguf + "mm-f32.gguf", load);
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  EXPECT_FALSE(imported->config.audio.has_value());
+  VerifyOptions options;
+  options.cases = {"mm_audio"};
+  auto report = verify_model(kGguf + "mm-f32.gguf", kFixtures + "mm", options, mm_source(false));
+  ASSERT_FALSE(report.ok());
+  const std::string message = report.error().to_string();
+  EXPECT_NE(message.find("attention_chunk_size"), std::string::npos) << message;
+  EXPECT_NE(message.find("attention_context_left"), std::string::npos) << message;
+  EXPECT_NE(message.find("--config"), std::string::npos) << message;
+}
+
+TEST(GgufImport, Q4_0TensorsStayEncodedAndRun) {
+  auto imported = load_gguf_model(kGguf + "sample-q4_0-pure.gguf");
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  int q4 = 0;
+  for (const TensorInfo& t : imported->tensors.tensors()) q4 += t.dtype.id() == DTypeId::kQ4_0;
+  EXPECT_GE(q4, 28);  // every linear but the 16-wide blk.*.proj (F16 in the file)
+  // q4_0 weights differ from the float goldens: the run must work and agree where the golden is not a near tie.
+  auto report = verify_model(kGguf + "sample-q4_0-pure.gguf", kFixtures + "sample", VerifyOptions{});
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(report->cases.size(), 3u);
+  EXPECT_GT(report->tokens_matched, 0);
+}
+
+/// A copy of `source` with the first occurrence of `from` replaced by `to` (same length: offsets unchanged).
+std::string patched_copy(const std::string& source, const std::string& from, const std::string& to,
+                         const std::string& name) {
+  std::ifstream in(source, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = bytes.find(from);
+  EXPECT_NE(at, std::string::npos);
+  EXPECT_EQ(from.size(), to.size());
+  bytes.replace(at, from.size(), to);
+  const fs::path dir = fs::temp_directory_path() / ("hfb_gguf_import_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string out = (dir / name).string();
+  std::ofstream(out, std::ios::binary) << bytes;
+  return out;
+}
+
+TEST(GgufImport, UnknownTensorNameIsRefusedByName) {
+  const std::string path = patched_copy(kGguf + "sample-f32.gguf", "output_norm.weight", "output_nurm.weight",
+                                        "unknown-tensor.gguf");
+  auto imported = load_gguf_model(path);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.error().code, ErrorCode::kInvalidFile);
+  EXPECT_NE(imported.error().to_string().find("output_nurm.weight"), std::string::npos)
+      << imported.error().to_string();
+}
+
+TEST(GgufImport, RopeFreqsDisagreeingWithTheConfigIsRefused) {
+  // gemma4.rope.dimension_count_swa is not the key; change key_length (the full layers' head_dim) instead: the
+  // ones-then-1e30 table then has the wrong length for it.
+  auto file = read_gguf(kGguf + "sample-f32.gguf");
+  ASSERT_TRUE(file.ok());
+  const GgufTensorInfo* rope = file->find_tensor("rope_freqs.weight");
+  ASSERT_NE(rope, nullptr);
+  auto bytes = file->tensor_data(*rope);
+  ASSERT_TRUE(bytes.ok());
+  float first = 0.0f;
+  std::memcpy(&first, bytes->data, 4);
+  ASSERT_EQ(first, 1.0f);
+  // Turn the last 1.0 into 1e30 (a smaller partial_rotary_factor would follow) and a 1e30 into 1.0 after it: the
+  // count of ones stays, the pattern does not.
+  std::ifstream in(kGguf + "sample-f32.gguf", std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const float big = 1e30f;
+  const float one = 1.0f;
+  std::memcpy(&data[rope->offset], &big, 4);
+  std::memcpy(&data[rope->offset + 4 * (rope->ne[0] - 1)], &one, 4);
+  const fs::path dir = fs::temp_directory_path() / ("hfb_gguf_import_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "rope.gguf").string();
+  std::ofstream(path, std::ios::binary) << data;
+  auto imported = load_gguf_model(path);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.error().to_string().find("rope_freqs.weight"), std::string::npos)
+      << imported.error().to_string();
+}
+
+}  // namespace
+}  // namespace hfb
