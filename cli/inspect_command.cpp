@@ -98,16 +98,17 @@ int inspect_checkpoint(const InspectOptions& options) {
                             ? load_model_source(options.path, ModelSourceOptions{options.mmproj_path, options.config_path})
                             : load_checkpoint(options.path, load);
   if (!model.ok()) return report_error(model.error());
+  const std::string format = is_gguf_path(options.path) ? kFormatGguf : kFormatHfSafetensors;
   if (options.graph) return inspect_graph(*model, options);
   Result<ChunkPlan> plan = default_chunk_plan(*model, options.chunks);
   if (!plan.ok()) return report_error(plan.error());
   if (options.json) {
-    nlohmann::json out = nlohmann::json::parse(model_summary_json(*model));
+    nlohmann::json out = nlohmann::json::parse(model_summary_json(*model, format));
     out["chunk_plan"] = nlohmann::json::parse(chunk_plan_to_json(*plan, false));
     out["tokenizer"] = nlohmann::json::parse(tokenizer_section(options.path, true));
     print(out.dump() + "\n");
   } else {
-    print(model_summary_text(*model) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
+    print(model_summary_text(*model, format) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
           plan->to_string() + "\n" + tokenizer_section(options.path, false));
   }
   return kExitOk;

@@ -85,7 +85,7 @@ Result<GgufExportResult> export_bundle_to_gguf(const GgufExportOptions& options)
   if (!refused.empty()) return refusal(refused);
   plan_rope_freqs(bundle->config(), &plan);
   MetadataSource source{bundle->config(), display_name(bundle->path()), bundle->is_zip() ? "" : bundle->path(),
-                        bundle->is_zip() ? "" : bundle->path(), "", "", std::nullopt};
+                        bundle->is_zip() ? "" : bundle->path(), "", "", std::nullopt, std::nullopt};
   HFB_TRY(plan_metadata(source, policy, options, &plan));
   if (bundle->is_zip()) {
     plan.warnings.push_back("a zip bundle: its tokenizer is not read (export a directory bundle to carry it)");

@@ -10,6 +10,7 @@
 #include "core/tensor.h"
 #include "core/model_config.h"
 #include "formats/gguf_format.h"
+#include "models/gemma4/gemma4_gguf_config.h"
 #include "models/gemma4/gemma4_gguf_names.h"
 #include "pipeline/gguf_export.h"
 #include "pipeline/gguf_policy.h"
@@ -82,6 +83,7 @@ struct MetadataSource {
   std::string source_repo;
   std::string source_revision;
   std::optional<gguf::Metadata> tokenizer_keys;  ///< a GGUF source's tokenizer.* keys, copied as they are
+  std::optional<gemma4_gguf::MmprojExtras> mmproj_extras;  ///< a GGUF source mmproj's image_mean / image_std
 };
 
 /// Both files' metadata (general.*, gemma4.* / clip.*, tokenizer), the tokenizer and KV-sharing warnings. Fails

@@ -12,7 +12,9 @@
 
 #include "models/load_checkpoint.h"
 #include "models/load_gguf.h"
+#include "pipeline/gguf_export.h"
 #include "pipeline/open_model.h"
+#include "readers/tokenizer/text_tokenizer.h"
 
 namespace hfb {
 namespace {
@@ -211,6 +213,88 @@ TEST(GgufImport, RopeFreqsDisagreeingWithTheConfigIsRefused) {
   ASSERT_FALSE(imported.ok());
   EXPECT_NE(imported.error().to_string().find("rope_freqs.weight"), std::string::npos)
       << imported.error().to_string();
+}
+
+TEST(GgufImport, TokenizerFromAnExportedGgufEncodesLikeTheCheckpoints) {
+  for (const char* set : {"sample", "mm"}) {
+    const fs::path dir = fs::temp_directory_path() / ("hfb_gguf_tok_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    GgufExportOptions o;
+    o.source = kFixtures + set;
+    o.out = (dir / (std::string(set) + ".gguf")).string();
+    o.policy.quant = "f32";
+    o.force = true;
+    auto exported = convert_checkpoint_to_gguf(o);
+    ASSERT_TRUE(exported.ok()) << exported.error().to_string();
+    auto ours = tokenizer::load_text_tokenizer(o.out);
+    ASSERT_TRUE(ours.ok()) << ours.error().to_string();
+    auto reference = tokenizer::load_text_tokenizer(kFixtures + set);
+    ASSERT_TRUE(reference.ok());
+    EXPECT_EQ(ours->bos_id, reference->bos_id) << set;
+    EXPECT_EQ(ours->eos_id, reference->eos_id) << set;
+    EXPECT_EQ(ours->add_bos, reference->add_bos) << set;
+    EXPECT_EQ(ours->chat_format, reference->chat_format) << set;
+    for (const char* text : {"hello world", "  two  spaces\nand a newline", "caf\xC3\xA9 \xF0\x9F\x98\x80 <bos>x",
+                             "<|image|> numbers 12345", ""}) {
+      auto a = ours->tokenizer.encode(text, true);
+      auto b = reference->tokenizer.encode(text, true);
+      ASSERT_TRUE(a.ok() && b.ok()) << set << ": " << text;
+      EXPECT_EQ(*a, *b) << set << ": " << text;
+      auto decoded = ours->tokenizer.decode(*a);
+      auto expected = reference->tokenizer.decode(*b);
+      ASSERT_TRUE(decoded.ok() && expected.ok());
+      EXPECT_EQ(*decoded, *expected) << set << ": " << text;
+    }
+  }
+}
+
+/// Every tensor of `want` is in `got` with the same type, dims and bytes, and nothing else is.
+void expect_same_gguf_tensors(const std::string& got_path, const std::string& want_path) {
+  auto got = read_gguf(got_path);
+  auto want = read_gguf(want_path);
+  ASSERT_TRUE(got.ok() && want.ok());
+  EXPECT_EQ(got->tensors.size(), want->tensors.size()) << got_path;
+  for (const GgufTensorInfo& w : want->tensors) {
+    const GgufTensorInfo* g = got->find_tensor(w.name);
+    ASSERT_NE(g, nullptr) << w.name;
+    EXPECT_EQ(g->type, w.type) << w.name;
+    EXPECT_EQ(g->ne, w.ne) << w.name;
+    auto a = got->tensor_data(*g);
+    auto b = want->tensor_data(w);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size, b->size) << w.name;
+    EXPECT_EQ(std::memcmp(a->data, b->data, a->size), 0) << w.name;
+  }
+}
+
+TEST(GgufImport, MmReexportedWithConfigIsByteIdenticalToLlamaCppsFiles) {
+  const fs::path dir = fs::temp_directory_path() / ("hfb_gguf_mm_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  GgufExportOptions o;
+  o.source = kGguf + "mm-f32.gguf";
+  o.model_source = mm_source(true);
+  o.out = (dir / "mm.gguf").string();
+  o.mmproj_out = (dir / "mm-mmproj.gguf").string();
+  o.policy.quant = "f32";
+  o.force = true;
+  auto exported = convert_checkpoint_to_gguf(o);
+  ASSERT_TRUE(exported.ok()) << exported.error().to_string();
+  // Through the import and back: the softplus of the inverse softplus, the patch permutation and the conv-norm swap
+  // land on llama.cpp's bytes again.
+  expect_same_gguf_tensors(o.out, kGguf + "mm-f32.gguf");
+  expect_same_gguf_tensors(o.mmproj_out, kGguf + "mm-mmproj-f32.gguf");
+}
+
+TEST(GgufImport, ReferenceVocabularyWithoutItsMergeResultOpensWithoutATokenizer) {
+  auto imported = load_gguf_model(kGguf + "sample-f32.gguf");
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  bool said = false;
+  for (const Diagnostic& d : imported->diagnostics) said |= d.message.find("no tokenizer") != std::string::npos;
+  EXPECT_TRUE(said);
+  auto tokenizer = tokenizer::load_text_tokenizer(kGguf + "sample-f32.gguf");
+  ASSERT_FALSE(tokenizer.ok());
+  EXPECT_NE(tokenizer.error().to_string().find("\xE2\x96\x81\xE2\x96\x81"), std::string::npos)
+      << tokenizer.error().to_string();
 }
 
 }  // namespace
