@@ -31,9 +31,11 @@ Result<Model> load_gguf_model(const std::string& path, const GgufLoadOptions& op
   const std::string arch = architecture_of(text);
   const ModelFamily* family = find_gguf_model_family(arch);
   if (family == nullptr) {
-    return Error(ErrorCode::kUnsupported, "GGUF general.architecture '" + arch + "' is not a model hfbundle imports (" +
-                                              importable_architectures() + ")")
-        .with_path(path);
+    std::string what = arch.empty() ? "GGUF has no general.architecture" : "GGUF general.architecture '" + arch + "'";
+    what += arch == "clip" ? ": this is a multimodal projector; give the text model GGUF as MODEL and this file with "
+                             "--mmproj"
+                           : " is not a model hfbundle imports (" + importable_architectures() + ")";
+    return Error(ErrorCode::kUnsupported, what).with_path(path);
   }
   std::optional<GgufFile> mmproj;
   if (!options.mmproj_path.empty()) {

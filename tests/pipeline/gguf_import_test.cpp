@@ -13,6 +13,7 @@
 #include "models/load_checkpoint.h"
 #include "models/load_gguf.h"
 #include "pipeline/gguf_export.h"
+#include "quant/ggml_blocks.h"
 #include "pipeline/open_model.h"
 #include "readers/tokenizer/text_tokenizer.h"
 
@@ -157,6 +158,50 @@ TEST(GgufImport, Q4_0TensorsStayEncodedAndRun) {
   ASSERT_TRUE(report.ok()) << report.error().to_string();
   EXPECT_EQ(report->cases.size(), 3u);
   EXPECT_GT(report->tokens_matched, 0);
+}
+
+TEST(GgufImport, Q4_0BlocksComputeAsTheirGgmlDequantization) {
+  // The runtime on the GGUF's q4_0 blocks vs the same model with every block tensor replaced by ggml's
+  // dequantize_row_q4_0 of it in float32: the same weights, so the same logits up to summation order.
+  auto blocks = load_gguf_model(kGguf + "sample-q4_0-pure.gguf");
+  ASSERT_TRUE(blocks.ok()) << blocks.error().to_string();
+  Model widened = *blocks;
+  int replaced = 0;
+  for (TensorInfo& t : widened.tensors.tensors_mutable()) {
+    if (t.dtype.id() != DTypeId::kQ4_0) continue;
+    auto bytes = t.source->read(t.offset, t.num_bytes);
+    ASSERT_TRUE(bytes.ok());
+    const int64_t n = static_cast<int64_t>(*t.shape.num_elements());
+    std::vector<BlockQ4_0> q(static_cast<size_t>(n / 32));
+    std::memcpy(q.data(), bytes->data, bytes->size);
+    std::vector<float> values(static_cast<size_t>(n));
+    dequantize_row_q4_0(q.data(), values.data(), n);
+    std::vector<uint8_t> raw(values.size() * 4);
+    std::memcpy(raw.data(), values.data(), raw.size());
+    t.dtype = DTypeId::kF32;
+    t.source = std::make_shared<MemorySource>(std::move(raw));
+    t.offset = 0;
+    t.num_bytes = t.source->size();
+    ++replaced;
+  }
+  ASSERT_GE(replaced, 28);
+  auto a = open_model_session(*blocks);
+  auto b = open_model_session(widened);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::vector<int64_t> prompt{2, 17, 301, 45, 99, 7, 250, 3, 88};
+  auto la = a->session->prefill(prompt, nullptr, nullptr);
+  auto lb = b->session->prefill(prompt, nullptr, nullptr);
+  ASSERT_TRUE(la.ok() && lb.ok());
+  ASSERT_EQ(la->data.size(), lb->data.size());
+  double worst = 0.0;
+  for (size_t i = 0; i < la->data.size(); ++i) worst = std::max(worst, std::fabs(double(la->data[i]) - lb->data[i]));
+  EXPECT_LT(worst, 1e-3);
+  for (int step = 0; step < 4; ++step) {
+    auto da = a->session->decode(40 + step);
+    auto db = b->session->decode(40 + step);
+    ASSERT_TRUE(da.ok() && db.ok());
+    for (size_t i = 0; i < da->data.size(); ++i) ASSERT_NEAR(da->data[i], db->data[i], 1e-3) << step;
+  }
 }
 
 /// A copy of `source` with the first occurrence of `from` replaced by `to` (same length: offsets unchanged).
