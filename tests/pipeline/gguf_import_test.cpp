@@ -160,6 +160,17 @@ TEST(GgufImport, Q4_0TensorsStayEncodedAndRun) {
   EXPECT_GT(report->tokens_matched, 0);
 }
 
+TEST(GgufImport, Q8_0PureOpensWithItsBlocksAndRuns) {
+  auto imported = load_gguf_model(kGguf + "sample-q8_0-pure.gguf");
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  int q8 = 0;
+  for (const TensorInfo& t : imported->tensors.tensors()) q8 += t.dtype.id() == DTypeId::kQ8_0;
+  EXPECT_GE(q8, 28);
+  auto report = verify_model(kGguf + "sample-q8_0-pure.gguf", kFixtures + "sample", VerifyOptions{});
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_GT(report->tokens_matched, report->tokens_total / 4);  // 8-bit weights stay close to the goldens
+}
+
 TEST(GgufImport, Q4_0BlocksComputeAsTheirGgmlDequantization) {
   // The runtime on the GGUF's q4_0 blocks vs the same model with every block tensor replaced by ggml's
   // dequantize_row_q4_0 of it in float32: the same weights, so the same logits up to summation order.
