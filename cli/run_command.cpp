@@ -82,7 +82,7 @@ Status resolve_sampling(RunOptions* options) {
 Result<std::vector<int64_t>> prepare_prompt(const RunOptions& options, std::vector<int64_t> ids,
                                             std::optional<PreparedMedia>* media) {
   if (options.audio.empty() && options.image.empty()) return ids;
-  HFB_TRY(media::MediaSettings settings, load_media_settings(options.model, options.max_soft_tokens));
+  HFB_TRY(media::MediaSettings settings, load_media_settings(options.model, options.max_soft_tokens, options.source));
   HFB_TRY(PreparedMedia prepared, prepare_media(settings, options.audio, options.image));
   HFB_TRY(std::vector<int64_t> expanded, expand_media_prompt(ids, settings, prepared));
   *media = std::move(prepared);
