@@ -201,6 +201,12 @@ Result<Model> import_gemma4_gguf(const GgufImportInput& in) {
     model.config.audio_token_id = token_id_of(*in.text, "<|audio|>");
   }
   leave_out_unrunnable_towers(&model, &skip);
+  if (in.config_file == nullptr && model.config.vision) {
+    model.diagnostics.push_back(Diagnostic{Diagnostic::Severity::kWarning,
+                                           "use_bidirectional_attention has no GGUF key: image tokens attend causally "
+                                           "unless --config (the checkpoint's config.json) says otherwise",
+                                           ""});
+  }
   HFB_TRY(add_tensors(*in.text, GgufFileKind::kText, model.config.model_type, {}, &model.tensors));
   if (in.mmproj != nullptr) {
     HFB_TRY(add_tensors(*in.mmproj, GgufFileKind::kMmproj, model.config.model_type, skip, &model.tensors));
