@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_source_options.h"
 #include "cli/gguf_options.h"
 #include "cli/interrupt_handlers.h"
 #include "cli/quant_options.h"
@@ -168,6 +169,7 @@ int run_convert_gguf(const ConvertCommandOptions& options) {
   }
   GgufCliOptions gguf;
   gguf.exporter.source = c.source;
+  gguf.exporter.model_source = c.model_source;
   gguf.exporter.out = c.out;
   gguf.exporter.mmproj_out = options.mmproj_out;
   gguf.exporter.force = c.force;
@@ -245,7 +247,8 @@ void setup_convert(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<ConvertCommandOptions>();
   ConvertOptions& c = options->convert;
   CLI::App* sub = app.add_subcommand("convert", "Checkpoint -> passes -> quantization -> chunked bundle");
-  sub->add_option("source", c.source, "Checkpoint directory")->required();
+  sub->add_option("source", c.source, "Checkpoint directory, or a GGUF (+ --mmproj, --config)")->required();
+  add_model_source_options(sub, &c.model_source);
   sub->add_option("-o,--out", c.out,
                   "Output bundle, REQUIRED unless --dry-run: NAME.hfb (a directory) or NAME.hfb.zip (a zip file; "
                   "the .zip extension implies --zip)");

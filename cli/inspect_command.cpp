@@ -13,6 +13,7 @@
 #include "passes/chunk_plan.h"
 #include "passes/pass_pipeline.h"
 #include "formats/bundle.pb.h"
+#include "pipeline/model_source.h"
 #include "pipeline/bundle_inspect.h"
 #include "pipeline/bundle_session.h"
 #include "pipeline/chunk_plan_json.h"
@@ -26,7 +27,8 @@ namespace {
 
 struct InspectOptions {
   std::string path;
-  std::string config_path;
+  std::string config_path;  ///< checkpoint: instead of PATH/config.json; GGUF: the fields GGUF has no keys for
+  std::string mmproj_path;  ///< GGUF: its mmproj
   bool json = false;
   bool graph = false;
   int64_t audio_frames = -1;   ///< --graph: -1 = a small default when the model has an audio tower
@@ -92,18 +94,21 @@ int inspect_checkpoint(const InspectOptions& options) {
   }
   CheckpointLoadOptions load;
   load.config_path = options.config_path;
-  Result<Model> model = load_checkpoint(options.path, load);
+  Result<Model> model = is_gguf_path(options.path)
+                            ? load_model_source(options.path, ModelSourceOptions{options.mmproj_path, options.config_path})
+                            : load_checkpoint(options.path, load);
   if (!model.ok()) return report_error(model.error());
+  const std::string format = is_gguf_path(options.path) ? kFormatGguf : kFormatHfSafetensors;
   if (options.graph) return inspect_graph(*model, options);
   Result<ChunkPlan> plan = default_chunk_plan(*model, options.chunks);
   if (!plan.ok()) return report_error(plan.error());
   if (options.json) {
-    nlohmann::json out = nlohmann::json::parse(model_summary_json(*model));
+    nlohmann::json out = nlohmann::json::parse(model_summary_json(*model, format));
     out["chunk_plan"] = nlohmann::json::parse(chunk_plan_to_json(*plan, false));
     out["tokenizer"] = nlohmann::json::parse(tokenizer_section(options.path, true));
     print(out.dump() + "\n");
   } else {
-    print(model_summary_text(*model) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
+    print(model_summary_text(*model, format) + "\nchunk plan (default passes, --chunks " + options.chunks + "):\n" +
           plan->to_string() + "\n" + tokenizer_section(options.path, false));
   }
   return kExitOk;
@@ -182,10 +187,13 @@ int run_inspect(const InspectOptions& options) {
 void setup_inspect(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint or bundle: architecture, tensors, roles, chunks");
-  cmd->add_option("path", options->path, "Checkpoint directory, or a bundle (directory with manifest.pb, or zip)")
+  cmd->add_option("path", options->path,
+                  "Checkpoint directory, a bundle (directory with manifest.pb, or zip), or a GGUF (+ --mmproj)")
       ->required();
+  cmd->add_option("--mmproj", options->mmproj_path, "GGUF: its multimodal projector (mmproj) GGUF");
   cmd->add_flag("--json", options->json, "Print one JSON object instead of the report");
-  cmd->add_option("--config", options->config_path, "Config file to use instead of PATH/config.json");
+  cmd->add_option("--config", options->config_path,
+                  "Config file to use instead of PATH/config.json (a GGUF: for the fields it has no keys for)");
   cmd->add_flag("--graph", options->graph, "Print the op graph (inputs, weights, one node a line; a bundle: its stored text graph)");
   cmd->add_option("--audio-frames", options->audio_frames, "With --graph: input frames of the audio tower")
       ->check(CLI::NonNegativeNumber);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/model_source_options.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
 #include "cli/terminal_progress.h"
@@ -33,6 +34,7 @@ namespace {
 
 struct RunOptions {
   std::string model;
+  ModelSourceOptions source;  ///< --mmproj / --config of a GGUF model
   std::string prompt_ids;
   std::string prompt;
   std::string chat;
@@ -80,7 +82,7 @@ Status resolve_sampling(RunOptions* options) {
 Result<std::vector<int64_t>> prepare_prompt(const RunOptions& options, std::vector<int64_t> ids,
                                             std::optional<PreparedMedia>* media) {
   if (options.audio.empty() && options.image.empty()) return ids;
-  HFB_TRY(media::MediaSettings settings, load_media_settings(options.model, options.max_soft_tokens));
+  HFB_TRY(media::MediaSettings settings, load_media_settings(options.model, options.max_soft_tokens, options.source));
   HFB_TRY(PreparedMedia prepared, prepare_media(settings, options.audio, options.image));
   HFB_TRY(std::vector<int64_t> expanded, expand_media_prompt(ids, settings, prepared));
   *media = std::move(prepared);
@@ -118,7 +120,7 @@ int run_run(RunOptions options) {
   const auto load_start = std::chrono::steady_clock::now();
   CoverageReport coverage;
   auto model = *policy ? open_quantized_model_session(options.model, **policy, &coverage)
-                       : open_model_session(options.model, !options.no_check);
+                       : open_model_session(options.model, !options.no_check, options.source);
   if (!model.ok()) return report_error(model.error());
   RunTimings timings;
   timings.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
@@ -189,7 +191,8 @@ int run_run(RunOptions options) {
 void setup_run(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Continue a prompt with the reference runtime (greedy, or sampled with --temperature)");
-  sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
+  sub->add_option("model", options->model, "Checkpoint directory, a bundle (directory or zip), or a GGUF")->required();
+  add_model_source_options(sub, &options->source);
   sub->add_option("--prompt", options->prompt, "Prompt text (tokenized with the model's tokenizer.json, bos as its "
                                                "config says); the continuation is printed as text");
   sub->add_option("--chat", options->chat, "One user message in the model's turn format; prints the model's answer");

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/model_source_options.h"
 #include "cli/quant_options.h"
 #include "cli/side_output.h"
 #include "cli/terminal_progress.h"
@@ -26,6 +27,7 @@ struct VerifyCommandOptions {
   std::string logit_tolerance = "2e-3";
   std::string cases;
   AgainstOptions against;
+  ModelSourceOptions source;  ///< --mmproj / --config of a GGUF model
   QuantCliOptions quant;
   bool no_check = false;
   bool quiet = false;
@@ -73,7 +75,7 @@ int run_verify(const VerifyCommandOptions& options) {
   CoverageReport coverage;
   auto report = *policy ? verify_quantized_model(options.model, options.golden, **policy, verify, &coverage)
                 : options.golden.empty() ? verify_model_against(options.model, options.against, verify)
-                                         : verify_model(options.model, options.golden, verify);
+                                         : verify_model(options.model, options.golden, verify, options.source);
   if (report.ok() && *policy) {
     Status emitted = emit_coverage(options.quant, coverage);
     if (!emitted.ok()) return report_error(emitted.error());
@@ -91,7 +93,8 @@ int run_verify(const VerifyCommandOptions& options) {
 void setup_verify(CLI::App& app, std::function<int()>* run) {
   auto options = std::make_shared<VerifyCommandOptions>();
   CLI::App* sub = app.add_subcommand("verify", "Greedy parity of a model against Hugging Face goldens");
-  sub->add_option("model", options->model, "Checkpoint directory, or a bundle (directory or zip)")->required();
+  sub->add_option("model", options->model, "Checkpoint directory, a bundle (directory or zip), or a GGUF")->required();
+  add_model_source_options(sub, &options->source);
   auto* golden = sub->add_option("--golden", options->golden, "Directory with golden.json + golden_tensors.safetensors");
   auto* against = sub->add_option("--against", options->against.reference_path,
                                   "Reference checkpoint run in float32 instead of a golden");

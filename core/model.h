@@ -24,6 +24,11 @@ struct Model {
   ModelConfig config;      ///< resolved, format-independent
   TensorTable tensors;     ///< every tensor in the source, with role/tower/layer/used assigned
   std::vector<Diagnostic> diagnostics;
+  /// Non-empty: why audio / image inputs are refused although the source has the tower (a GGUF import without
+  /// --config: the mmproj has no keys for the audio chunking, the vocabulary may not name the placeholders).
+  /// The tower is then left out of `config` and `tensors`; sessions refuse such inputs with this message.
+  std::string audio_refusal;
+  std::string image_refusal;
   // The op graph built from config + tensors is added by the runtime issue (core/graph.h).
 };
 

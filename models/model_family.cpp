@@ -67,6 +67,15 @@ const ModelFamily* find_model_family(std::string_view model_type) {
   return nullptr;
 }
 
+const ModelFamily* find_gguf_model_family(std::string_view architecture) {
+  for (const ModelFamily* family : registered_model_families()) {
+    if (family->gguf_architecture != nullptr && family->import_gguf != nullptr && architecture == family->gguf_architecture) {
+      return family;
+    }
+  }
+  return nullptr;
+}
+
 Result<const ModelFamily*> model_family_for(const ModelConfig& config) {
   const ModelFamily* family = find_model_family(config.model_type);
   if (family == nullptr) return unknown_model_type(config.model_type, "");

@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
+#include "readers/gguf.h"
 
 namespace hfb {
 
@@ -35,6 +36,15 @@ struct MultimodalGraphOptions {
 struct TensorCheckOptions {
   std::string config_name = "config.json";  ///< the config file the shapes come from
   std::string checkpoint;                   ///< the checkpoint directory (for missing tensors)
+  bool allow_ggml_blocks = false;           ///< also accept q4_0 / q8_0 storage (a GGUF's tensors as stored)
+};
+
+/// What a GGUF import starts from (models/load_gguf.h opens the files).
+struct GgufImportInput {
+  const GgufFile* text = nullptr;             ///< the model: general.architecture = the family's gguf_architecture
+  const GgufFile* mmproj = nullptr;           ///< the multimodal projector (`clip`), nullptr: none
+  const ModelConfig* config_file = nullptr;   ///< `--config`: a Hugging Face config.json for what GGUF has no keys for
+  std::string config_path;                    ///< its path (messages)
 };
 
 /// One model family: the config `model_type`s it reads and its entry points. Every entry is set.
@@ -58,6 +68,10 @@ struct ModelFamily {
   /// The whole model: every tower the config has, at placeholder media sizes (the graph a bundle stores).
   Result<Graph> (*build_model_graph)(const ModelConfig& config, const TensorTable& tensors,
                                      const MultimodalGraphOptions& options);
+  /// GGUF import (nullptr: the family has none): `general.architecture` of its GGUFs and the mapping of a GGUF
+  /// (+ mmproj) to the Model a checkpoint directory gives (HF names and shapes, roles checked).
+  const char* gguf_architecture = nullptr;
+  Result<Model> (*import_gguf)(const GgufImportInput& input) = nullptr;
 
   bool accepts(std::string_view model_type) const;
 };
@@ -65,6 +79,9 @@ struct ModelFamily {
 /// Every registered family, in a fixed order (an explicit list: static self-registration would be dropped by
 /// the linker).
 const std::vector<const ModelFamily*>& registered_model_families();
+
+/// The family whose GGUFs have `general.architecture` = `architecture`, or nullptr.
+const ModelFamily* find_gguf_model_family(std::string_view architecture);
 
 /// The family that reads `model_type`, or nullptr.
 const ModelFamily* find_model_family(std::string_view model_type);

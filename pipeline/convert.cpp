@@ -267,7 +267,7 @@ Result<ConvertResult> convert_checkpoint(const ConvertOptions& options) {
           .with_path(options.out);
     }
   }
-  HFB_TRY(Model model, load_checkpoint(options.source));
+  HFB_TRY(Model model, load_model_source(options.source, options.model_source));
   // Statistics of the checkpoint as read (tensor names before the passes rename or fuse anything).
   HFB_TRY(std::optional<ImportanceMatrix> imatrix, prepare_imatrix(model, options.calibration));
   HFB_TRY(Graph graph, build_model_graph(model.config, model.tensors));  // towers at placeholder sizes

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/role.h"
 #include "passes/pass_pipeline.h"
+#include "pipeline/model_source.h"
 #include "pipeline/recipe.h"
 #include "pipeline/calibrate.h"
 #include "quant/coverage.h"
@@ -28,7 +29,8 @@ struct ConvertProgress {
 };
 
 struct ConvertOptions {
-  std::string source;          ///< checkpoint directory
+  std::string source;          ///< checkpoint directory, or a GGUF
+  ModelSourceOptions model_source;  ///< a GGUF's --mmproj / --config
   std::string out;             ///< bundle directory (or zip file with `zip`)
   PassOptions passes;          ///< --pass / --no-pass / --chunks
   bool dry_run = false;        ///< plan only: nothing is written

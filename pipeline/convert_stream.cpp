@@ -249,13 +249,89 @@ int64_t convert_block_rows(const TensorInfo& info, const TensorDecision& decisio
   return std::min(block, rows);
 }
 
+namespace {
+
+/// The bundle scheme whose codes are a ggml block dtype's bytes.
+Scheme ggml_scheme(DType dtype) { return dtype.id() == DTypeId::kQ4_0 ? Scheme::kQ4_0 : Scheme::kQ8_0; }
+
+/// A GGUF's q4_0 / q8_0 tensor whose scheme is kept (asked for, or `none`): its blocks copied as the codes.
+Result<StreamedTensor> stream_kept_blocks(const TensorInfo& info, const TensorDecision& decision,
+                                          const TensorTarget& target) {
+  const Scheme scheme = ggml_scheme(info.dtype);
+  const auto [rows, cols] = matrix_view(info.shape);
+  const QuantParams stored = normalize_params(scheme, rows, cols, decision.params);
+  if (target.writer) {
+    BundleTensorMeta meta = encoded_meta(info, target.chunk, scheme, stored);
+    meta.dtype = DTypeId::kF32;  // what the codes decode to
+    HFB_TRY(target.writer->begin_tensor(meta));
+    HFB_TRY(target.writer->begin_segment("codes", target.file));
+  }
+  for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
+    const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
+    HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
+    if (target.writer) HFB_TRY(target.writer->append(span));
+    HFB_TRY(info.source->check_intact());
+    info.source->release(info.offset + at, n);
+    if (target.on_bytes) target.on_bytes(at + n);
+    HFB_TRY(check_interrupted());
+  }
+  if (target.writer) {
+    HFB_TRY(target.writer->end_segment());
+    HFB_TRY(target.writer->end_tensor());
+  }
+  StreamedTensor out;
+  out.coverage.scheme = scheme;
+  out.coverage.reason = decision.reason + "; the source's " + std::string(info.dtype.name()) + " blocks kept as they are";
+  out.coverage.rule = decision.rule;
+  out.coverage.bytes_before = out.coverage.bytes_after = info.num_bytes;
+  out.stored_bytes = aligned(info.num_bytes);
+  return out;
+}
+
+/// A GGUF's q4_0 / q8_0 tensor asked for another scheme: decoded to float32 (ggml's dequantize_row_*, in memory),
+/// then streamed like a float checkpoint tensor; the coverage says so.
+Result<StreamedTensor> stream_decoded_blocks(const TensorInfo& info, const TensorDecision& decision,
+                                             const TensorTarget& target) {
+  const auto [rows, cols] = matrix_view(info.shape);
+  HFB_TRY(ByteSpan span, info.source->read(info.offset, info.num_bytes));
+  EncodedTensor blocks;
+  blocks.scheme = ggml_scheme(info.dtype);
+  blocks.rows = rows;
+  blocks.cols = cols;
+  blocks.shape = info.shape;
+  blocks.codes.assign(span.data, span.data + span.size);
+  std::vector<float> values(static_cast<size_t>(rows * cols));
+  dequantize_rows(blocks, 0, rows, values.data());
+  std::vector<uint8_t> bytes(values.size() * sizeof(float));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  TensorInfo decoded = info;
+  decoded.dtype = DTypeId::kF32;
+  decoded.source = std::make_shared<MemorySource>(std::move(bytes), info.source->path() + ":" + info.name);
+  decoded.offset = 0;
+  decoded.num_bytes = decoded.source->size();
+  auto streamed = decision.scheme == Scheme::kNone ? stream_plain(decoded, decision, target)
+                                                   : stream_encoded(decoded, decision, target);
+  if (streamed.ok()) {
+    streamed->coverage.reason += "; decoded from the source's " + std::string(info.dtype.name()) + " blocks";
+    streamed->coverage.bytes_before = info.num_bytes;
+  }
+  return streamed;
+}
+
+}  // namespace
+
 Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision,
                                      const TensorTarget& target) {
   if (!info.source) return Error(ErrorCode::kInternal, "tensor has no byte source").with_tensor(info.name);
   // --allow-nonfinite: a tensor holding NaN/Inf is kept float, never quantized into finite values.
   auto kept = keep_nonfinite_float(info, decision);
   if (!kept.ok()) return named(std::move(kept).error(), info);
-  auto streamed = kept->scheme == Scheme::kNone ? stream_plain(info, *kept, target) : stream_encoded(info, *kept, target);
+  const bool blocks = info.dtype.id() == DTypeId::kQ4_0 || info.dtype.id() == DTypeId::kQ8_0;
+  const bool keep = blocks && (kept->scheme == Scheme::kNone || kept->scheme == ggml_scheme(info.dtype));
+  auto streamed = keep                             ? stream_kept_blocks(info, *kept, target)
+                  : blocks                         ? stream_decoded_blocks(info, *kept, target)
+                  : kept->scheme == Scheme::kNone ? stream_plain(info, *kept, target)
+                                                   : stream_encoded(info, *kept, target);
   if (!streamed.ok()) return named(std::move(streamed).error(), info);
   streamed->coverage.name = info.name;
   streamed->coverage.role = info.role;

@@ -11,6 +11,8 @@
 #include "models/load_checkpoint.h"
 #include "pipeline/gguf_export_internal.h"
 #include "pipeline/gguf_tokenizer.h"
+#include "pipeline/model_source.h"
+#include "readers/gguf.h"
 
 namespace hfb {
 namespace {
@@ -164,8 +166,12 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
     plan->model_metadata.push_back(std::move(kv));
   }
   plan->model_metadata.insert(plan->model_metadata.end(), text.begin() + 1, text.end());
-  HFB_TRY(GgufTokenizerResult tok,
-          gguf_tokenizer_metadata(model.tokenizer_dir, model.config.text.vocab_size, model.config.generation));
+  GgufTokenizerResult tok;
+  if (model.tokenizer_keys) {
+    tok.metadata = *model.tokenizer_keys;
+  } else {
+    HFB_TRY(tok, gguf_tokenizer_metadata(model.tokenizer_dir, model.config.text.vocab_size, model.config.generation));
+  }
   plan->model_metadata.insert(plan->model_metadata.end(), tok.metadata.begin(), tok.metadata.end());
   plan->tokenizer_synthesised = tok.synthesised;
   plan->warnings.insert(plan->warnings.end(), tok.warnings.begin(), tok.warnings.end());
@@ -180,7 +186,8 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
     return Error(ErrorCode::kInvalidArgument, "--mmproj-out: the model has no vision or audio tower")
         .with_path(options.source);
   }
-  const gguf::Metadata mm = gemma4_gguf::mmproj_metadata(model.config, mmproj_extras(dir));
+  const gguf::Metadata mm =
+      gemma4_gguf::mmproj_metadata(model.config, model.mmproj_extras ? *model.mmproj_extras : mmproj_extras(dir));
   plan->mmproj_metadata.push_back(mm.front());
   for (auto& kv : general_metadata("mmproj", name, policy.file_type(), model.source_repo, model.source_revision,
                                    recipe_of(options))) {
@@ -197,14 +204,33 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
 Result<GgufExportResult> convert_checkpoint_to_gguf(const GgufExportOptions& options) {
   HFB_TRY(GgufPolicy policy, GgufPolicy::create(options.policy));
   HFB_TRY(check_outputs(options));
-  HFB_TRY(Model model, load_checkpoint(options.source));
+  HFB_TRY(Model model, load_model_source(options.source, options.model_source));
   GgufPlan plan;
   std::vector<std::string> refused;
   for (const TensorInfo& t : model.tensors.tensors()) HFB_TRY(plan_tensor(model, t, policy, options, &plan, &refused));
   if (!refused.empty()) return refusal(refused);
   plan_rope_freqs(model.config, &plan);
   MetadataSource source{model.config, display_name(model.source_repo.empty() ? dir_of(model.source) : model.source_repo),
-                        dir_of(model.source), dir_of(model.source), model.source_repo, model.source_revision};
+                        dir_of(model.source), dir_of(model.source), model.source_repo, model.source_revision, std::nullopt,
+                        std::nullopt};
+  if (is_gguf_path(options.source)) {  // the vocabulary the GGUF carries, as it is
+    HFB_TRY(GgufFile file, read_gguf(options.source));
+    source.tokenizer_keys.emplace();
+    for (const auto& kv : file.metadata) {
+      if (kv.first.rfind("tokenizer.", 0) == 0) source.tokenizer_keys->push_back(kv);
+    }
+  }
+  if (!options.model_source.mmproj_path.empty()) {  // the source mmproj's normalisation, as it is
+    HFB_TRY(GgufFile mmproj, read_gguf(options.model_source.mmproj_path));
+    source.mmproj_extras.emplace();
+    for (const auto& [key, out] : {std::pair{"clip.vision.image_mean", &source.mmproj_extras->image_mean},
+                                   std::pair{"clip.vision.image_std", &source.mmproj_extras->image_std}}) {
+      const gguf::Value* v = mmproj.find(key);
+      for (uint64_t i = 0; v != nullptr && i < 3 && i < v->count(); ++i) {
+        (*out)[i] = static_cast<float>(v->float_at(i).value_or((*out)[i]));
+      }
+    }
+  }
   HFB_TRY(plan_metadata(source, policy, options, &plan));
   GgufExportResult result;
   HFB_TRY(write_plan(options, &plan, &result));

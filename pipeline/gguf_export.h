@@ -12,13 +12,15 @@
 
 #include "core/error.h"
 #include "core/role.h"
+#include "pipeline/model_source.h"
 #include "pipeline/convert.h"
 #include "pipeline/gguf_policy.h"
 
 namespace hfb {
 
 struct GgufExportOptions {
-  std::string source;      ///< checkpoint directory (convert) or bundle path (export)
+  std::string source;      ///< checkpoint directory or GGUF (convert) or bundle path (export)
+  ModelSourceOptions model_source;  ///< a GGUF source's --mmproj / --config
   std::string out;         ///< model.gguf
   std::string mmproj_out;  ///< mmproj.gguf ("" : tower tensors are left out, with a warning)
   bool force = false;      ///< replace existing outputs

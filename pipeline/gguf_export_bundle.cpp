@@ -88,7 +88,7 @@ Result<GgufExportResult> export_bundle_to_gguf(const GgufExportOptions& options)
   // The tokenizer is read from the bundle (a zip's stored entries too); preprocessor_config.json only from a
   // directory bundle (a zip gives the converter's defaults for image_mean / image_std).
   MetadataSource source{bundle->config(), display_name(bundle->path()), bundle->is_zip() ? "" : bundle->path(),
-                        bundle->path(), "", ""};
+                        bundle->path(), "", "", std::nullopt, std::nullopt};
   HFB_TRY(plan_metadata(source, policy, options, &plan));
   if (bundle->manifest().config().text().max_position_embeddings() <= 0) {
     plan.warnings.push_back("the bundle does not record max_position_embeddings (written before bundle format 1.5): "

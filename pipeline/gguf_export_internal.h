@@ -10,6 +10,7 @@
 #include "core/tensor.h"
 #include "core/model_config.h"
 #include "formats/gguf_format.h"
+#include "models/gemma4/gemma4_gguf_config.h"
 #include "models/gemma4/gemma4_gguf_names.h"
 #include "pipeline/gguf_export.h"
 #include "pipeline/gguf_policy.h"
@@ -47,6 +48,12 @@ Status stream_float(const TensorInfo& info, gguf::GgmlType target, gemma4_gguf::
                     bool allow_nonfinite, const ByteSink& sink, const BytesDone& done);
 
 /// Quantizes a float tensor to q4_0/q8_0 blocks (ggml's bytes) row block by row block.
+/// A q4_0 / q8_0 source tensor (a GGUF's blocks): copied block for block when `target` is its type, else decoded
+/// (ggml's dequantize_row_*) and re-encoded as `scheme` (kNone: the float `target`). Fails with kUnsupported for
+/// another dtype, like quantize and the sink.
+Result<std::optional<QuantMetrics>> stream_blocks(const TensorInfo& info, gguf::GgmlType target, Scheme scheme,
+                                                  const QuantParams& params, const ByteSink& sink,
+                                                  const BytesDone& done);
 Result<QuantMetrics> stream_quantized(const TensorInfo& info, Scheme scheme, const QuantParams& params,
                                       const ByteSink& sink, const BytesDone& done);
 
@@ -77,6 +84,8 @@ struct MetadataSource {
   std::string tokenizer_dir;  ///< where tokenizer.json may be ("": synthesised)
   std::string source_repo;
   std::string source_revision;
+  std::optional<gguf::Metadata> tokenizer_keys;  ///< a GGUF source's tokenizer.* keys, copied as they are
+  std::optional<gemma4_gguf::MmprojExtras> mmproj_extras;  ///< a GGUF source mmproj's image_mean / image_std
 };
 
 /// Both files' metadata (general.*, gemma4.* / clip.*, tokenizer), the tokenizer and KV-sharing warnings. Fails

@@ -7,6 +7,7 @@
 #include "core/interrupt.h"
 #include "pipeline/convert_stream.h"
 #include "pipeline/gguf_export_internal.h"
+#include "quant/ggml_blocks.h"
 #include "quant/nonfinite_rule.h"
 
 namespace hfb::gguf_export_detail {
@@ -111,6 +112,64 @@ Status stream_float(const TensorInfo& info, GgmlType target, GgufTransform trans
   return ok_status();
 }
 
+Result<std::optional<QuantMetrics>> stream_blocks(const TensorInfo& info, GgmlType target, Scheme scheme,
+                                                  const QuantParams& params, const ByteSink& sink,
+                                                  const BytesDone& done) {
+  const auto [rows, cols] = matrix_view(info.shape);
+  const DTypeId dtype = info.dtype.id();
+  if ((dtype != DTypeId::kQ4_0 && dtype != DTypeId::kQ8_0) || cols % info.dtype.block_size() != 0) {
+    return Error(ErrorCode::kUnsupported, "dtype " + std::string(info.dtype.name()) + " cannot be written to a GGUF")
+        .with_tensor(info.name);
+  }
+  const uint64_t row_bytes = static_cast<uint64_t>(cols) / info.dtype.block_size() * info.dtype.block_bytes();
+  if (gguf::ggml_type_for(dtype) == target) {  // the source's blocks, byte for byte
+    HFB_TRY(stream_bytes(*info.source, info.offset, row_bytes * static_cast<uint64_t>(rows), sink, done));
+    return std::optional<QuantMetrics>();
+  }
+  const int64_t block_rows = std::max<int64_t>(1, static_cast<int64_t>(kConvertBlockBytes / std::max<uint64_t>(1, row_bytes)));
+  std::optional<QuantMetrics> metrics;
+  std::vector<float> values;
+  std::vector<uint8_t> out;
+  for (int64_t begin = 0; begin < rows; begin += block_rows) {
+    const int64_t end = std::min(rows, begin + block_rows);
+    const uint64_t offset = info.offset + static_cast<uint64_t>(begin) * row_bytes;
+    const uint64_t size = static_cast<uint64_t>(end - begin) * row_bytes;
+    HFB_TRY(ByteSpan span, info.source->read(offset, size));
+    values.resize(static_cast<size_t>((end - begin) * cols));
+    for (int64_t r = 0; r < end - begin; ++r) {  // decoded as ggml's dequantize_row_* does
+      const uint8_t* row = span.data + static_cast<uint64_t>(r) * row_bytes;
+      float* dst = values.data() + r * cols;
+      if (dtype == DTypeId::kQ4_0) {
+        std::vector<BlockQ4_0> blocks(static_cast<size_t>(cols / 32));
+        std::memcpy(blocks.data(), row, row_bytes);
+        dequantize_row_q4_0(blocks.data(), dst, cols);
+      } else {
+        std::vector<BlockQ8_0> blocks(static_cast<size_t>(cols / 32));
+        std::memcpy(blocks.data(), row, row_bytes);
+        dequantize_row_q8_0(blocks.data(), dst, cols);
+      }
+    }
+    if (scheme != Scheme::kNone) {
+      SourceMatrix src{reinterpret_cast<const uint8_t*>(values.data()), DTypeId::kF32, end - begin, cols, info.name,
+                       begin};
+      auto encoded = quantize(scheme, src, params);
+      if (!encoded.ok()) return std::move(encoded).error().with_tensor(info.name);
+      if (!metrics) metrics.emplace();
+      metrics->add(encoded->metrics);
+      HFB_TRY(sink(encoded->codes.data(), encoded->codes.size()));
+    } else {
+      out.resize(values.size() * type_bytes(target));
+      for (size_t i = 0; i < values.size(); ++i) store(values[i], target, out.data() + i * type_bytes(target));
+      HFB_TRY(sink(out.data(), out.size()));
+    }
+    HFB_TRY(info.source->check_intact());
+    info.source->release(offset, size);
+    if (done) done(static_cast<uint64_t>(end) * row_bytes);
+    HFB_TRY(check_interrupted());
+  }
+  return metrics;
+}
+
 Result<QuantMetrics> stream_quantized(const TensorInfo& info, Scheme scheme, const QuantParams& params,
                                       const ByteSink& sink, const BytesDone& done) {
   const auto [rows, cols] = matrix_view(info.shape);
@@ -188,8 +247,12 @@ Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf:
   QuantParams params;
   params.allow_nonfinite = options.allow_nonfinite;
   params.num_threads = std::max(1, options.num_threads);
+  if (info.dtype.is_quantized() && gguf::ggml_type_for(info.dtype.id()) != decision.type) {
+    p.coverage.reason += "; decoded from the source's " + std::string(info.dtype.name()) + " blocks and re-encoded";
+  }
   p.produce = [source, d, transform, params](const ByteSink& sink,
                                              const BytesDone& done) -> Result<std::optional<QuantMetrics>> {
+    if (source->dtype.is_quantized()) return stream_blocks(*source, d.type, d.scheme, params, sink, done);
     if (d.scheme != Scheme::kNone) {
       HFB_TRY(QuantMetrics m, stream_quantized(*source, d.scheme, params, sink, done));
       return std::optional<QuantMetrics>(m);

@@ -139,7 +139,11 @@ Result<GgufDecision> GgufPolicy::decide(const TensorInfo& info, const gemma4_ggu
     reason = "--role-type " + std::string(role_name(role)) + "=" + std::string(scheme_name(scheme));
   }
   if (!requested && impl_->global) {
-    if (info.role == Role::kTokenEmbedding || info.role == Role::kPleTable) {
+    if ((info.role == Role::kTokenEmbedding || info.role == Role::kPleTable) && info.dtype.id() == DTypeId::kQ4_0) {
+      requested = Scheme::kQ4_0;
+      reason = std::string(role_name(info.role)) + ": the source stores q4_0 blocks, kept (q8_0 of them adds bytes, "
+                                                   "not precision)";
+    } else if (info.role == Role::kTokenEmbedding || info.role == Role::kPleTable) {
       requested = Scheme::kQ8_0;
       reason = std::string(role_name(info.role)) + ": q8_0 by the GGUF default policy (4-bit tables break generation)";
     } else if (info.role == Role::kPleProjection) {

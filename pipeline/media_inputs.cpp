@@ -1,6 +1,8 @@
 // Glue between readers/media's front-ends and the runtime: settings from a checkpoint or bundle, MediaInputs.
 #include "pipeline/media_inputs.h"
 
+#include "pipeline/model_source.h"
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -113,8 +115,31 @@ Status prepare_image(const media::MediaSettings& settings, const std::string& pa
 
 }  // namespace
 
-Result<media::MediaSettings> load_media_settings(const std::string& model_path, int max_soft_tokens) {
-  auto settings = is_bundle_path(model_path) ? bundle_settings(model_path) : checkpoint_settings(model_path);
+/// A GGUF's settings: the imported config (towers, placeholder ids from --config or the vocabulary), the processor
+/// file beside --config when there is one, else the processor defaults.
+Result<media::MediaSettings> gguf_settings(const std::string& path, const ModelSourceOptions& source) {
+  HFB_TRY(Model model, load_model_source(path, source));
+  HFB_TRY(media::MediaSettings settings, media::media_settings_from_model(model));
+  if (source.config_path.empty()) return settings;
+  HFB_TRY(auto config, media::read_media_file(source.config_path));
+  HFB_TRY(media::apply_config_token_ids(to_text(config), source.config_path, &settings));
+  const std::filesystem::path root = std::filesystem::path(source.config_path).parent_path();
+  for (const char* name : kProcessorFiles) {
+    const std::string file = (root / name).string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) continue;
+    HFB_TRY(auto text, media::read_media_file(file));
+    HFB_TRY(media::apply_processor_json(to_text(text), file, &settings));
+    break;
+  }
+  return settings;
+}
+
+Result<media::MediaSettings> load_media_settings(const std::string& model_path, int max_soft_tokens,
+                                                 const ModelSourceOptions& source) {
+  auto settings = is_gguf_path(model_path)     ? gguf_settings(model_path, source)
+                  : is_bundle_path(model_path) ? bundle_settings(model_path)
+                                               : checkpoint_settings(model_path);
   if (!settings.ok()) return std::move(settings).error().with_context("while reading the media settings of " + model_path);
   if (max_soft_tokens > 0) HFB_TRY(media::set_max_soft_tokens(max_soft_tokens, &*settings));
   return settings;

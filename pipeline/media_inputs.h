@@ -7,16 +7,19 @@
 #include <vector>
 
 #include "core/error.h"
+#include "pipeline/model_source.h"
 #include "readers/media/processor_config.h"
 #include "runtime/session.h"
 
 namespace hfb {
 
-/// The front-end settings of the checkpoint directory or bundle at `model_path`: media_settings_from_model,
+/// The front-end settings of the checkpoint directory, bundle or GGUF (with `source`: its --mmproj / --config; the
+/// processor file beside --config) at `model_path`: media_settings_from_model,
 /// then config.json's placeholder ids, then processor_config.json or preprocessor_config.json when the
 /// directory (or the bundle's file list) has one. `max_soft_tokens` > 0 overrides the image budget.
 /// Fails like load_checkpoint / Bundle::open, apply_processor_json and set_max_soft_tokens.
-Result<media::MediaSettings> load_media_settings(const std::string& model_path, int max_soft_tokens = 0);
+Result<media::MediaSettings> load_media_settings(const std::string& model_path, int max_soft_tokens = 0,
+                                                 const ModelSourceOptions& source = {});
 
 /// One audio and/or one image file through the front-ends, as the runtime takes them (batch 1 each).
 struct PreparedMedia {

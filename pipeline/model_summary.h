@@ -9,6 +9,8 @@ namespace hfb {
 
 /// Format tag of a model read from a Hugging Face safetensors checkpoint.
 inline constexpr const char* kFormatHfSafetensors = "hf-safetensors";
+/// Format tag of a model imported from a GGUF (pipeline/model_source.h).
+inline constexpr const char* kFormatGguf = "gguf";
 
 /// The `inspect --json` object: {"format", "source", "architecture", "model_type", "num_tensors",
 /// "total_bytes", "bytes_by_dtype", "bytes_by_role", "num_unused", "tensors": [{"name", "dtype", "shape", "role",

@@ -37,6 +37,7 @@ Result<ModelSession> open_model_session(const Model& model) {
   } else {
     HFB_TRY(out.session, make_session(model));
   }
+  out.session = refuse_unavailable_media(model, std::move(out.session));
   set_session_token_ids(model.config, &out);
   out.source = model.source;
   return out;
@@ -53,20 +54,21 @@ void set_session_token_ids(const ModelConfig& config, ModelSession* out) {
   }
 }
 
-Result<ModelSession> open_model_session(const std::string& path, bool check_checksums) {
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums,
+                                        const ModelSourceOptions& source) {
   if (is_bundle_path(path)) {
     BundleReadOptions read;
     read.check = check_checksums ? BundleCheck::kChecksums : BundleCheck::kStructure;
     return open_bundle_session(path, read);
   }
-  HFB_TRY(Model model, load_checkpoint(path));
+  HFB_TRY(Model model, load_model_source(path, source));
   HFB_TRY(ModelSession out, open_model_session(model));
   std::vector<std::shared_ptr<const ByteSource>> sources;
   for (const TensorInfo& t : model.tensors.tensors()) {
     if (t.source && std::find(sources.begin(), sources.end(), t.source) == sources.end()) sources.push_back(t.source);
   }
   out.check_inputs = [sources]() -> Status {
-    for (const auto& source : sources) HFB_TRY(source->check_intact());
+    for (const auto& mapped : sources) HFB_TRY(mapped->check_intact());
     return ok_status();
   };
   out.source = path;
@@ -74,12 +76,12 @@ Result<ModelSession> open_model_session(const std::string& path, bool check_chec
 }
 
 Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
-                                  VerifyOptions options) {
+                                  VerifyOptions options, const ModelSourceOptions& source) {
   HFB_TRY(Golden golden, load_golden(golden_dir));
   HFB_TRY(Golden selected, select_golden_cases(std::move(golden), options.cases));
   options.cases.clear();  // already applied
   if (options.model.empty()) options.model = model_path;
-  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums));
+  HFB_TRY(ModelSession model, open_model_session(model_path, options.check_checksums, source));
   HFB_TRY(ParityReport report, verify_against_golden(*model.session, selected, options));
   HFB_TRY(model.check_inputs());
   report.chunks = model.chunks;

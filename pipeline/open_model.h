@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/model.h"
 #include "runtime/session.h"
+#include "pipeline/model_source.h"
 #include "validators/parity.h"
 
 namespace hfb {
@@ -32,8 +33,10 @@ struct ModelSession {
 /// load_checkpoint (kNotFound / kInvalidFile / kUnsupported naming the file) and make_session, or like
 /// open_bundle_session.
 /// `check_checksums`: a bundle's files and segments are checked against the manifest's XXH3 at open
-/// (kCheckFailed naming the file on a mismatch); false skips it (--no-check).
-Result<ModelSession> open_model_session(const std::string& path, bool check_checksums = true);
+/// (kCheckFailed naming the file on a mismatch); false skips it (--no-check). A GGUF (is_gguf_path) opens through
+/// load_model_source with `source` (--mmproj, --config); media its import left out are refused by the session.
+Result<ModelSession> open_model_session(const std::string& path, bool check_checksums = true,
+                                        const ModelSourceOptions& source = {});
 
 /// Fills eos_ids, bos_id and reserved_ids of `out` from the generation config and placeholder ids of `config`.
 void set_session_token_ids(const ModelConfig& config, ModelSession* out);
@@ -50,7 +53,7 @@ Result<ModelSession> open_model_session(const Model& model);
 /// verify_against_golden. `options.model` is set to `model_path` when empty. Fails like load_golden,
 /// open_model_session and verify_against_golden.
 Result<ParityReport> verify_model(const std::string& model_path, const std::string& golden_dir,
-                                  VerifyOptions options);
+                                  VerifyOptions options, const ModelSourceOptions& source = {});
 
 /// One text prompt a line of `file` (a trailing \r dropped, empty lines skipped), each encoded with bos as the
 /// tokenizer config of `tokenizer_source` (a checkpoint, bundle or tokenizer directory) says. Fails like

@@ -19,9 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kGgufMessage =
-    "this is a GGUF file (llama.cpp's format), not a Hugging Face checkpoint: hfbundle reads the original "
-    "safetensors download (a folder with config.json and *.safetensors, e.g. `huggingface-cli download "
-    "google/gemma-4-E2B-it`)";
+    "this is a GGUF file (llama.cpp's format), not a Hugging Face checkpoint: give the .gguf file itself as MODEL "
+    "(with --mmproj FILE for its projector) to import it, or the original safetensors download (a folder with "
+    "config.json and *.safetensors, e.g. `huggingface-cli download google/gemma-4-E2B-it`)";
 constexpr std::string_view kPickleMessage =
     "this is a PyTorch pickle checkpoint (pytorch_model.bin / .pt): pickle checkpoints are not read (loading one "
     "can run code); convert it to safetensors with transformers: "

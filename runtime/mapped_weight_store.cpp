@@ -14,8 +14,25 @@ Result<MatrixView> tensor_matrix_view(const TensorInfo& info, std::shared_ptr<co
         .with_tensor(info.name);
   }
   const int64_t cols = static_cast<int64_t>(*elements) / rows;
-  const uint64_t expected = *elements * static_cast<uint64_t>(info.dtype.id() == DTypeId::kF32 ? 4 : 2);
-  HFB_TRY(MatrixView view, float_matrix_view(nullptr, info.dtype, rows, cols));
+  MatrixView view;
+  uint64_t expected = 0;
+  if (info.dtype.id() == DTypeId::kQ4_0 || info.dtype.id() == DTypeId::kQ8_0) {
+    // ggml blocks as a GGUF stores them: each row a whole number of 32-element blocks (checked by the reader).
+    if (cols % info.dtype.block_size() != 0) {
+      return Error(ErrorCode::kInvalidFile, "weights: " + std::string(info.dtype.name()) + " rows of " +
+                                                std::to_string(cols) + " elements are not whole blocks of " +
+                                                std::to_string(info.dtype.block_size()))
+          .with_tensor(info.name);
+    }
+    view.format = info.dtype.id() == DTypeId::kQ4_0 ? RowFormat::kQ4_0 : RowFormat::kQ8_0;
+    view.rows = rows;
+    view.cols = cols;
+    view.row_stride = cols / info.dtype.block_size() * info.dtype.block_bytes();
+    expected = static_cast<uint64_t>(view.row_stride) * static_cast<uint64_t>(rows);
+  } else {
+    expected = *elements * static_cast<uint64_t>(info.dtype.id() == DTypeId::kF32 ? 4 : 2);
+    HFB_TRY(view, float_matrix_view(nullptr, info.dtype, rows, cols));
+  }
   if (info.num_bytes != expected) {
     return Error(ErrorCode::kInvalidFile, "weights: " + std::to_string(info.num_bytes) + " bytes stored, " +
                                               std::to_string(expected) + " expected for " + info.shape.to_string())

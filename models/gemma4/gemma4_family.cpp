@@ -2,6 +2,8 @@
 #include "models/gemma4/gemma4_family.h"
 
 #include "models/gemma4/gemma4_config.h"
+#include "models/gemma4/gemma4_gguf_config.h"
+#include "models/gemma4/gemma4_gguf_import.h"
 #include "models/gemma4/gemma4_tensors.h"
 #include "models/gemma4/multimodal_graph_builder.h"
 #include "models/gemma4/text_graph_builder.h"
@@ -19,6 +21,8 @@ const ModelFamily& gemma4_family() {
       &build_gemma4_text_graph,
       &build_gemma4_multimodal_graph,
       &build_gemma4_model_graph,
+      gemma4_gguf::kTextArchitecture,
+      &import_gemma4_gguf,
   };
   return family;
 }

@@ -25,7 +25,8 @@ std::string unknown_hint(const ModelConfig& config, const std::string& name) {
 
 Status check_one(const ExpectedTensor& expected, const TensorInfo& info, const TensorCheckOptions& options) {
   const DTypeId id = info.dtype.id();
-  if (id != DTypeId::kF32 && id != DTypeId::kF16 && id != DTypeId::kBF16) {
+  const bool ggml_block = id == DTypeId::kQ4_0 || id == DTypeId::kQ8_0;
+  if (id != DTypeId::kF32 && id != DTypeId::kF16 && id != DTypeId::kBF16 && !(ggml_block && options.allow_ggml_blocks)) {
     return Error(ErrorCode::kUnsupported,
                  "dtype " + std::string(info.dtype.name()) +
                      " is not supported for a checkpoint weight (F32, F16, BF16)")

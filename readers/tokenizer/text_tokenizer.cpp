@@ -1,6 +1,9 @@
 // load_text_tokenizer and the Gemma turn format (see text_tokenizer.h).
 #include "readers/tokenizer/text_tokenizer.h"
 
+#include "readers/gguf.h"
+#include "readers/tokenizer/gguf_tokenizer.h"
+
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -116,6 +119,11 @@ void detect_chat_format(TextTokenizer* out) {
 
 }  // namespace
 
+void finish_text_tokenizer(TextTokenizer* out) {
+  detect_chat_format(out);
+  if (out->end_of_turn_id) out->stop_ids.push_back(*out->end_of_turn_id);
+}
+
 const char* chat_format_name(ChatFormat format) {
   switch (format) {
     case ChatFormat::kGemma4: return "gemma4 (<|turn>role ... <turn|>)";
@@ -159,8 +167,7 @@ Result<TextTokenizer> load_with(const std::string& json_label, const std::string
     HFB_TRY(apply_generation_config(generation, &out));
   }
   if (out.stop_ids.empty() && out.eos_id) out.stop_ids.push_back(*out.eos_id);
-  detect_chat_format(&out);
-  if (out.end_of_turn_id) out.stop_ids.push_back(*out.end_of_turn_id);
+  finish_text_tokenizer(&out);
   return out;
 }
 
@@ -191,6 +198,10 @@ Result<TextTokenizer> load_from_bundle(const std::string& path) {
 
 Result<TextTokenizer> load_text_tokenizer(const std::string& path) {
   std::error_code ec;
+  if (fs::is_regular_file(path, ec) && has_gguf_magic(path)) {
+    HFB_TRY(GgufFile file, read_gguf(path));
+    return gguf_text_tokenizer(file);
+  }
   if (is_bundle(path)) return load_from_bundle(path);
   fs::path json_path = fs::is_directory(path, ec) ? fs::path(path) / "tokenizer.json" : fs::path(path);
   fs::path dir = json_path.parent_path();

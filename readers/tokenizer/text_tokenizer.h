@@ -36,11 +36,15 @@ struct TextTokenizer {
   std::vector<int32_t> stop_ids;          ///< generation_config eos ids (or eos), plus the end-of-turn id
 };
 
-/// Loads from a directory holding tokenizer.json (checkpoint, bundle directory or tokenizer directory) or from
-/// a tokenizer.json path (then its directory's tokenizer_config.json etc. are used when present). Fails with
+/// Loads from a directory holding tokenizer.json (checkpoint, bundle directory or tokenizer directory), a GGUF
+/// file (its tokenizer.ggml.* keys, readers/tokenizer/gguf_tokenizer.h) or from a tokenizer.json path (then its directory's tokenizer_config.json etc. are used when present). Fails with
 /// kNotFound when there is no tokenizer.json, and as Tokenizer::load; kInvalidFile for a malformed
 /// tokenizer_config.json / generation_config.json or a special token it names that the vocab lacks.
 Result<TextTokenizer> load_text_tokenizer(const std::string& path);
+
+/// The chat format detected from the vocabulary and its end-of-turn id added to stop_ids (the last step of every
+/// loader).
+void finish_text_tokenizer(TextTokenizer* out);
 
 /// bos + the one-message user turn + the opening of the model turn, in the detected format. Fails with
 /// kUnsupported when the vocab has no turn tokens.

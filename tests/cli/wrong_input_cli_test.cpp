@@ -48,12 +48,18 @@ void expect_one_line(const CliCapture& r, const std::string& part) {
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
-TEST(WrongInputCli, AGgufFileIsNamedAsGguf) {
+TEST(WrongInputCli, AGgufFileWithoutAnArchitectureIsRefusedNamingTheKey) {
+  // GGUF files are imported (docs/gguf.md); one that names no architecture is refused in one line.
   ScratchDir scratch;
   write_bytes(scratch / "model.gguf", gguf_head());
-  expect_one_line(run_cli_capture("inspect " + (scratch / "model.gguf")), "this is a GGUF file");
+  expect_one_line(run_cli_capture("inspect " + (scratch / "model.gguf")), "GGUF has no general.architecture");
   expect_one_line(run_cli_capture("convert " + (scratch / "model.gguf") + " -o " + (scratch / "o.hfb")),
-                  "this is a GGUF file");
+                  "GGUF has no general.architecture");
+}
+
+TEST(WrongInputCli, AnMmprojGivenAsTheModelSaysToUseMmproj) {
+  const CliCapture r = run_cli_capture("inspect " + std::string(HFB_FIXTURES_DIR) + "/gemma4/gguf/mm-mmproj-f32.gguf");
+  expect_one_line(r, "--mmproj");
 }
 
 TEST(WrongInputCli, AFolderHoldingOnlyAGgufFileNamesIt) {
