@@ -244,6 +244,59 @@ bool dot_rows_avx2(const MatrixView& m, const float* x, int64_t begin, int64_t e
   return true;
 }
 
+namespace {
+
+/// 16 signed bytes times d into out[0..16): float(q) * d, as the scalar decoder computes it (exact).
+HFB_SIMD inline void store16_i8(__m128i q, __m256 d, float* out) {
+  _mm256_storeu_ps(out, _mm256_mul_ps(bytes_to_ps(q), d));
+  _mm256_storeu_ps(out + 8, _mm256_mul_ps(bytes_to_ps(_mm_srli_si128(q, 8)), d));
+}
+
+HFB_SIMD void decode_ggml_row(const uint8_t* p, int64_t cols, bool q4, float* out) {
+  const __m128i low_mask = _mm_set1_epi8(0x0F);
+  const __m128i eight = _mm_set1_epi8(8);
+  for (int64_t c = 0; c < cols; c += 32, out += 32) {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(h));
+    if (q4) {
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2));
+      store16_i8(_mm_sub_epi8(_mm_and_si128(q, low_mask), eight), d, out);
+      store16_i8(_mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask), eight), d, out + 16);
+      p += 18;
+    } else {
+      store16_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2)), d, out);
+      store16_i8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 18)), d, out + 16);
+      p += 34;
+    }
+  }
+}
+
+HFB_SIMD void decode_bf16_row(const uint16_t* w, int64_t cols, float* out) {
+  int64_t c = 0;
+  for (; c + 8 <= cols; c += 8) _mm256_storeu_ps(out + c, half8(w + c, false));
+  for (; c < cols; ++c) {
+    const uint32_t bits = static_cast<uint32_t>(w[c]) << 16;
+    std::memcpy(out + c, &bits, 4);
+  }
+}
+
+}  // namespace
+
+bool decode_rows_avx2(const MatrixView& m, int64_t begin, int64_t end, float* out) {
+  const bool ggml = m.format == RowFormat::kQ4_0 || m.format == RowFormat::kQ8_0;
+  if (!ggml && m.format != RowFormat::kBF16) return false;
+  for (int64_t r = begin; r < end; ++r, out += m.cols) {
+    const uint8_t* row = m.codes + r * m.row_stride;
+    if (ggml) {
+      decode_ggml_row(row, m.cols, m.format == RowFormat::kQ4_0, out);
+    } else {
+      decode_bf16_row(reinterpret_cast<const uint16_t*>(row), m.cols, out);
+    }
+  }
+  return true;
+}
+
 }  // namespace matrix_internal
 }  // namespace hfb
 
@@ -253,6 +306,7 @@ namespace hfb {
 namespace matrix_internal {
 bool cpu_has_avx2_fma() { return false; }
 bool dot_rows_avx2(const MatrixView&, const float*, int64_t, int64_t, float*) { return false; }
+bool decode_rows_avx2(const MatrixView&, int64_t, int64_t, float*) { return false; }
 }  // namespace matrix_internal
 }  // namespace hfb
 

@@ -169,9 +169,15 @@ Result<MatrixView> float_matrix_view(const void* data, DType dtype, int64_t rows
   return m;
 }
 
-void matrix_decode_rows(const MatrixView& m, int64_t begin, int64_t end, float* out) {
+void matrix_decode_rows_portable(const MatrixView& m, int64_t begin, int64_t end, float* out) {
   HFB_CHECK(begin >= 0 && begin <= end && end <= m.rows);
   for (int64_t r = begin; r < end; ++r) decode_span(m, r, 0, m.cols, out + (r - begin) * m.cols);
+}
+
+void matrix_decode_rows(const MatrixView& m, int64_t begin, int64_t end, float* out) {
+  HFB_CHECK(begin >= 0 && begin <= end && end <= m.rows);
+  if (matrix_kernels_use_avx2() && matrix_internal::decode_rows_avx2(m, begin, end, out)) return;
+  matrix_decode_rows_portable(m, begin, end, out);
 }
 
 void matrix_dot_rows_reference(const MatrixView& m, const float* x, int64_t begin, int64_t end, float* y) {

@@ -48,8 +48,11 @@ MatrixView matrix_view(const EncodedTensor& enc);
 Result<MatrixView> float_matrix_view(const void* data, DType dtype, int64_t rows, int64_t cols);
 
 /// Decodes rows [begin, end) into out[(row - begin) * cols + col]: the exact stored values (the scalar
-/// reference decoding of every scheme). CHECKs 0 <= begin <= end <= rows.
+/// reference decoding of every scheme). q4_0, q8_0 and bf16 rows are decoded with AVX2 when the CPU has it
+/// (prefill tiles), to bit-identical floats. CHECKs 0 <= begin <= end <= rows.
 void matrix_decode_rows(const MatrixView& m, int64_t begin, int64_t end, float* out);
+/// The scalar decoder (what matrix_decode_rows runs without AVX2 and for the other formats).
+void matrix_decode_rows_portable(const MatrixView& m, int64_t begin, int64_t end, float* out);
 
 /// y[row - begin] = sum_c W[row, c] * x[c] for rows [begin, end): the fused decode-and-dot kernel of the
 /// format, AVX2+FMA(+F16C) when the CPU has them, else the portable one. Each weight is decoded to the
@@ -67,6 +70,9 @@ bool matrix_kernels_use_avx2();
 namespace matrix_internal {
 /// AVX2+FMA+F16C kernel of m's format; false if this build or CPU has none (then nothing is written).
 bool dot_rows_avx2(const MatrixView& m, const float* x, int64_t begin, int64_t end, float* y);
+/// AVX2 row decoding of q4_0, q8_0 and bf16 (exactly matrix_decode_rows_portable's floats); false for
+/// other formats or without AVX2 in this build (then nothing is written).
+bool decode_rows_avx2(const MatrixView& m, int64_t begin, int64_t end, float* out);
 bool cpu_has_avx2_fma();
 }  // namespace matrix_internal
 

@@ -57,7 +57,7 @@ ValueLifetimes compute_value_lifetimes(const Graph& graph, const std::vector<std
 }
 
 BufferPlan plan_buffers(const Graph& graph, const ValueLifetimes& life, const std::vector<int>& node_outputs,
-                        int64_t length) {
+                        int64_t length, const std::vector<char>* one_row) {
   const auto& values = graph.data().values;
   BufferPlan plan;
   plan.length = length;
@@ -66,8 +66,9 @@ BufferPlan plan_buffers(const Graph& graph, const ValueLifetimes& life, const st
   plan.offsets.assign(values.size(), -1);
   for (size_t v = 0; v < values.size(); ++v) {
     int64_t count = 1;
+    const int64_t seq = one_row != nullptr && (*one_row)[v] != 0 ? 1 : length;
     for (int64_t d : values[v].dims) {
-      int64_t resolved = d == kSeqDim ? length : d;
+      int64_t resolved = d == kSeqDim ? seq : d;
       plan.dims[v].push_back(resolved);
       count *= resolved;
     }

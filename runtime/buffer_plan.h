@@ -31,7 +31,8 @@ ValueLifetimes compute_value_lifetimes(const Graph& graph, const std::vector<std
                                        const std::vector<int>& node_outputs);
 
 /// Assigns arena offsets to every node output for sequence length `length` (first fit over live blocks).
+/// Values v with `one_row` non-null and (*one_row)[v] != 0 resolve the symbolic length to 1 instead.
 BufferPlan plan_buffers(const Graph& graph, const ValueLifetimes& lifetimes, const std::vector<int>& node_outputs,
-                        int64_t length);
+                        int64_t length, const std::vector<char>* one_row = nullptr);
 
 }  // namespace hfb

@@ -135,6 +135,10 @@ uint64_t ChunkSequence::weight_bytes_read() const {
   return total;
 }
 
+void ChunkSequence::set_logits_last_row(bool on) {
+  for (auto& interpreter : interpreters_) interpreter->set_logits_last_row(on);
+}
+
 void ChunkSequence::set_check_finite(bool on) {
   for (auto& interpreter : interpreters_) interpreter->set_check_finite(on);
 }
@@ -189,6 +193,16 @@ class ChunkedSession final : public Session {
       }
     }
     return sequence_->value(kLogits);
+  }
+
+  Result<Matrix> prefill_last(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
+    static const MediaInputs kNone;
+    HFB_TRY(prepare(media ? *media : kNone));
+    sequence_->set_logits_last_row(true);
+    Result<Matrix> logits = prefill(ids, media, taps);
+    sequence_->set_logits_last_row(false);
+    if (!logits.ok()) return logits;
+    return last_row(std::move(logits).value());
   }
 
   Result<Matrix> decode(int64_t id) override {

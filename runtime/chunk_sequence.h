@@ -45,6 +45,8 @@ class ChunkSequence {
   const std::vector<std::string>& last_run() const { return last_run_; }
   /// Weight bytes every chunk's interpreter has read so far (GraphInterpreter::weight_bytes_read).
   uint64_t weight_bytes_read() const;
+  /// GraphInterpreter::set_logits_last_row on every chunk (later steps: "logits" of the last position only).
+  void set_logits_last_row(bool on);
   /// GraphInterpreter::set_check_finite on every chunk.
   void set_check_finite(bool on);
   /// The first non-finite op output of the last step in run order, "in chunk <name>: ..." (GraphInterpreter::

@@ -93,7 +93,55 @@ Status GraphInterpreter::compile() {
     nodes_.push_back(std::move(compiled));
   }
   lifetimes_ = compute_value_lifetimes(graph_, node_inputs, node_outputs_);
+  find_logits_tail();
   return ok_status();
+}
+
+void GraphInterpreter::find_logits_tail() {
+  const auto& values = graph_.data().values;
+  tail_values_.assign(values.size(), 0);
+  std::vector<int> readers(values.size(), 0);
+  for (const CompiledNode& c : nodes_) {
+    for (int v : c.inputs) {
+      if (v >= 0) ++readers[v];
+    }
+  }
+  std::vector<char> exposed(values.size(), 0);
+  for (const auto* names : {&graph_.data().outputs, &graph_.data().taps}) {
+    for (const std::string& name : *names) {
+      const int v = value_index(graph_, name);
+      if (v >= 0) exposed[v] = 1;
+    }
+  }
+  auto seq_rows = [&](int v) { return v >= 0 && !values[v].dims.empty() && values[v].dims[0] == kSeqDim; };
+  // Walk back from "logits" through row-wise ops whose row r depends only on row r of inputs[0] (the other
+  // inputs are weights); stop at a value something else reads, a tap/output or an op of another kind.
+  const int logits = value_index(graph_, kGraphLogits);
+  int v = logits >= 0 && readers[logits] == 0 ? logits : -1;
+  while (seq_rows(v) && values[v].kind == ValueKind::kIntermediate && lifetimes_.alias_of[v] < 0 &&
+         lifetimes_.defined_by[v] >= 0) {
+    CompiledNode& c = nodes_[static_cast<size_t>(lifetimes_.defined_by[v])];
+    if (v != logits && (readers[v] != 1 || exposed[v])) break;
+    bool row_wise = false;
+    switch (c.node->op) {
+      case OpType::kLinear:
+      case OpType::kRmsNorm:
+        row_wise = c.inputs.size() < 2 || c.inputs[1] < 0 || values[c.inputs[1]].kind == ValueKind::kInitializer;
+        break;
+      case OpType::kSoftcap:
+      case OpType::kMulScalar:
+      case OpType::kClamp:
+      case OpType::kGeluTanh:
+      case OpType::kSilu: row_wise = c.inputs.size() == 1; break;
+      default: break;
+    }
+    const int in = c.inputs.empty() ? -1 : c.inputs[0];
+    if (!row_wise || !seq_rows(in)) break;
+    c.logits_tail = true;
+    tail_values_[v] = 1;
+    v = in;
+  }
+  for (CompiledNode& c : nodes_) c.tail_entry = c.logits_tail && tail_values_[c.inputs[0]] == 0;
 }
 
 void GraphInterpreter::reset() {
@@ -108,8 +156,10 @@ const KvCache* GraphInterpreter::cache(const std::string& state) const {
 }
 
 void GraphInterpreter::prepare(int64_t length) {
-  if (plan_.length == length) return;
-  plan_ = plan_buffers(graph_, lifetimes_, node_outputs_, length);
+  const bool last_row = logits_last_row_ && length > 1;
+  if (plan_.length == length && plan_last_row_ == last_row) return;
+  plan_ = plan_buffers(graph_, lifetimes_, node_outputs_, length, last_row ? &tail_values_ : nullptr);
+  plan_last_row_ = last_row;
   if (static_cast<int64_t>(arena_.size()) < plan_.arena_floats) arena_.resize(static_cast<size_t>(plan_.arena_floats));
 }
 
@@ -124,6 +174,14 @@ float* GraphInterpreter::buffer(int value) {
     if (boundary != boundary_floats_.end()) return boundary->second.data.data();
   }
   return arena_.data() + plan_.offsets[value];
+}
+
+const float* GraphInterpreter::row_input(const CompiledNode& c) {
+  const int in = c.inputs[0];
+  const float* x = buffer(in);
+  if (!plan_last_row_ || !c.tail_entry) return x;
+  const int64_t rows = plan_.dims[in][0];
+  return x + (rows - 1) * (plan_.elements[in] / rows);
 }
 
 const int64_t* GraphInterpreter::int_buffer(int value) const {
@@ -244,7 +302,7 @@ void GraphInterpreter::execute_attention(const CompiledNode& c) {
 
 void GraphInterpreter::execute_elementwise(const CompiledNode& c) {
   const Node& node = *c.node;
-  const float* x = buffer(c.inputs[0]);
+  const float* x = row_input(c);
   float* y = buffer(c.output);
   const int64_t count = plan_.elements[c.output];
   switch (node.op) {
@@ -313,8 +371,8 @@ Status GraphInterpreter::execute(const CompiledNode& c) {
     case OpType::kLinear: execute_linear(c); return ok_status();
     case OpType::kRmsNorm: {
       const int64_t dim = last_dim(plan_.dims[c.inputs[0]]);
-      const float* w = c.inputs[1] >= 0 ? buffer(c.inputs[1]) : nullptr;
-      kernel_rms_norm(buffer(c.inputs[0]), plan_.elements[c.inputs[0]] / dim, dim, w,
+      const float* w = c.inputs.size() > 1 && c.inputs[1] >= 0 ? buffer(c.inputs[1]) : nullptr;
+      kernel_rms_norm(row_input(c), plan_.elements[c.output] / dim, dim, w,
                       static_cast<float>(node.attr_float("eps", 1e-6)), buffer(c.output));
       return ok_status();
     }

@@ -81,6 +81,11 @@ class GraphInterpreter {
   void set_linear_observer(LinearInputObserver* observer) { linear_observer_ = observer; }
   /// Weight bytes linear and gather ops have read so far (whole matrices; one stored row per gathered id).
   uint64_t weight_bytes_read() const { return weight_bytes_read_; }
+  /// With `on`, later runs compute the graph output "logits" for the last position only: the chain of row-wise
+  /// ops (linear, rms_norm, softcap and other unary element-wise ops) that ends in "logits" and whose values
+  /// nothing else reads (no tap, no other output) runs on the last row of its input, and read("logits") gives
+  /// [1, V]. Everything else (taps, caches, boundary outputs) is unchanged. Off (the default): every position.
+  void set_logits_last_row(bool on) { logits_last_row_ = on; }
   /// With `on`, later runs scan every float op output for NaN/Inf (a diagnostic rerun after non-finite logits;
   /// off, runs pay nothing). Never fails a run: first_nonfinite() reports what it found.
   void set_check_finite(bool on) { check_finite_ = on; }
@@ -97,12 +102,17 @@ class GraphInterpreter {
     AttentionParams attention;               ///< attention
     int cache = -1;                          ///< attention: index into caches_
     bool writes_state = false;
+    bool logits_tail = false;   ///< a row-wise op feeding only "logits" (set_logits_last_row)
+    bool tail_entry = false;    ///< logits_tail, and inputs[0] is computed for every position
   };
 
   GraphInterpreter() = default;
   Status compile();
   void prepare(int64_t length);
   float* buffer(int value);
+  /// inputs[0] of `c`: its last row when `c` is the first op of the logits tail in a last-row run.
+  const float* row_input(const CompiledNode& c);
+  void find_logits_tail();
   const int64_t* int_buffer(int value) const;
   Status execute(const CompiledNode& node);
   Status execute_gather(const CompiledNode& node);
@@ -153,6 +163,9 @@ class GraphInterpreter {
   std::map<int, std::vector<float>> decoded_weights_;     ///< such initializers other ops read as float
   uint64_t weight_bytes_read_ = 0;
   bool check_finite_ = false;
+  bool logits_last_row_ = false;
+  bool plan_last_row_ = false;                            ///< the plan's logits tail values have one row
+  std::vector<char> tail_values_;                         ///< per value: output of a logits-tail op
   std::string first_nonfinite_;
   LinearInputObserver* linear_observer_ = nullptr;
 };

@@ -38,8 +38,8 @@ void GraphInterpreter::bind_matrix(int value, const MatrixView& matrix) {
 
 void GraphInterpreter::execute_linear(const CompiledNode& c) {
   const auto& w = plan_.dims[c.inputs[1]];
-  const float* x = buffer(c.inputs[0]);
-  const int64_t rows = plan_.elements[c.inputs[0]] / w[1];
+  const float* x = row_input(c);
+  const int64_t rows = plan_.elements[c.output] / w[0];
   if (linear_observer_ != nullptr) {  // calibration only: the plain path pays one null test
     const ValueInfo& weight = graph_.data().values[c.inputs[1]];
     if (weight.kind == ValueKind::kInitializer) linear_observer_->observe_linear_input(weight.tensor, x, rows, w[1]);

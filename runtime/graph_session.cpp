@@ -33,6 +33,14 @@ class GraphSession final : public Session {
     return interpreter_->read(kGraphLogits);
   }
 
+  Result<Matrix> prefill_last(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
+    interpreter_->set_logits_last_row(true);
+    Result<Matrix> logits = prefill(ids, media, taps);
+    interpreter_->set_logits_last_row(false);
+    if (!logits.ok()) return logits;
+    return last_row(std::move(logits).value());
+  }
+
   Result<Matrix> decode(int64_t id) override {
     if (!prefilled_) return Error(ErrorCode::kInvalidArgument, "runtime: decode before prefill");
     HFB_TRY(interpreter_->run({id}));

@@ -33,6 +33,16 @@ struct MediaInputs {
   std::vector<int64_t> image_position_ids;   ///< [P, 2] (x, y) per patch, (-1, -1) = padding
 };
 
+/// The last row of `m` as a [1, cols] matrix (m itself when it has at most one row).
+inline Matrix last_row(Matrix m) {
+  if (m.rows <= 1) return m;
+  Matrix last;
+  last.rows = 1;
+  last.cols = m.cols;
+  last.data.assign(m.data.end() - m.cols, m.data.end());
+  return last;
+}
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -43,6 +53,15 @@ class Session {
   /// Runs the whole prompt; returns logits for every position [L, V] (after final softcapping).
   /// If `taps` is non-null, fills it with every capturable intermediate value.
   virtual Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) = 0;
+  /// Like prefill, but returns only the last position's logits [1, V] (all that generation needs): a session
+  /// may skip the LM head, final softcap and the other row-wise ops that feed only the logits for the other
+  /// positions (on a 262k-row head they cost more than several decoder layers). Taps and caches are as after
+  /// prefill, and the row equals prefill's last row up to summation order (the one-row head runs the fused
+  /// decode-and-dot kernel instead of the tiled product). The default runs prefill and keeps its last row.
+  virtual Result<Matrix> prefill_last(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) {
+    HFB_TRY(Matrix all, prefill(ids, media, taps));
+    return last_row(std::move(all));
+  }
   /// Appends one token and returns its logits [1, V].
   virtual Result<Matrix> decode(int64_t id) = 0;
   /// Expert-bank weights (elements) the last prefill or decode read: the routed experts' gate, up and down

@@ -111,9 +111,13 @@ Result<GreedyRun> run_greedy(Session& session, const std::vector<int64_t>& promp
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const auto prefill_start = Clock::now();
-  HFB_TRY(Matrix prefill, session.prefill(prompt, media, taps));
+  // Generation needs the last position's logits only (the head for every prompt position is the costliest
+  // linear of a prefill); keep_logits asks for every position.
+  HFB_TRY(Matrix prefill, options.keep_logits ? session.prefill(prompt, media, taps)
+                                              : session.prefill_last(prompt, media, taps));
   run.prefill_seconds = seconds_since(prefill_start);
-  HFB_TRY(check_logits_shape(prefill, static_cast<int64_t>(prompt.size()), vocab, "prefill"));
+  HFB_TRY(check_logits_shape(prefill, options.keep_logits ? static_cast<int64_t>(prompt.size()) : 1, vocab,
+                             "prefill"));
   if (options.max_new_tokens == 0) {
     if (options.keep_logits) run.prefill_logits = std::move(prefill);
     return run;

@@ -150,6 +150,15 @@ void check_case(const Case& c, uint32_t seed) {
       ADD_FAILURE() << "row " << r << ": fast " << fast[r] << " reference " << ref[r] << " tolerance " << tol;
     }
   }
+  // Row decoding (prefill tiles): the fast decoder gives exactly the scalar decoder's floats.
+  std::vector<float> decoded(static_cast<size_t>(c.rows * c.cols)), decoded_ref(decoded.size());
+  matrix_decode_rows(m.view, 0, c.rows, decoded.data());
+  matrix_decode_rows_portable(m.view, 0, c.rows, decoded_ref.data());
+  ASSERT_EQ(0, std::memcmp(decoded.data(), decoded_ref.data(), decoded.size() * 4));
+  if (c.rows > 2) {  // and a row range decodes like the same rows of the whole matrix
+    matrix_decode_rows(m.view, 1, c.rows - 1, decoded.data());
+    ASSERT_EQ(0, std::memcmp(decoded.data(), decoded_ref.data() + c.cols, static_cast<size_t>((c.rows - 2) * c.cols) * 4));
+  }
   // A row range computes the same values as the whole matrix (threads split rows).
   if (c.rows > 2) {
     std::vector<float> part(static_cast<size_t>(c.rows - 1));

@@ -131,6 +131,52 @@ TEST(RuntimeGraph, CachedDecodeEqualsRecomputeKEqV) {
   expect_decode_matches_recompute(spec);
 }
 
+// prefill_last: the logits tail (head + softcap) runs on the last position only; taps and caches are prefill's.
+TEST(RuntimeGraph, PrefillLastGivesTheLastRowWithTheSameTapsAndCaches) {
+  SyntheticModelSpec spec;
+  spec.num_layers = 5;
+  SyntheticModel m = make_model(spec);
+  auto graph = build_gemma4_text_graph(m.model.config, m.model.tensors);
+  ASSERT_TRUE(graph.ok()) << graph.error().to_string();
+  auto session = make_graph_session(*graph, m.weights, spec.num_layers);
+  ASSERT_TRUE(session.ok()) << session.error().to_string();
+  const std::vector<int64_t> ids{2, 17, 5, 99, 3, 40, 8, 250, 1, 64, 77};
+  const int64_t vocab = (*session)->vocab_size();
+  Taps all_taps, last_taps;
+  auto all = (*session)->prefill(ids, nullptr, &all_taps);
+  ASSERT_TRUE(all.ok()) << all.error().to_string();
+  auto after_all = (*session)->decode(31);
+  ASSERT_TRUE(after_all.ok());
+  auto last = (*session)->prefill_last(ids, nullptr, &last_taps);
+  ASSERT_TRUE(last.ok()) << last.error().to_string();
+  ASSERT_EQ(last->rows, 1);
+  ASSERT_EQ(last->cols, vocab);
+  // The one-row head runs the fused dot instead of the tiled product: equal up to summation order.
+  EXPECT_LT(max_abs_diff(last->row(0), all->row(all->rows - 1), vocab), 1e-5);
+  ASSERT_EQ(last_taps.size(), all_taps.size());
+  for (const auto& [name, value] : all_taps) {
+    ASSERT_EQ(last_taps[name].data, value.data) << name;  // every tap is computed for every position, as before
+  }
+  auto after_last = (*session)->decode(31);
+  ASSERT_TRUE(after_last.ok());
+  EXPECT_EQ(after_last->data, after_all->data);  // same caches
+  auto again = (*session)->prefill(ids, nullptr, nullptr);  // and prefill computes every row again
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->rows, static_cast<int64_t>(ids.size()));
+  EXPECT_EQ(again->data, all->data);
+  // The interpreter itself holds one row of logits (the head really ran once), the final-norm tap every row.
+  auto interpreter = GraphInterpreter::create(*graph, m.weights);
+  ASSERT_TRUE(interpreter.ok());
+  (*interpreter)->set_logits_last_row(true);
+  ASSERT_TRUE((*interpreter)->run(ids).ok());
+  auto logits = (*interpreter)->read("logits");
+  ASSERT_TRUE(logits.ok());
+  EXPECT_EQ(logits->rows, 1);
+  auto normed = (*interpreter)->read("hidden_states." + std::to_string(spec.num_layers));
+  ASSERT_TRUE(normed.ok());
+  EXPECT_EQ(normed->rows, static_cast<int64_t>(ids.size()));
+}
+
 TEST(RuntimeGraph, SessionErrors) {
   SyntheticModel m = make_model();
   auto graph = build_gemma4_text_graph(m.model.config, m.model.tensors);
