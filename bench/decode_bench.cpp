@@ -3,7 +3,8 @@
 // (`hfbundle run BUNDLE --prompt-ids <128 ids> -n 64 --json --threads T`) and prints load s, prefill tokens/s,
 // decode tokens/s, weight bytes read per token, peak RSS and peak anonymous memory (from run's "timings"), and
 // the roofline ratio: decode tokens/s / (read bandwidth measured in the same run / bytes per token).
-// Not a ctest test. A llama.cpp side-by-side needs the GGUF export (not in this build).
+// Not a ctest test. The llama.cpp side-by-side on the same checkpoint (its q4_0 GGUF through node-llama-cpp) is
+// bench/llama_cpp_compare.sh, which runs this bench first.
 //
 //   hfb_decode_bench [--layers N] [--threads T] [--schemes a,b] [--dir DIR] [--hfbundle PATH] [--keep]
 #include <sys/resource.h>
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
   double load[1] = {-1};
   if (::getloadavg(load, 1) != 1) load[0] = -1;
   std::printf("decode_bench: E2B text shapes, %d layers (%.2f GB bf16), %d-token prompt, %d decode steps, %d threads, "
-              "read bandwidth %.1f GB/s, load %.2f; llama.cpp side-by-side: needs the GGUF export (not built)\n",
+              "read bandwidth %.1f GB/s, load %.2f; llama.cpp side-by-side: bench/llama_cpp_compare.sh\n",
               args.layers, bytes / 1e9, kPromptTokens, kDecodeSteps, threads, bandwidth / 1e9, load[0]);
   std::printf("%-8s %7s %9s %9s %9s %9s %9s %9s\n", "scheme", "load s", "prefill/s", "decode/s", "MB/token",
               "roofline", "RSS MiB", "anon MiB");
