@@ -8,9 +8,8 @@
 #include "core/version.h"
 #include "formats/bundle.pb.h"
 #include "formats/bundle_format.h"
-#include "models/gemma4/gemma4_config.h"
-#include "models/gemma4/multimodal_graph_builder.h"
 #include "models/load_checkpoint.h"
+#include "models/model_family.h"
 #include "pipeline/convert_parts.h"
 #include "pipeline/convert_stream.h"
 #include "pipeline/recipe.h"
@@ -245,7 +244,7 @@ Result<RequantResult> requant_bundle(const RequantOptions& options) {
   HFB_TRY(plan.policy, make_recipe_policy(recipe));
   HFB_TRY(plan.model, load_checkpoint(options.source));
   HFB_TRY(check_source(m.source(), plan.model, options.source));
-  HFB_TRY(Graph graph, build_gemma4_model_graph(plan.model.config, plan.model.tensors));
+  HFB_TRY(Graph graph, build_model_graph(plan.model.config, plan.model.tensors));  // as convert builds it
   HFB_TRY(PassPipelineResult passes, run_pass_pipeline(plan.model, &graph, recipe.passes));
   HFB_TRY(check_chunk_plan(m, passes, options));
   HFB_TRY(check_chunk_tensors(m, plan.model, options));
