@@ -82,6 +82,15 @@ Result<const ModelFamily*> model_family_for(const ModelConfig& config) {
   return family;
 }
 
+Result<const GgufExportTables*> gguf_export_tables_for(const ModelConfig& config) {
+  HFB_TRY(const ModelFamily* family, model_family_for(config));
+  if (family->gguf_export == nullptr) {
+    return Error(ErrorCode::kUnsupported, std::string(family->display_name) + " models (model_type '" +
+                                              config.model_type + "') have no GGUF export");
+  }
+  return family->gguf_export;
+}
+
 Result<ModelConfig> read_model_config(const std::string& path, std::vector<Diagnostic>* diagnostics) {
   HFB_TRY(std::string text, read_small_file(path, limits().max_config_bytes, "config_bytes"));
   HFB_TRY(std::string model_type, config_model_type(text, path));

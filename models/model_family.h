@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "core/model_config.h"
 #include "core/tensor.h"
+#include "models/gguf_tensor_map.h"
 #include "readers/gguf.h"
 
 namespace hfb {
@@ -72,6 +73,8 @@ struct ModelFamily {
   /// (+ mmproj) to the Model a checkpoint directory gives (HF names and shapes, roles checked).
   const char* gguf_architecture = nullptr;
   Result<Model> (*import_gguf)(const GgufImportInput& input) = nullptr;
+  /// GGUF export (nullptr: the family has none): its name table and metadata (models/gguf_tensor_map.h).
+  const GgufExportTables* gguf_export = nullptr;
 
   bool accepts(std::string_view model_type) const;
 };
@@ -88,6 +91,10 @@ const ModelFamily* find_model_family(std::string_view model_type);
 
 /// The family of a resolved config. Fails with kUnsupported naming the model_type and the families known.
 Result<const ModelFamily*> model_family_for(const ModelConfig& config);
+
+/// The GGUF export tables of the config's family. Fails like model_family_for, kUnsupported when the family has no
+/// GGUF export.
+Result<const GgufExportTables*> gguf_export_tables_for(const ModelConfig& config);
 
 /// Reads a config.json and parses it with the family its `model_type` names. Fails with kNotFound / kIo for
 /// the file, kLimit above the config size limit, kInvalidFile for malformed JSON or a missing / non-string

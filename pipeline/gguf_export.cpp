@@ -7,7 +7,7 @@
 
 #include "core/byte_source.h"
 #include "core/limits.h"
-#include "models/gemma4/gemma4_gguf_config.h"
+#include "models/model_family.h"
 #include "models/load_checkpoint.h"
 #include "pipeline/gguf_export_internal.h"
 #include "pipeline/gguf_tokenizer.h"
@@ -18,7 +18,6 @@ namespace hfb {
 namespace {
 
 using namespace gguf_export_detail;
-using gemma4_gguf::GgufFileKind;
 
 bool file_exists(const std::string& path) {
   struct stat st {};
@@ -64,8 +63,8 @@ std::string recipe_of(const GgufExportOptions& options) {
 
 /// image_mean / image_std from preprocessor_config.json or processor_config.json (0 / 1 when absent, as the
 /// converter stages them).
-gemma4_gguf::MmprojExtras mmproj_extras(const std::string& dir) {
-  gemma4_gguf::MmprojExtras extras;
+MmprojExtras mmproj_extras(const std::string& dir) {
+  MmprojExtras extras;
   for (const char* file : {"preprocessor_config.json", "processor_config.json"}) {
     auto text = read_small_file(dir + "/" + file, limits().max_config_bytes, "config_bytes");
     if (!text.ok()) continue;
@@ -91,7 +90,8 @@ Status plan_tensor(const Model& model, const TensorInfo& t, const GgufPolicy& po
     plan->dropped.push_back(dropped(t, "unused (" + t.unused_reason + "): not claimed by llama.cpp's loader"));
     return ok_status();
   }
-  const auto name = gemma4_gguf::gguf_name_for(model.config, t.name);
+  HFB_TRY(const GgufExportTables* tables, gguf_export_tables_for(model.config));
+  const auto name = tables->gguf_name_for(model.config, t.name);
   if (!name) {
     plan->dropped.push_back(dropped(t, "no GGUF counterpart in llama.cpp's gemma4 / clip loaders"));
     return ok_status();
@@ -100,7 +100,7 @@ Status plan_tensor(const Model& model, const TensorInfo& t, const GgufPolicy& po
     plan->dropped.push_back(dropped(t, "tower tensor: no --mmproj-out given"));
     return ok_status();
   }
-  const auto ne = gemma4_gguf::gguf_ne_for(name->transform, t.shape);
+  const auto ne = gguf_ne_for(name->transform, t.shape);
   if (!ne) return Error(ErrorCode::kInternal, "shape " + t.shape.to_string() + " does not fit its GGUF layout").with_tensor(t.name);
   auto decision = policy.decide(t, *name, *ne);
   if (!decision.ok()) {
@@ -116,11 +116,12 @@ Status plan_tensor(const Model& model, const TensorInfo& t, const GgufPolicy& po
 
 namespace gguf_export_detail {
 
-void plan_rope_freqs(const ModelConfig& config, GgufPlan* plan) {
-  std::vector<float> values = gemma4_gguf::rope_freqs(config);
-  if (values.empty()) return;
+Status plan_rope_freqs(const ModelConfig& config, GgufPlan* plan) {
+  HFB_TRY(const GgufExportTables* tables, gguf_export_tables_for(config));
+  std::vector<float> values = tables->rope_freqs(config);
+  if (values.empty()) return ok_status();
   PlannedTensor p;
-  p.coverage.gguf_name = gemma4_gguf::kRopeFreqsName;
+  p.coverage.gguf_name = kRopeFreqsName;
   p.coverage.file = "model";
   p.coverage.type = "F32";
   p.coverage.reason = "synthesised for proportional RoPE on full-attention layers (F32, as llama.cpp requires)";
@@ -132,6 +133,7 @@ void plan_rope_freqs(const ModelConfig& config, GgufPlan* plan) {
     return std::optional<QuantMetrics>();
   };
   plan->model.insert(plan->model.begin(), std::move(p));
+  return ok_status();
 }
 
 Status check_outputs(const GgufExportOptions& options) {
@@ -159,7 +161,8 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
                      GgufPlan* plan) {
   const std::string& dir = model.dir;
   const std::string& name = model.name;
-  const gguf::Metadata text = gemma4_gguf::text_metadata(model.config);
+  HFB_TRY(const GgufExportTables* tables, gguf_export_tables_for(model.config));
+  const gguf::Metadata text = tables->text_metadata(model.config);
   plan->model_metadata.push_back(text.front());  // general.architecture first
   for (auto& kv : general_metadata("model", name, policy.file_type(), model.source_repo, model.source_revision,
                                    recipe_of(options))) {
@@ -175,7 +178,7 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
   plan->model_metadata.insert(plan->model_metadata.end(), tok.metadata.begin(), tok.metadata.end());
   plan->tokenizer_synthesised = tok.synthesised;
   plan->warnings.insert(plan->warnings.end(), tok.warnings.begin(), tok.warnings.end());
-  if (auto problem = gemma4_gguf::llamacpp_kv_sharing_problem(model.config.text)) plan->warnings.push_back(*problem);
+  if (auto problem = tables->llamacpp_problem(model.config)) plan->warnings.push_back(*problem);
   if (options.mmproj_out.empty()) {
     if (model.config.vision || model.config.audio) {
       plan->warnings.push_back("the checkpoint has vision/audio towers: give --mmproj-out FILE to export them");
@@ -187,7 +190,7 @@ Status plan_metadata(const MetadataSource& model, const GgufPolicy& policy, cons
         .with_path(options.source);
   }
   const gguf::Metadata mm =
-      gemma4_gguf::mmproj_metadata(model.config, model.mmproj_extras ? *model.mmproj_extras : mmproj_extras(dir));
+      tables->mmproj_metadata(model.config, model.mmproj_extras ? *model.mmproj_extras : mmproj_extras(dir));
   plan->mmproj_metadata.push_back(mm.front());
   for (auto& kv : general_metadata("mmproj", name, policy.file_type(), model.source_repo, model.source_revision,
                                    recipe_of(options))) {
@@ -209,7 +212,7 @@ Result<GgufExportResult> convert_checkpoint_to_gguf(const GgufExportOptions& opt
   std::vector<std::string> refused;
   for (const TensorInfo& t : model.tensors.tensors()) HFB_TRY(plan_tensor(model, t, policy, options, &plan, &refused));
   if (!refused.empty()) return refusal(refused);
-  plan_rope_freqs(model.config, &plan);
+  HFB_TRY(plan_rope_freqs(model.config, &plan));
   MetadataSource source{model.config, display_name(model.source_repo.empty() ? dir_of(model.source) : model.source_repo),
                         dir_of(model.source), dir_of(model.source), model.source_repo, model.source_revision, std::nullopt,
                         std::nullopt};

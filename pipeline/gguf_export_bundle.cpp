@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "formats/bundle.pb.h"
+#include "models/model_family.h"
 #include "pipeline/gguf_export.h"
 #include "pipeline/gguf_export_internal.h"
 #include "readers/bundle/bundle_reader.h"
@@ -11,7 +12,6 @@ namespace hfb {
 namespace {
 
 using namespace gguf_export_detail;
-using gemma4_gguf::GgufFileKind;
 
 /// The bytes of an encoded tensor that ggml reads as they are: the q4_0/q8_0 "codes" segment.
 Producer copy_blocks(const BundleTensor* t) {
@@ -30,7 +30,8 @@ Status plan_bundle_tensor(const Bundle& bundle, const BundleTensor& t, const Ggu
     plan->dropped.push_back(dropped(info, "unused (" + info.unused_reason + "): not claimed by llama.cpp's loader"));
     return ok_status();
   }
-  const auto name = gemma4_gguf::gguf_name_for(bundle.config(), info.name);
+  HFB_TRY(const GgufExportTables* tables, gguf_export_tables_for(bundle.config()));
+  const auto name = tables->gguf_name_for(bundle.config(), info.name);
   if (!name) {
     return Error(ErrorCode::kUnsupported, "no GGUF name for this tensor (made by a bundle pass? convert the "
                                           "checkpoint with --format gguf instead)")
@@ -41,7 +42,7 @@ Status plan_bundle_tensor(const Bundle& bundle, const BundleTensor& t, const Ggu
     plan->dropped.push_back(dropped(info, "tower tensor: no --mmproj-out given"));
     return ok_status();
   }
-  const auto ne = gemma4_gguf::gguf_ne_for(name->transform, info.shape);
+  const auto ne = gguf_ne_for(name->transform, info.shape);
   if (!ne) return Error(ErrorCode::kInternal, "shape " + info.shape.to_string() + " has no GGUF layout").with_tensor(info.name);
   PlannedTensor p;
   p.coverage.source_name = info.name;
@@ -84,7 +85,7 @@ Result<GgufExportResult> export_bundle_to_gguf(const GgufExportOptions& options)
     HFB_TRY(plan_bundle_tensor(*bundle, t, policy, options, &plan, &refused));
   }
   if (!refused.empty()) return refusal(refused);
-  plan_rope_freqs(bundle->config(), &plan);
+  HFB_TRY(plan_rope_freqs(bundle->config(), &plan));
   // The tokenizer is read from the bundle (a zip's stored entries too); preprocessor_config.json only from a
   // directory bundle (a zip gives the converter's defaults for image_mean / image_std).
   MetadataSource source{bundle->config(), display_name(bundle->path()), bundle->is_zip() ? "" : bundle->path(),

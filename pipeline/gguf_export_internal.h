@@ -10,8 +10,7 @@
 #include "core/tensor.h"
 #include "core/model_config.h"
 #include "formats/gguf_format.h"
-#include "models/gemma4/gemma4_gguf_config.h"
-#include "models/gemma4/gemma4_gguf_names.h"
+#include "models/gguf_tensor_map.h"
 #include "pipeline/gguf_export.h"
 #include "pipeline/gguf_policy.h"
 #include "quant/scheme.h"
@@ -44,7 +43,7 @@ struct GgufPlan {
 
 /// Converts a float tensor (F32/F16/BF16 source) to `target` (F32/F16/BF16) block by block, applying `transform`
 /// (softplus in the source precision, the patch permutation per row). Refuses NaN/Inf unless allow_nonfinite.
-Status stream_float(const TensorInfo& info, gguf::GgmlType target, gemma4_gguf::GgufTransform transform,
+Status stream_float(const TensorInfo& info, gguf::GgmlType target, GgufTransform transform,
                     bool allow_nonfinite, const ByteSink& sink, const BytesDone& done);
 
 /// Quantizes a float tensor to q4_0/q8_0 blocks (ggml's bytes) row block by row block.
@@ -61,7 +60,7 @@ Result<QuantMetrics> stream_quantized(const TensorInfo& info, Scheme scheme, con
 /// when decision.scheme is q4_0/q8_0; its coverage entry filled from the decision. With --allow-nonfinite a
 /// tensor holding NaN/Inf is written in its stored float type instead of q4_0/q8_0 (quant/nonfinite_rule.h),
 /// its coverage saying "kept float: N non-finite values". Fails as count_nonfinite (it reads the tensor then).
-Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+Result<PlannedTensor> plan_from_float(const TensorInfo& info, const GgufTensorName& name,
                                       std::vector<int64_t> ne, GgufDecision decision,
                                       const GgufExportOptions& options);
 
@@ -85,7 +84,7 @@ struct MetadataSource {
   std::string source_repo;
   std::string source_revision;
   std::optional<gguf::Metadata> tokenizer_keys;  ///< a GGUF source's tokenizer.* keys, copied as they are
-  std::optional<gemma4_gguf::MmprojExtras> mmproj_extras;  ///< a GGUF source mmproj's image_mean / image_std
+  std::optional<MmprojExtras> mmproj_extras;  ///< a GGUF source mmproj's image_mean / image_std
 };
 
 /// Both files' metadata (general.*, gemma4.* / clip.*, tokenizer), the tokenizer and KV-sharing warnings. Fails
@@ -93,7 +92,7 @@ struct MetadataSource {
 Status plan_metadata(const MetadataSource& source, const GgufPolicy& policy, const GgufExportOptions& options,
                      GgufPlan* plan);
 /// rope_freqs.weight, first in the model file (as the converter writes it), when there are full-attention layers.
-void plan_rope_freqs(const ModelConfig& config, GgufPlan* plan);
+Status plan_rope_freqs(const ModelConfig& config, GgufPlan* plan);
 /// kInvalidArgument for a missing -o, an existing output without force, -o equal to --mmproj-out.
 Status check_outputs(const GgufExportOptions& options);
 /// The refusal naming the tensors (the first 8, then a count) whose scheme has no ggml type.

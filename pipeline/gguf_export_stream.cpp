@@ -14,7 +14,6 @@ namespace hfb::gguf_export_detail {
 namespace {
 
 using gguf::GgmlType;
-using gemma4_gguf::GgufTransform;
 
 float load(const uint8_t* p, DTypeId dtype) {
   if (dtype == DTypeId::kF32) {
@@ -218,7 +217,7 @@ std::vector<uint8_t> encode_values(const std::vector<float>& values, GgmlType ta
   return out;
 }
 
-Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+Result<PlannedTensor> plan_from_float(const TensorInfo& info, const GgufTensorName& name,
                                       std::vector<int64_t> ne, GgufDecision decision,
                                       const GgufExportOptions& options) {
   if (decision.scheme != Scheme::kNone && options.allow_nonfinite) {
@@ -233,7 +232,7 @@ Result<PlannedTensor> plan_from_float(const TensorInfo& info, const gemma4_gguf:
   PlannedTensor p;
   p.coverage.source_name = info.name;
   p.coverage.gguf_name = name.name;
-  p.coverage.file = name.file == gemma4_gguf::GgufFileKind::kText ? "model" : "mmproj";
+  p.coverage.file = name.file == GgufFileKind::kText ? "model" : "mmproj";
   p.coverage.type = gguf::ggml_type_traits(static_cast<int32_t>(decision.type))->name;
   p.coverage.reason = decision.reason;
   p.coverage.role = info.role;

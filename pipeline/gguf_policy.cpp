@@ -27,7 +27,7 @@ std::optional<GgmlType> ggml_type_of(Scheme scheme) {
 }
 
 /// Why llama.cpp needs this tensor in F32 ("" when it does not).
-std::string f32_reason(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+std::string f32_reason(const TensorInfo& info, const GgufTensorName& name,
                        const std::vector<int64_t>& ne) {
   if (role_is_norm(info.role)) return "norm: F32 (llama.cpp's CPU binary ops need F32 norms)";
   switch (info.role) {
@@ -119,7 +119,7 @@ uint32_t GgufPolicy::file_type() const {
 
 const std::string& GgufPolicy::quant() const { return impl_->quant; }
 
-Result<GgufDecision> GgufPolicy::decide(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+Result<GgufDecision> GgufPolicy::decide(const TensorInfo& info, const GgufTensorName& name,
                                         const std::vector<int64_t>& ne) const {
   GgufDecision d;
   if (std::string why = f32_reason(info, name, ne); !why.empty()) {
@@ -148,7 +148,7 @@ Result<GgufDecision> GgufPolicy::decide(const TensorInfo& info, const gemma4_ggu
       reason = std::string(role_name(info.role)) + ": q8_0 by the GGUF default policy (4-bit tables break generation)";
     } else if (info.role == Role::kPleProjection) {
       reason = "per_layer_model_proj: kept float (llama-quantize never quantizes it)";
-    } else if (name.file == gemma4_gguf::GgufFileKind::kMmproj) {
+    } else if (name.file == GgufFileKind::kMmproj) {
       reason = "mmproj tensor: kept float (llama.cpp quantizes projectors separately)";
     } else {
       requested = *impl_->global;

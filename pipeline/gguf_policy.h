@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "formats/gguf_format.h"
-#include "models/gemma4/gemma4_gguf_names.h"
+#include "models/gguf_tensor_map.h"
 #include "quant/policy.h"
 
 namespace hfb {
@@ -45,7 +45,7 @@ class GgufPolicy {
   /// embedding and PLE table q8_0 when --quant is q4_0/q8_0; per_layer_model_proj kept float (llama-quantize never
   /// quantizes it); a quantized type whose ne[0] is not a multiple of 32 falls back to F16. kInvalidArgument
   /// naming the tensor when an override asks for a scheme without a ggml type (the caller collects these).
-  Result<GgufDecision> decide(const TensorInfo& info, const gemma4_gguf::GgufTensorName& name,
+  Result<GgufDecision> decide(const TensorInfo& info, const GgufTensorName& name,
                               const std::vector<int64_t>& ne) const;
 
   /// The float type of float tensors (F32 for --quant none/q4_0/q8_0 unless the source is F16/BF16 with none).

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/model_config.h"
 #include "formats/gguf_format.h"
+#include "models/gguf_tensor_map.h"
 
 namespace hfb::gemma4_gguf {
 
@@ -31,11 +32,7 @@ gguf::Metadata text_metadata(const ModelConfig& config);
 /// 1e30 up to d_full / 2 (gemma.py:757-762). Empty when the model has no full-attention layer.
 std::vector<float> rope_freqs(const ModelConfig& config);
 
-/// What the mmproj needs beyond the config (preprocessor_config.json or the processor defaults).
-struct MmprojExtras {
-  std::array<float, 3> image_mean{0.0f, 0.0f, 0.0f};
-  std::array<float, 3> image_std{1.0f, 1.0f, 1.0f};
-};
+using hfb::MmprojExtras;  ///< models/gguf_tensor_map.h
 
 /// The mel bins the audio tower's input projection expects: 4 * ((channels[0] / 4) * channels[1] / channels[1]).
 int audio_mel_bins(const AudioConfig& audio);

@@ -89,6 +89,31 @@ TEST(ModelFamily, EveryFamilyHasEveryEntryPoint) {
   }
 }
 
+TEST(ModelFamily, GgufExportTablesComeFromTheConfigsFamily) {
+  // Every entry of a family's export tables is set (pipeline/gguf_export calls them without checking).
+  for (const ModelFamily* family : registered_model_families()) {
+    if (family->gguf_export == nullptr) continue;
+    EXPECT_NE(family->gguf_export->gguf_name_for, nullptr) << family->name;
+    EXPECT_NE(family->gguf_export->text_metadata, nullptr) << family->name;
+    EXPECT_NE(family->gguf_export->rope_freqs, nullptr) << family->name;
+    EXPECT_NE(family->gguf_export->mmproj_metadata, nullptr) << family->name;
+    EXPECT_NE(family->gguf_export->llamacpp_problem, nullptr) << family->name;
+  }
+  ModelConfig config;
+  config.model_type = "gemma4_text";
+  auto tables = gguf_export_tables_for(config);
+  ASSERT_TRUE(tables.ok()) << tables.error().to_string();
+  EXPECT_EQ(*tables, find_model_family("gemma4")->gguf_export);
+  const auto name = (*tables)->gguf_name_for(config, "model.layers.3.self_attn.q_proj.weight");
+  ASSERT_TRUE(name.has_value());
+  EXPECT_EQ(name->name, "blk.3.attn_q.weight");
+  EXPECT_EQ(name->file, GgufFileKind::kText);
+  config.model_type = "llama";
+  auto unknown = gguf_export_tables_for(config);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kUnsupported);
+}
+
 TEST(ModelFamily, LoadCheckpointRefusesAnUnknownModelTypeNamingFileAndKey) {
   ScratchCheckpoint checkpoint("sample");
   json doc = checkpoint.config();
