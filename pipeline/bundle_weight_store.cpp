@@ -30,25 +30,23 @@ Error shape_mismatch(const ValueInfo& value, const std::vector<int64_t>& dims) {
 
 Status BundleWeightStore::load(const BundleTensor& tensor) {
   const std::string& name = tensor.info.name;
-  if (entries_.count(name)) return ok_status();
-  Entry entry;
-  entry.dims = tensor.info.shape.dims();
+  if (weights_.contains(name)) return ok_status();
   if (tensor.scheme.empty() && !tensor.info.dtype.is_quantized()) {
     std::shared_ptr<const ByteSource> bytes;
-    HFB_TRY(entry.matrix, tensor_matrix_view(tensor.info, &bytes));  // runtime/mapped_weight_store.h
-    entry.sources.push_back(std::move(bytes));
-    entries_[name] = std::move(entry);
+    HFB_TRY(MatrixView matrix, tensor_matrix_view(tensor.info, &bytes));  // runtime/mapped_weight_store.h
+    weights_.put(name, tensor.info.shape.dims(), matrix, {std::move(bytes)});
     return ok_status();
   }
   HFB_TRY(EncodedTensor shell, bundle_encoded_shell(tensor));
   ByteSpan codes, scales, lut;
+  std::vector<std::shared_ptr<const ByteSource>> sources;  // keep the mapped files alive
   for (const BundleSegmentView& s : tensor.segments) {
     auto span = s.source->read(s.offset, s.length);
     if (!span.ok()) return std::move(span).error().with_tensor(name);
     if (s.part == "codes" || s.part == "data") codes = *span;
     if (s.part == "scales") scales = *span;
     if (s.part == "lut") lut = *span;
-    entry.sources.push_back(s.source);
+    sources.push_back(s.source);
   }
   if (lut.size % sizeof(float) != 0) {
     return Error(ErrorCode::kInvalidFile, "lut segment of " + std::to_string(lut.size) +
@@ -56,27 +54,23 @@ Status BundleWeightStore::load(const BundleTensor& tensor) {
         .with_tensor(name);
   }
   HFB_TRY(validate_encoded_parts(shell, codes.size, scales.size, lut.size / sizeof(float)));
-  entry.matrix = matrix_view(shell);  // layout from the shell, bytes from the mapped segments
-  entry.matrix.codes = codes.data;
-  entry.matrix.scales = scales.data;
-  entry.matrix.lut = reinterpret_cast<const float*>(lut.data);
+  MatrixView matrix = matrix_view(shell);  // layout from the shell, bytes from the mapped segments
+  matrix.codes = codes.data;
+  matrix.scales = scales.data;
+  matrix.lut = reinterpret_cast<const float*>(lut.data);
+  std::vector<float> lut_copy;  // only when a LUT segment is not 4-byte aligned in memory (never in a valid bundle)
   if (reinterpret_cast<uintptr_t>(lut.data) % alignof(float) != 0) {
-    entry.lut.resize(lut.size / sizeof(float));
-    std::memcpy(entry.lut.data(), lut.data, lut.size);
-    entry.matrix.lut = entry.lut.data();
+    lut_copy.resize(lut.size / sizeof(float));
+    std::memcpy(lut_copy.data(), lut.data, lut.size);
   }
-  entry.encoded = true;
-  entries_[name] = std::move(entry);
+  weights_.put(name, tensor.info.shape.dims(), matrix, std::move(sources), std::move(lut_copy));
+  ++num_encoded_;
   return ok_status();
 }
 
-size_t BundleWeightStore::num_encoded() const {
-  size_t n = 0;
-  for (const auto& [name, entry] : entries_) n += entry.encoded;
-  return n;
-}
+size_t BundleWeightStore::num_encoded() const { return num_encoded_; }
 
-size_t BundleWeightStore::num_float() const { return entries_.size() - num_encoded(); }
+size_t BundleWeightStore::num_float() const { return weights_.size() - num_encoded_; }
 
 Result<std::unique_ptr<BundleWeightStore>> BundleWeightStore::create(const Bundle& bundle, const Graph* graph) {
   std::unique_ptr<BundleWeightStore> store(new BundleWeightStore());
@@ -103,13 +97,7 @@ Result<std::unique_ptr<BundleWeightStore>> BundleWeightStore::create(const Bundl
 }
 
 Result<WeightView> BundleWeightStore::weight(const ValueInfo& initializer) const {
-  auto it = entries_.find(initializer.tensor);
-  if (it != entries_.end()) {
-    WeightView view;
-    view.dims = it->second.dims;
-    view.matrix = it->second.matrix;
-    return view;
-  }
+  if (auto view = weights_.find(initializer.tensor)) return *std::move(view);
   return Error(ErrorCode::kNotFound, "weights: the bundle store holds no data for initializer '" + initializer.name +
                                          "'")
       .with_tensor(initializer.tensor);

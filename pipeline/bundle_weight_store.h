@@ -11,6 +11,7 @@
 #include "core/graph.h"
 #include "quant/matrix_view.h"
 #include "readers/bundle/bundle_reader.h"
+#include "runtime/viewed_weights.h"
 #include "runtime/weight_store.h"
 
 namespace hfb {
@@ -30,15 +31,9 @@ class BundleWeightStore final : public WeightStore {
   size_t num_float() const;
 
  private:
-  struct Entry {
-    std::vector<int64_t> dims;
-    MatrixView matrix;
-    bool encoded = false;
-    std::vector<std::shared_ptr<const ByteSource>> sources;  ///< keep the mapped files alive
-    std::vector<float> lut;  ///< only when a LUT segment is not 4-byte aligned in memory (never in a valid bundle)
-  };
   Status load(const BundleTensor& tensor);
-  std::map<std::string, Entry> entries_;
+  ViewedWeights weights_;
+  size_t num_encoded_ = 0;
 };
 
 }  // namespace hfb

@@ -55,26 +55,20 @@ Result<MatrixView> tensor_matrix_view(const TensorInfo& info, std::shared_ptr<co
 Result<std::unique_ptr<MappedWeightStore>> MappedWeightStore::create(const Graph& graph, const TensorTable& tensors) {
   std::unique_ptr<MappedWeightStore> store(new MappedWeightStore());
   for (const ValueInfo& value : graph.data().values) {
-    if (value.kind != ValueKind::kInitializer || store->entries_.count(value.tensor)) continue;
+    if (value.kind != ValueKind::kInitializer || store->weights_.contains(value.tensor)) continue;
     HFB_TRY(const TensorInfo* info, initializer_tensor(value, tensors));
     std::shared_ptr<const ByteSource> bytes;
     auto view = tensor_matrix_view(*info, &bytes);
     if (!view.ok()) return std::move(view).error().with_context("while mapping the weights of '" + value.name + "'");
-    store->entries_[value.tensor] = Entry{value.dims, *view, std::move(bytes)};
+    store->weights_.put(value.tensor, value.dims, *view, {std::move(bytes)});
   }
   return store;
 }
 
 Result<WeightView> MappedWeightStore::weight(const ValueInfo& initializer) const {
-  auto it = entries_.find(initializer.tensor);
-  if (it == entries_.end()) {
-    return Error(ErrorCode::kNotFound, "weights: store holds no data for initializer '" + initializer.name + "'")
-        .with_tensor(initializer.tensor);
-  }
-  WeightView view;
-  view.dims = it->second.dims;
-  view.matrix = it->second.matrix;
-  return view;
+  if (auto view = weights_.find(initializer.tensor)) return *std::move(view);
+  return Error(ErrorCode::kNotFound, "weights: store holds no data for initializer '" + initializer.name + "'")
+      .with_tensor(initializer.tensor);
 }
 
 }  // namespace hfb

@@ -11,6 +11,7 @@
 #include "core/graph.h"
 #include "core/tensor.h"
 #include "quant/matrix_view.h"
+#include "runtime/viewed_weights.h"
 #include "runtime/weight_store.h"
 
 namespace hfb {
@@ -31,12 +32,7 @@ class MappedWeightStore final : public WeightStore {
   Result<WeightView> weight(const ValueInfo& initializer) const override;
 
  private:
-  struct Entry {
-    std::vector<int64_t> dims;
-    MatrixView matrix;
-    std::shared_ptr<const ByteSource> source;  ///< keeps the mapping (or the aligned copy) alive
-  };
-  std::map<std::string, Entry> entries_;
+  ViewedWeights weights_;
 };
 
 }  // namespace hfb

@@ -24,7 +24,7 @@ Result<std::unique_ptr<QuantizedWeightStore>> QuantizedWeightStore::create(const
     if (!info.used || !is_plain_float(info.dtype) || store->encoded_.count(info.name)) continue;
     std::shared_ptr<const ByteSource> bytes;
     HFB_TRY(MatrixView view, tensor_matrix_view(info, &bytes));  // computed on as stored, from the mapped file
-    store->mapped_[info.name] = MappedEntry{info.shape.dims(), view, std::move(bytes)};
+    store->mapped_.put(info.name, info.shape.dims(), view, {std::move(bytes)});
   }
   return store;
 }
@@ -40,13 +40,7 @@ Result<WeightView> QuantizedWeightStore::weight(const ValueInfo& initializer) co
   if (enc != encoded_.end()) return WeightView{nullptr, enc->second.shape.dims(), &enc->second};
   auto flt = floats_.find(initializer.tensor);
   if (flt != floats_.end()) return WeightView{flt->second.data.data(), flt->second.dims, nullptr};
-  auto mapped = mapped_.find(initializer.tensor);
-  if (mapped != mapped_.end()) {
-    WeightView view;
-    view.dims = mapped->second.dims;
-    view.matrix = mapped->second.matrix;
-    return view;
-  }
+  if (auto mapped = mapped_.find(initializer.tensor)) return *std::move(mapped);
   return Error(ErrorCode::kNotFound, "weights: quantized store holds no data for initializer '" + initializer.name + "'")
       .with_tensor(initializer.tensor);
 }

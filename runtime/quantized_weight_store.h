@@ -12,6 +12,7 @@
 #include "quant/coverage.h"
 #include "quant/policy.h"
 #include "quant/scheme.h"
+#include "runtime/viewed_weights.h"
 #include "runtime/weight_store.h"
 
 namespace hfb {
@@ -34,13 +35,8 @@ class QuantizedWeightStore final : public WeightStore {
     std::vector<float> data;
   };
   std::map<std::string, EncodedTensor> encoded_;
-  struct MappedEntry {
-    std::vector<int64_t> dims;
-    MatrixView matrix;
-    std::shared_ptr<const ByteSource> source;  ///< keeps the checkpoint mapping alive
-  };
   std::map<std::string, FloatEntry> floats_;
-  std::map<std::string, MappedEntry> mapped_;
+  ViewedWeights mapped_;  ///< the kept float tensors, viewed in the checkpoint's mapping
   CoverageReport coverage_;
 };
 
