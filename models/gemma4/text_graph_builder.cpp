@@ -11,6 +11,14 @@ namespace hfb {
 
 namespace {
 
+/// The rope node's attributes of a layer (q and k rotate alike).
+Attributes rope_attributes(const TextLayerSpec& spec) {
+  return {{"rope_type", std::string(spec.rope.type == RopeType::kProportional ? "proportional" : "default")},
+          {"theta", spec.rope.theta},
+          {"partial_rotary_factor", spec.rope.partial_rotary_factor},
+          {"head_dim", static_cast<int64_t>(spec.head_dim)}};
+}
+
 std::string layer_value(int layer, const std::string& what) {
   return "l" + std::to_string(layer) + "." + what;
 }
@@ -139,10 +147,7 @@ Result<std::pair<std::string, std::string>> TextGraphBuilder::key_value(const Te
     HFB_TRY(v_heads, op(OpType::kReshape, {v}, {{"shape", heads}}, layer_value(i, "v_heads")));
   }
   HFB_TRY(auto k_normed, norm(k_heads, attn + "k_norm.weight", layer_value(i, "k_normed")));
-  Attributes rope{{"rope_type", std::string(spec.rope.type == RopeType::kProportional ? "proportional" : "default")},
-                  {"theta", spec.rope.theta},
-                  {"partial_rotary_factor", spec.rope.partial_rotary_factor},
-                  {"head_dim", static_cast<int64_t>(spec.head_dim)}};
+  const Attributes rope = rope_attributes(spec);
   HFB_TRY(auto k_roped, op(OpType::kRope, {k_normed, kGraphPositions}, rope, layer_value(i, "k_roped")));
   HFB_TRY(auto v_normed, norm(v_heads, "", layer_value(i, "v_normed")));
   return std::make_pair(k_roped, v_normed);
@@ -158,10 +163,7 @@ Result<std::string> TextGraphBuilder::attention(const TextLayerSpec& spec, const
   std::vector<int64_t> heads{kSeqDim, spec.num_heads, spec.head_dim};
   HFB_TRY(auto q_heads, op(OpType::kReshape, {q}, {{"shape", heads}}, layer_value(i, "q_heads")));
   HFB_TRY(auto q_normed, norm(q_heads, attn + "q_norm.weight", layer_value(i, "q_normed")));
-  Attributes rope{{"rope_type", std::string(spec.rope.type == RopeType::kProportional ? "proportional" : "default")},
-                  {"theta", spec.rope.theta},
-                  {"partial_rotary_factor", spec.rope.partial_rotary_factor},
-                  {"head_dim", static_cast<int64_t>(spec.head_dim)}};
+  const Attributes rope = rope_attributes(spec);
   HFB_TRY(auto q_roped, op(OpType::kRope, {q_normed, kGraphPositions}, rope, layer_value(i, "q_roped")));
   std::string k, v;
   if (!shared) {
