@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -56,6 +57,23 @@ Error named(Error error, const TensorInfo& info) {
 }
 
 /// Copies the plain tensor's bytes as one "data" segment, block by block.
+/// Appends the tensor's stored bytes to the open segment in blocks of kConvertBlockBytes, releasing the source as
+/// it goes (progress, SIGBUS guard, Ctrl-C). `check(block, byte offset)` sees each block before it is written.
+Status copy_stored_bytes(const TensorInfo& info, const TensorTarget& target,
+                         const std::function<Status(ByteSpan, uint64_t)>& check = {}) {
+  for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
+    const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
+    HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
+    if (check) HFB_TRY(check(span, at));
+    if (target.writer) HFB_TRY(target.writer->append(span));
+    HFB_TRY(info.source->check_intact());  // truncated underneath: the block read zeros (core/mapped_guard.h)
+    info.source->release(info.offset + at, n);
+    if (target.on_bytes) target.on_bytes(at + n);
+    HFB_TRY(check_interrupted());  // Ctrl-C / SIGTERM: unwind; the writer removes its temp directory
+  }
+  return ok_status();
+}
+
 Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision& decision,
                                     const TensorTarget& target) {
   StreamedTensor out;
@@ -70,22 +88,15 @@ Result<StreamedTensor> stream_plain(const TensorInfo& info, const TensorDecision
   }
   const uint64_t element_bytes = std::max<uint64_t>(1, info.dtype.block_bytes());
   const int64_t cols = std::max<int64_t>(1, matrix_view(info.shape).second);
-  for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
-    const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
-    HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
-    const int64_t bad = decision.params.allow_nonfinite ? -1 : first_nonfinite(span.data, info.dtype, n / element_bytes);
-    if (bad >= 0) {
-      const int64_t index = static_cast<int64_t>(at / element_bytes) + bad;
-      return Error(ErrorCode::kInvalidArgument, "none: non-finite weight (inf or NaN) at row " + std::to_string(index / cols) +
-                                                    ", column " + std::to_string(index % cols) +
-                                                    " (--allow-nonfinite keeps it; docs/quantization.md)");
-    }
-    if (target.writer) HFB_TRY(target.writer->append(span));
-    HFB_TRY(info.source->check_intact());  // truncated underneath: the block read zeros (core/mapped_guard.h)
-    info.source->release(info.offset + at, n);
-    if (target.on_bytes) target.on_bytes(at + n);
-    HFB_TRY(check_interrupted());  // Ctrl-C / SIGTERM: unwind; the writer removes its temp directory
-  }
+  HFB_TRY(copy_stored_bytes(info, target, [&](ByteSpan span, uint64_t at) -> Status {
+    const int64_t bad =
+        decision.params.allow_nonfinite ? -1 : first_nonfinite(span.data, info.dtype, span.size / element_bytes);
+    if (bad < 0) return ok_status();
+    const int64_t index = static_cast<int64_t>(at / element_bytes) + bad;
+    return Error(ErrorCode::kInvalidArgument, "none: non-finite weight (inf or NaN) at row " + std::to_string(index / cols) +
+                                                  ", column " + std::to_string(index % cols) +
+                                                  " (--allow-nonfinite keeps it; docs/quantization.md)");
+  }));
   if (target.writer) {
     HFB_TRY(target.writer->end_segment());
     HFB_TRY(target.writer->end_tensor());
@@ -266,15 +277,7 @@ Result<StreamedTensor> stream_kept_blocks(const TensorInfo& info, const TensorDe
     HFB_TRY(target.writer->begin_tensor(meta));
     HFB_TRY(target.writer->begin_segment("codes", target.file));
   }
-  for (uint64_t at = 0; at < info.num_bytes; at += kConvertBlockBytes) {
-    const uint64_t n = std::min(kConvertBlockBytes, info.num_bytes - at);
-    HFB_TRY(ByteSpan span, info.source->read(info.offset + at, n));
-    if (target.writer) HFB_TRY(target.writer->append(span));
-    HFB_TRY(info.source->check_intact());
-    info.source->release(info.offset + at, n);
-    if (target.on_bytes) target.on_bytes(at + n);
-    HFB_TRY(check_interrupted());
-  }
+  HFB_TRY(copy_stored_bytes(info, target));
   if (target.writer) {
     HFB_TRY(target.writer->end_segment());
     HFB_TRY(target.writer->end_tensor());
@@ -288,36 +291,6 @@ Result<StreamedTensor> stream_kept_blocks(const TensorInfo& info, const TensorDe
   return out;
 }
 
-/// A GGUF's q4_0 / q8_0 tensor asked for another scheme: decoded to float32 (ggml's dequantize_row_*, in memory),
-/// then streamed like a float checkpoint tensor; the coverage says so.
-Result<StreamedTensor> stream_decoded_blocks(const TensorInfo& info, const TensorDecision& decision,
-                                             const TensorTarget& target) {
-  const auto [rows, cols] = matrix_view(info.shape);
-  HFB_TRY(ByteSpan span, info.source->read(info.offset, info.num_bytes));
-  EncodedTensor blocks;
-  blocks.scheme = ggml_scheme(info.dtype);
-  blocks.rows = rows;
-  blocks.cols = cols;
-  blocks.shape = info.shape;
-  blocks.codes.assign(span.data, span.data + span.size);
-  std::vector<float> values(static_cast<size_t>(rows * cols));
-  dequantize_rows(blocks, 0, rows, values.data());
-  std::vector<uint8_t> bytes(values.size() * sizeof(float));
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  TensorInfo decoded = info;
-  decoded.dtype = DTypeId::kF32;
-  decoded.source = std::make_shared<MemorySource>(std::move(bytes), info.source->path() + ":" + info.name);
-  decoded.offset = 0;
-  decoded.num_bytes = decoded.source->size();
-  auto streamed = decision.scheme == Scheme::kNone ? stream_plain(decoded, decision, target)
-                                                   : stream_encoded(decoded, decision, target);
-  if (streamed.ok()) {
-    streamed->coverage.reason += "; decoded from the source's " + std::string(info.dtype.name()) + " blocks";
-    streamed->coverage.bytes_before = info.num_bytes;
-  }
-  return streamed;
-}
-
 }  // namespace
 
 Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecision& decision,
@@ -326,10 +299,15 @@ Result<StreamedTensor> stream_tensor(const TensorInfo& info, const TensorDecisio
   // --allow-nonfinite: a tensor holding NaN/Inf is kept float, never quantized into finite values.
   auto kept = keep_nonfinite_float(info, decision);
   if (!kept.ok()) return named(std::move(kept).error(), info);
+  // A GGUF's q4_0 / q8_0 tensor: the policy keeps every non-float dtype as it is (QuantPolicy::decide), so its
+  // blocks are copied as the codes of the matching scheme.
   const bool blocks = info.dtype.id() == DTypeId::kQ4_0 || info.dtype.id() == DTypeId::kQ8_0;
-  const bool keep = blocks && (kept->scheme == Scheme::kNone || kept->scheme == ggml_scheme(info.dtype));
-  auto streamed = keep                             ? stream_kept_blocks(info, *kept, target)
-                  : blocks                         ? stream_decoded_blocks(info, *kept, target)
+  if (blocks && kept->scheme != Scheme::kNone && kept->scheme != ggml_scheme(info.dtype)) {
+    return Error(ErrorCode::kUnsupported, std::string(info.dtype.name()) + " source blocks cannot be re-encoded as " +
+                                              std::string(scheme_name(kept->scheme)))
+        .with_tensor(info.name);
+  }
+  auto streamed = blocks                           ? stream_kept_blocks(info, *kept, target)
                   : kept->scheme == Scheme::kNone ? stream_plain(info, *kept, target)
                                                    : stream_encoded(info, *kept, target);
   if (!streamed.ok()) return named(std::move(streamed).error(), info);

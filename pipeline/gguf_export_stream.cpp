@@ -7,7 +7,7 @@
 #include "core/interrupt.h"
 #include "pipeline/convert_stream.h"
 #include "pipeline/gguf_export_internal.h"
-#include "quant/ggml_blocks.h"
+#include "quant/matrix_view.h"
 #include "quant/nonfinite_rule.h"
 
 namespace hfb::gguf_export_detail {
@@ -135,19 +135,13 @@ Result<std::optional<QuantMetrics>> stream_blocks(const TensorInfo& info, GgmlTy
     const uint64_t size = static_cast<uint64_t>(end - begin) * row_bytes;
     HFB_TRY(ByteSpan span, info.source->read(offset, size));
     values.resize(static_cast<size_t>((end - begin) * cols));
-    for (int64_t r = 0; r < end - begin; ++r) {  // decoded as ggml's dequantize_row_* does
-      const uint8_t* row = span.data + static_cast<uint64_t>(r) * row_bytes;
-      float* dst = values.data() + r * cols;
-      if (dtype == DTypeId::kQ4_0) {
-        std::vector<BlockQ4_0> blocks(static_cast<size_t>(cols / 32));
-        std::memcpy(blocks.data(), row, row_bytes);
-        dequantize_row_q4_0(blocks.data(), dst, cols);
-      } else {
-        std::vector<BlockQ8_0> blocks(static_cast<size_t>(cols / 32));
-        std::memcpy(blocks.data(), row, row_bytes);
-        dequantize_row_q8_0(blocks.data(), dst, cols);
-      }
-    }
+    MatrixView blocks;  // the mapped rows as they are; decoded as ggml's dequantize_row_* does (bit for bit)
+    blocks.format = dtype == DTypeId::kQ4_0 ? RowFormat::kQ4_0 : RowFormat::kQ8_0;
+    blocks.rows = end - begin;
+    blocks.cols = cols;
+    blocks.row_stride = static_cast<int64_t>(row_bytes);
+    blocks.codes = span.data;
+    matrix_decode_rows(blocks, 0, end - begin, values.data());
     if (scheme != Scheme::kNone) {
       SourceMatrix src{reinterpret_cast<const uint8_t*>(values.data()), DTypeId::kF32, end - begin, cols, info.name,
                        begin};

@@ -16,13 +16,12 @@ class MediaRefusingSession final : public Session {
   int num_layers() const override { return inner_->num_layers(); }
   void reset() override { inner_->reset(); }
   Result<Matrix> prefill(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
-    if (media != nullptr && media->input_features.rows > 0 && !audio_.empty()) {
-      return Error(ErrorCode::kInvalidArgument, audio_);
-    }
-    if (media != nullptr && media->pixel_values.rows > 0 && !image_.empty()) {
-      return Error(ErrorCode::kInvalidArgument, image_);
-    }
+    HFB_TRY(check_media(media));
     return inner_->prefill(ids, media, taps);
+  }
+  Result<Matrix> prefill_last(const std::vector<int64_t>& ids, const MediaInputs* media, Taps* taps) override {
+    HFB_TRY(check_media(media));
+    return inner_->prefill_last(ids, media, taps);  // the inner session's one-row head, not a full prefill
   }
   Result<Matrix> decode(int64_t id) override { return inner_->decode(id); }
   int64_t experts_weights_read() const override { return inner_->experts_weights_read(); }
@@ -31,6 +30,16 @@ class MediaRefusingSession final : public Session {
   std::string first_nonfinite() const override { return inner_->first_nonfinite(); }
 
  private:
+  Status check_media(const MediaInputs* media) const {
+    if (media != nullptr && media->input_features.rows > 0 && !audio_.empty()) {
+      return Error(ErrorCode::kInvalidArgument, audio_);
+    }
+    if (media != nullptr && media->pixel_values.rows > 0 && !image_.empty()) {
+      return Error(ErrorCode::kInvalidArgument, image_);
+    }
+    return ok_status();
+  }
+
   std::unique_ptr<Session> inner_;
   std::string audio_;
   std::string image_;

@@ -12,27 +12,19 @@ namespace {
 
 constexpr uint64_t kScanBlockBytes = 8ull << 20;
 
-template <typename Bits>
-int64_t count_all_ones(const uint8_t* data, int64_t count, Bits mask) {
-  int64_t n = 0;
-  for (int64_t i = 0; i < count; ++i) {
-    Bits v;
-    std::memcpy(&v, data + i * static_cast<int64_t>(sizeof(Bits)), sizeof(Bits));
-    n += (v & mask) == mask ? 1 : 0;
-  }
-  return n;
-}
-
 }  // namespace
 
 int64_t count_nonfinite(const void* data, DType dtype, int64_t count) {
   const auto* bytes = static_cast<const uint8_t*>(data);
-  switch (dtype.id()) {
-    case DTypeId::kF32: return count_all_ones<uint32_t>(bytes, count, 0x7F800000u);
-    case DTypeId::kF16: return count_all_ones<uint16_t>(bytes, count, 0x7C00u);
-    case DTypeId::kBF16: return count_all_ones<uint16_t>(bytes, count, 0x7F80u);
-    default: return 0;
+  const int64_t element = static_cast<int64_t>(dtype.block_bytes());
+  int64_t n = 0;
+  for (int64_t at = 0; at < count;) {  // first_nonfinite (quant/scheme.h) holds the bit test; -1 for other dtypes
+    const int64_t bad = first_nonfinite(bytes + at * element, dtype, count - at);
+    if (bad < 0) break;
+    ++n;
+    at += bad + 1;
   }
+  return n;
 }
 
 Result<int64_t> count_nonfinite(const TensorInfo& info) {

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "tests/cli/cli_capture.h"
+#include "quant/ggml_blocks.h"
 #include "readers/gguf.h"
 
 namespace hfb {
@@ -123,6 +124,36 @@ TEST(GgufImportCli, ConvertToABundleKeepsTheBlocksAndVerifies) {
   EXPECT_NE(kept.out.find("blocks kept as they are"), std::string::npos) << kept.out.substr(0, 3000);
   auto run = run_cli_capture("run " + q4 + " --prompt-ids 2,10,11 --max-new-tokens 4");
   EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+TEST(GgufImportCli, Q4_0BlocksAskedForAnotherTypeAreDecodedAsGgmlDoes) {
+  // GGUF -> GGUF f32: every Q4_0 tensor of the input comes out as ggml's dequantization of its blocks, exactly.
+  const std::string in = kGguf + "sample-q4_0-pure.gguf";
+  const std::string out = (scratch_dir() / "from-q4-f32.gguf").string();
+  auto r = run_cli_capture("convert " + in + " --format gguf --quant f32 --force -o " + out + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("decoded from the source's Q4_0 blocks"), std::string::npos) << r.out.substr(0, 3000);
+  auto src = read_gguf(in);
+  auto dst = read_gguf(out);
+  ASSERT_TRUE(src.ok() && dst.ok());
+  int compared = 0;
+  for (const GgufTensorInfo& t : src->tensors) {
+    if (t.type != gguf::GgmlType::kQ4_0) continue;
+    const GgufTensorInfo* o = dst->find_tensor(t.name);
+    ASSERT_NE(o, nullptr) << t.name;
+    ASSERT_EQ(o->type, gguf::GgmlType::kF32) << t.name;
+    const int64_t count = static_cast<int64_t>(o->nbytes / 4);
+    auto blocks = src->source->read(t.offset, t.nbytes);
+    auto floats = dst->source->read(o->offset, o->nbytes);
+    ASSERT_TRUE(blocks.ok() && floats.ok());
+    std::vector<BlockQ4_0> b(static_cast<size_t>(count / 32));
+    std::memcpy(b.data(), blocks->data, b.size() * sizeof(BlockQ4_0));
+    std::vector<float> expected(static_cast<size_t>(count));
+    dequantize_row_q4_0(b.data(), expected.data(), count);
+    EXPECT_EQ(std::memcmp(expected.data(), floats->data, o->nbytes), 0) << t.name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0);
 }
 
 }  // namespace
